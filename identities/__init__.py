@@ -1,0 +1,67 @@
+"""identities: property-based verification of mathematical identities, in floats and exactly.
+
+The public API is re-exported here and loaded lazily, so ``import identities``
+costs almost nothing: hypothesis, numpy, mpmath and python-flint load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "Identity",
+    "Registry",
+    "Result",
+    "Counterexample",
+    "Tolerance",
+    "Oracle",
+    "IdentitiesError",
+    "IdentityFileError",
+    "InvalidArgument",
+    "LimitExceeded",
+    "identity",
+    "load",
+    "loads",
+    "builtin",
+    "verify",
+    "verify_all",
+    "BACKENDS",
+    "__version__",
+]
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Identity": "identities.registry",
+    "Registry": "identities.registry",
+    "identity": "identities.registry",
+    "load": "identities.registry",
+    "loads": "identities.registry",
+    "builtin": "identities.registry",
+    "Result": "identities.results",
+    "Counterexample": "identities.results",
+    "Tolerance": "identities.tolerance",
+    "Oracle": "identities.oracle",
+    "verify": "identities.engine",
+    "verify_all": "identities.engine",
+    "BACKENDS": "identities.backends",
+    "IdentitiesError": "identities.errors",
+    "IdentityFileError": "identities.errors",
+    "InvalidArgument": "identities.errors",
+    "LimitExceeded": "identities.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'identities' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

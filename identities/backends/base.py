@@ -1,0 +1,277 @@
+"""One compiler over every number system.
+
+A backend is a small *context*: constants, how a literal becomes a value, the
+four arithmetic operations and ``**``, and a table with one entry per
+whitelisted function. ``compile_expr`` turns an ``Expr`` into nested closures
+once; evaluation then calls them with a mapping of variable values.
+
+Integers stay Python ``int`` wherever Python keeps them exact (``+ - *``,
+``**`` with a non-negative integer exponent, ``comb``, ``factorial``, sums of
+integers), under the size limit ``MAX_INT_BITS``; a context sees an ``int``
+only when it meets a value of its own kind.
+
+Undefined (a value leaving the reals) is signalled inside evaluation by
+raising ``Undefined``; ``Compiled.__call__`` turns it into the ``UNDEFINED``
+marker, so it never escapes as an exception.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Mapping, Protocol
+
+from identities.errors import LimitExceeded
+from identities.expr import Bin, Call, Cmp, Const, Diff, Expr, Neg, Num, Sum, Var
+
+__all__ = [
+    "Undefined",
+    "UNDEFINED",
+    "Context",
+    "Backend",
+    "Compiled",
+    "compile_expr",
+    "MAX_INT_BITS",
+    "MAX_SUM_TERMS",
+    "check_int_bits",
+    "as_integer",
+]
+
+MAX_INT_BITS = 1 << 20
+MAX_SUM_TERMS = 100_000
+
+
+class Undefined(Exception):
+    """Raised inside evaluation where a value leaves the reals (log of a negative, a pole...)."""
+
+
+class _UndefinedType:
+    _instance = None
+
+    def __new__(cls) -> _UndefinedType:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNDEFINED"
+
+    def __reduce__(self) -> str:
+        return "UNDEFINED"
+
+
+UNDEFINED: Any = _UndefinedType()
+
+Env = Mapping[str, Any]
+Fn = Callable[[Env], Any]
+
+
+def check_int_bits(bits: int, what: str) -> None:
+    if bits > MAX_INT_BITS:
+        raise LimitExceeded(f"{what} would have about {bits} bits, over the limit of {MAX_INT_BITS} bits")
+
+
+def as_integer(v: Any) -> int | None:
+    """``v`` as an ``int`` if it is an integer value (an int, or an integral float), else None."""
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return None
+
+
+def int_pow(a: int, b: int) -> Any:
+    if b < 0:
+        return None
+    if a in (0, 1) or b == 0:
+        return a**b
+    if a == -1:
+        return 1 if b % 2 == 0 else -1
+    check_int_bits(abs(a).bit_length() * b, f"{a}**{b}")
+    return a**b
+
+
+def int_factorial(n: int) -> int:
+    if n < 0:
+        raise Undefined
+    if n > 2:
+        check_int_bits(int(n * math.log2(n)), f"factorial({n})")
+    return math.factorial(n)
+
+
+def int_comb(n: int, k: int) -> int:
+    if n < 0 or k < 0:
+        raise Undefined
+    if k > n:
+        return 0
+    check_int_bits(n, f"comb({n}, {k})")
+    return math.comb(n, k)
+
+
+class Context(Protocol):
+    """What a number system provides to ``compile_expr``."""
+
+    def num(self, node: Num) -> Any: ...
+    def const(self, name: str) -> Any: ...
+    def neg(self, a: Any) -> Any: ...
+    def add(self, a: Any, b: Any) -> Any: ...
+    def sub(self, a: Any, b: Any) -> Any: ...
+    def mul(self, a: Any, b: Any) -> Any: ...
+    def div(self, a: Any, b: Any) -> Any: ...
+    def pow(self, a: Any, b: Any) -> Any: ...
+    def function(self, name: str) -> Callable[..., Any]: ...
+    def diff(self, body: Fn, env: Env, var: str, order: int) -> Any: ...
+    def compare(self, op: str, a: Any, b: Any) -> bool: ...
+
+
+class Backend(Protocol):
+    """A number system under test: compiles an Expr once, evaluates on its own format."""
+
+    name: str
+    format: Any  # FloatFormat of the inputs it draws
+
+    def compile(self, expr: Expr) -> Compiled: ...
+    def to_float(self, value: Any) -> float: ...
+
+
+class Compiled:
+    """An expression compiled for one context; call it with a mapping of inputs.
+
+    Returns the value, or ``UNDEFINED`` where the expression leaves the reals.
+    ``LimitExceeded`` propagates: it is an ``error``, not a value.
+    """
+
+    __slots__ = ("expr", "fn")
+
+    def __init__(self, expr: Expr, fn: Fn):
+        self.expr = expr
+        self.fn = fn
+
+    def __call__(self, env: Env) -> Any:
+        try:
+            return self.fn(env)
+        except Undefined:
+            return UNDEFINED
+
+    def __repr__(self) -> str:
+        return f"Compiled({str(self.expr)!r})"
+
+
+def compile_expr(expr: Expr, ctx: Context) -> Compiled:
+    return Compiled(expr, _compile(expr, ctx))
+
+
+def _compile(e: Expr, ctx: Context) -> Fn:  # noqa: C901 - one dispatch over node types
+    if isinstance(e, Num):
+        value = ctx.num(e)
+        return lambda env: value
+    if isinstance(e, Const):
+        name, const = e.name, ctx.const
+        if getattr(ctx, "dynamic_constants", False):  # the oracle: pi at the current precision
+            return lambda env: const(name)
+        value = const(name)
+        return lambda env: value
+    if isinstance(e, Var):
+        name = e.name
+        return lambda env: env[name]
+    if isinstance(e, Neg):
+        f = _compile(e.arg, ctx)
+        neg = ctx.neg
+
+        def negate(env: Env) -> Any:
+            v = f(env)
+            return -v if type(v) is int else neg(v)
+
+        return negate
+    if isinstance(e, Bin):
+        return _binary(e, ctx)
+    if isinstance(e, Call):
+        fn = ctx.function(e.fn)
+        args = [_compile(a, ctx) for a in e.args]
+        if len(args) == 1:
+            (a,) = args
+            return lambda env: fn(a(env))
+        a, b = args
+        return lambda env: fn(a(env), b(env))
+    if isinstance(e, Diff):
+        body = _compile(e.body, ctx)
+        var, order, diff = e.var, e.order, ctx.diff
+        return lambda env: diff(body, env, var, order)
+    if isinstance(e, Sum):
+        return _sum(e, ctx)
+    if isinstance(e, Cmp):
+        operands = [_compile(o, ctx) for o in e.operands]
+        ops = e.ops
+        compare = ctx.compare
+
+        def chain(env: Env) -> bool:
+            values = [o(env) for o in operands]
+            return all(compare(op, values[i], values[i + 1]) for i, op in enumerate(ops))
+
+        return chain
+    raise TypeError(f"cannot compile {e!r}")
+
+
+def _binary(e: Bin, ctx: Context) -> Fn:
+    left, right = _compile(e.left, ctx), _compile(e.right, ctx)
+    op = e.op
+    if op == "+":
+        add = ctx.add
+
+        def f(env: Env) -> Any:
+            a, b = left(env), right(env)
+            return a + b if type(a) is int and type(b) is int else add(a, b)
+
+    elif op == "-":
+        sub = ctx.sub
+
+        def f(env: Env) -> Any:
+            a, b = left(env), right(env)
+            return a - b if type(a) is int and type(b) is int else sub(a, b)
+
+    elif op == "*":
+        mul = ctx.mul
+
+        def f(env: Env) -> Any:
+            a, b = left(env), right(env)
+            if type(a) is int and type(b) is int:
+                check_int_bits(a.bit_length() + b.bit_length(), "an integer product")
+                return a * b
+            return mul(a, b)
+
+    elif op == "/":
+        div = ctx.div
+
+        def f(env: Env) -> Any:
+            return div(left(env), right(env))
+
+    else:
+        pow_ = ctx.pow
+
+        def f(env: Env) -> Any:
+            a, b = left(env), right(env)
+            if type(a) is int and type(b) is int and b >= 0:
+                return int_pow(a, b)
+            return pow_(a, b)
+
+    return f
+
+
+def _sum(e: Sum, ctx: Context) -> Fn:
+    body, lo_fn, hi_fn = _compile(e.body, ctx), _compile(e.lo, ctx), _compile(e.hi, ctx)
+    var, add = e.var, ctx.add
+
+    def total(env: Env) -> Any:
+        lo, hi = as_integer(lo_fn(env)), as_integer(hi_fn(env))
+        if lo is None or hi is None:
+            raise Undefined  # bounds of a finite sum must be integers
+        if hi - lo + 1 > MAX_SUM_TERMS:
+            raise LimitExceeded(f"sum over {hi - lo + 1} terms, over the limit of {MAX_SUM_TERMS}")
+        inner = dict(env)
+        acc: Any = 0
+        for k in range(lo, hi + 1):
+            inner[var] = k
+            v = body(inner)
+            acc = acc + v if type(acc) is int and type(v) is int else add(acc, v)
+        return acc
+
+    return total

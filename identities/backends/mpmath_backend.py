@@ -1,0 +1,220 @@
+"""The ``mpmath`` backend: arbitrary precision in a private mpmath context.
+
+The context is this backend's own ``MPContext``, so its precision never leaks
+into (or depends on) the user's ``mpmath.mp``. Functions are checked against
+their real domains before they are called, since mpmath would otherwise
+answer in the complex plane (``sqrt(-4)`` is ``2j``, so ``sqrt(x)*sqrt(y)``
+at x = y = -4 would come out as a real -4).
+
+Its verdicts come from the oracle; its values are what a user comparing
+against their own mpmath references would compute.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import mpmath
+from mpmath.ctx_mp import MPContext
+
+from identities.backends.base import (
+    UNDEFINED,
+    Compiled,
+    Env,
+    Fn,
+    Undefined,
+    compile_expr,
+    int_comb,
+    int_factorial,
+)
+from identities.expr import FUNCTIONS, Expr, Num
+from identities.formats import float64
+
+__all__ = ["MpmathBackend", "DEFAULT_DPS"]
+
+DEFAULT_DPS = 50
+
+
+class MpmathBackend:
+    name = "mpmath"
+    format = float64  # inputs are drawn as doubles, which mpmath holds exactly
+    is_float = False
+
+    def __init__(self, dps: int = DEFAULT_DPS):
+        self.ctx = MPContext()
+        self.ctx.dps = dps
+        self.precision = self.ctx.prec
+        c = self.ctx
+        self.table: dict[str, Callable[..., Any]] = {
+            "abs": lambda x: abs(x),
+            "sqrt": lambda x: c.sqrt(self._real(x, lo=0)),
+            "cbrt": lambda x: c.cbrt(x) if x >= 0 else -c.cbrt(-x),
+            "exp": lambda x: c.exp(x),
+            "expm1": lambda x: c.expm1(x),
+            "log": self._log,
+            "log1p": lambda x: c.log1p(self._real(x, lo=-1, open_lo=True)),
+            "log2": lambda x: c.log(self._real(x, lo=0, open_lo=True), 2),
+            "log10": lambda x: c.log10(self._real(x, lo=0, open_lo=True)),
+            "sin": lambda x: c.sin(x),
+            "cos": lambda x: c.cos(x),
+            "tan": lambda x: c.tan(x),
+            "asin": lambda x: c.asin(self._real(x, lo=-1, hi=1)),
+            "acos": lambda x: c.acos(self._real(x, lo=-1, hi=1)),
+            "atan": lambda x: c.atan(x),
+            "atan2": self._atan2,
+            "sinh": lambda x: c.sinh(x),
+            "cosh": lambda x: c.cosh(x),
+            "tanh": lambda x: c.tanh(x),
+            "asinh": lambda x: c.asinh(x),
+            "acosh": lambda x: c.acosh(self._real(x, lo=1)),
+            "atanh": lambda x: c.atanh(self._real(x, lo=-1, hi=1, open_lo=True, open_hi=True)),
+            "hypot": lambda x, y: c.hypot(x, y),
+            "gamma": self._gamma,
+            "lgamma": self._lgamma,
+            "factorial": self._factorial,
+            "comb": self._comb,
+            "erf": lambda x: c.erf(x),
+            "erfc": lambda x: c.erfc(x),
+        }
+        missing = set(FUNCTIONS) - set(self.table)
+        assert not missing, missing
+
+    @staticmethod
+    def _real(x: Any, lo: Any = None, hi: Any = None, open_lo: bool = False, open_hi: bool = False) -> Any:
+        if lo is not None and (x < lo or (open_lo and x == lo)):
+            raise Undefined
+        if hi is not None and (x > hi or (open_hi and x == hi)):
+            raise Undefined
+        return x
+
+    def _log(self, x: Any, base: Any = None) -> Any:
+        x = self._real(x, lo=0, open_lo=True)
+        if base is None:
+            return self.ctx.log(x)
+        base = self._real(base, lo=0, open_lo=True)
+        if base == 1:
+            raise Undefined
+        return self.ctx.log(x) / self.ctx.log(base)
+
+    def _atan2(self, y: Any, x: Any) -> Any:
+        if x == 0 and y == 0:
+            raise Undefined
+        return self.ctx.atan2(y, x)
+
+    def _gamma(self, x: Any) -> Any:
+        if x <= 0 and (type(x) is int or self.ctx.isint(x)):
+            raise Undefined
+        return self.ctx.gamma(x)
+
+    def _lgamma(self, x: Any) -> Any:
+        g = self._gamma(x)
+        return self.ctx.log(abs(g)) if x < 0 else self.ctx.loggamma(x)
+
+    def _factorial(self, x: Any) -> Any:
+        n = self._integer(x)
+        return int_factorial(n)
+
+    def _comb(self, n: Any, k: Any) -> Any:
+        return int_comb(self._integer(n), self._integer(k))
+
+    def _integer(self, x: Any) -> int:
+        if type(x) is int:
+            return x
+        if self.ctx.isint(x):
+            return int(x)
+        raise Undefined
+
+    # context -------------------------------------------------------------
+    def num(self, node: Num) -> Any:
+        if isinstance(node.value, int):
+            return node.value
+        return self.ctx.fdiv(node.value.numerator, node.value.denominator)
+
+    def const(self, name: str) -> Any:
+        return +self.ctx.pi if name == "pi" else self.ctx.e()
+
+    def from_float(self, x: float) -> Any:
+        return self.ctx.mpf(x)
+
+    def neg(self, a: Any) -> Any:
+        return -a
+
+    def add(self, a: Any, b: Any) -> Any:
+        return self.ctx.fadd(a, b)
+
+    def sub(self, a: Any, b: Any) -> Any:
+        return self.ctx.fsub(a, b)
+
+    def mul(self, a: Any, b: Any) -> Any:
+        return self.ctx.fmul(a, b)
+
+    def div(self, a: Any, b: Any) -> Any:
+        if b == 0:
+            raise Undefined
+        return self.ctx.fdiv(a, b)
+
+    def pow(self, a: Any, b: Any) -> Any:
+        c = self.ctx
+        integral = type(b) is int or c.isint(b)
+        if a == 0:
+            if b < 0:
+                raise Undefined
+            return c.one if b == 0 else c.zero
+        if a < 0 and not integral:
+            raise Undefined
+        return c.power(a, b)
+
+    def function(self, name: str) -> Callable[..., Any]:
+        return self.table[name]
+
+    def diff(self, body: Fn, env: Env, var: str, order: int) -> Any:
+        inner = dict(env)
+
+        def f(t: Any) -> Any:
+            inner[var] = t
+            v = body(inner)
+            if v is UNDEFINED:
+                raise Undefined
+            return v
+
+        return self.ctx.diff(f, self.ctx.mpf(env[var]), order)
+
+    def compare(self, op: str, a: Any, b: Any) -> bool:
+        from identities.backends.floats import _compare
+
+        return _compare(op, a, b)
+
+    # backend -------------------------------------------------------------
+    def compile(self, expr: Expr) -> Compiled:
+        return compile_expr(expr, self)
+
+    def convert_input(self, value: Any) -> Any:
+        return value if isinstance(value, int) else self.ctx.mpf(float(value))
+
+    def to_float(self, value: Any) -> float:
+        if value is UNDEFINED:
+            return math.nan
+        if type(value) is int:
+            return float64.round(value) if abs(value) > 2**53 else float(value)
+        return float(value)
+
+    def ulp_distance(self, a: Any, b: Any) -> float:
+        """Distance in units of the last place of this backend's precision."""
+        if a is UNDEFINED or b is UNDEFINED:
+            return math.inf
+        c = self.ctx
+        a, b = c.mpf(a), c.mpf(b)
+        if a == b:
+            return 0.0
+        big = max(abs(a), abs(b))
+        ulp = c.ldexp(1, int(c.floor(c.log(big, 2))) - self.precision + 1)
+        return float(abs(a - b) / ulp)
+
+    def to_string(self, value: Any, digits: int = 20) -> str:
+        if value is UNDEFINED:
+            return "undefined"
+        return mpmath.libmp.to_str(self.ctx.mpf(value)._mpf_, digits)
+
+    def __repr__(self) -> str:
+        return f"MpmathBackend(dps={self.ctx.dps})"

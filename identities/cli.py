@@ -1,0 +1,178 @@
+"""The ``identities`` command: ``list`` and ``check``.
+
+Exit status: 0 when every verdict equals its expectation, 1 when one does not,
+2 for a usage or identity-file error (the message names the file, the line,
+the identity and what is wrong), 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from typing import Sequence
+
+__all__ = ["main"]
+
+DEFAULT_BACKENDS = ("float64", "float32", "mpmath")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"identities: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from identities.engine import DEFAULT_EXAMPLES, DEFAULT_SEED
+
+    p = _Parser(prog="identities", description="Verify mathematical identities in IEEE floats and exactly.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    lp = sub.add_parser("list", help="list identities (the built-in library when no FILES)")
+    lp.add_argument("files", nargs="*", metavar="FILES")
+    lp.add_argument("--select", action="append", default=[], metavar="GLOB", help="only names matching GLOB")
+
+    cp = sub.add_parser("check", help="verify identities and print a verdict for each identity and backend")
+    cp.add_argument("files", nargs="*", metavar="FILES", help="identity files or directories (default: built-in)")
+    cp.add_argument("--backend", default=",".join(DEFAULT_BACKENDS),
+                    help=f"comma-separated backends (default: {','.join(DEFAULT_BACKENDS)})")
+    cp.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
+                    help=f"examples per identity and backend (default: {DEFAULT_EXAMPLES})")
+    cp.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})")
+    cp.add_argument("--json", metavar="PATH", help="write the identities-report/1 JSON here")
+    cp.add_argument("--select", action="append", default=[], metavar="GLOB", help="only names matching GLOB")
+    cp.add_argument("-v", "--verbose", action="store_true", help="show the counterexample of every non-holds verdict")
+    return p
+
+
+def _load(files: Sequence[str], select: Sequence[str]):  # type: ignore[no-untyped-def]
+    from identities.registry import builtin, load
+
+    registry = load(*files) if files else builtin()
+    chosen = registry.select(*select)
+    if select and not len(chosen):
+        raise _Usage(f"--select {' '.join(select)} matches none of the {len(registry)} identities")
+    return chosen
+
+
+class _Usage(Exception):
+    pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from identities.errors import IdentitiesError
+
+    try:
+        if args.command == "list":
+            return _list(args)
+        return _check(args)
+    except (IdentitiesError, _Usage) as exc:
+        print(f"identities: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("identities: interrupted", file=sys.stderr)
+        return 130
+
+
+def _list(args: argparse.Namespace) -> int:
+    registry = _load(args.files, args.select)
+    width = max((len(n) for n in registry), default=8)
+    for ident in registry.values():
+        vars_ = ", ".join(f"{n}: {d}" for n, d in ident.variables) or "(a point identity)"
+        expect = "  expect " + ", ".join(f"{b}={v}" for b, v in ident.expect.items()) if ident.expect else ""
+        print(f"{ident.name:<{width}}  {ident.lhs} == {ident.rhs}   [{vars_}]{expect}")
+    print(f"{len(registry)} identities")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from identities.backends import BACKENDS
+    from identities.results import report, write_json
+    from identities.engine import verify
+
+    backends = [b.strip() for b in args.backend.split(",") if b.strip()]
+    unknown = [b for b in backends if b not in BACKENDS]
+    if unknown or not backends:
+        raise _Usage(f"unknown backend {unknown[0] if unknown else args.backend!r}; known: {', '.join(BACKENDS)}")
+    if args.examples < 1:
+        raise _Usage(f"--examples must be at least 1, got {args.examples}")
+    registry = _load(args.files, args.select)
+    print(f"identities check: {len(registry)} identities x {', '.join(backends)}; "
+          f"examples={args.examples} seed={args.seed}")
+    results = []
+    interrupted = False
+    width = max([len(n) for n in registry] + [8])
+    print(_row(width, "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", ""))
+    try:
+        for ident in registry.values():
+            for b in backends:
+                r = verify(ident, b, examples=args.examples, seed=args.seed)
+                results.append(r)
+                print(_result_row(width, r), flush=True)
+    except KeyboardInterrupt:
+        interrupted = True
+    if args.json:
+        write_json(args.json, report(results, seed=args.seed, examples=args.examples, backends=backends,
+                                     incomplete=interrupted))
+    details = [r for r in results if not r.ok or (args.verbose and r.verdict != "holds")]
+    for r in details:
+        print()
+        print(_detail(r))
+    bad = sum(not r.ok for r in results)
+    print()
+    print(f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected"
+          + (f"; JSON report in {args.json}" if args.json else ""))
+    if interrupted:
+        print("identities: interrupted; the results above are incomplete", file=sys.stderr)
+        return 130
+    return 1 if bad else 0
+
+
+def _row(width: int, *cells: str) -> str:
+    name, backend, verdict, ulps, bits, exact, needed, note = cells
+    return f"{name:<{width}}  {backend:<8} {verdict:<18} {ulps:>9} {bits:>5} {exact:>6}  {needed:<12}{note}"
+
+
+def _fmt_ulps(u: float) -> str:
+    if math.isinf(u) or math.isnan(u):
+        return "inf"
+    return f"{u:.3g}" if u >= 1e6 else str(int(u))
+
+
+def _result_row(width: int, r) -> str:  # type: ignore[no-untyped-def]
+    note = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
+    if r.verdict == "error":
+        return _row(width, r.identity, r.backend, r.verdict, "-", "-", "-", "-", note + f"  {r.message}")
+    e = r.max_error
+    bits = "inf" if math.isinf(e.bits) else f"{e.bits:.1f}"
+    return _row(width, r.identity, r.backend, r.verdict, _fmt_ulps(e.ulps), bits, f"{100 * r.exact_rate:.0f}%",
+                r.needed_tolerance or "-", note)
+
+
+def _detail(r) -> str:  # type: ignore[no-untyped-def]
+    from identities.backends import get_backend
+
+    head = f"{r.identity} [{r.backend}]: {r.verdict}" + ("" if r.ok else f" (expected {r.expected})")
+    lines = [head]
+    if r.verdict == "error":
+        lines.append(f"  {r.message}")
+        return "\n".join(lines)
+    for label, c in (("minimal counterexample", r.counterexample), ("worst example found", r.worst)):
+        if c is None:
+            continue
+        fmt = get_backend(r.backend).format
+        lines.append(f"  {label}: {c.inputs_text(fmt) or '(no variables)'}")
+        lines.append(f"    lhs = {c.lhs!r:<26} true lhs = {c.truth_decimal[0] or 'undefined'}  ({_fmt_ulps(c.lhs_ulps)} ulp off)")
+        lines.append(f"    rhs = {c.rhs!r:<26} true rhs = {c.truth_decimal[1] or 'undefined'}  ({_fmt_ulps(c.rhs_ulps)} ulp off)")
+        lines.append(f"    {_fmt_ulps(c.ulps)} ulp apart; culprit: {c.culprit}; {c.cause}")
+    if r.tolerance:
+        lines.append(f"  tolerance {r.tolerance}; needed {r.needed_tolerance}")
+    if r.message:
+        lines.append(f"  note: {r.message}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

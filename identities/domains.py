@@ -1,0 +1,368 @@
+"""Domains of variables, and the hypothesis strategies that draw from them.
+
+Grammar: ``kind`` or ``kind[lo, hi]`` with kind one of ``real``, ``positive``,
+``negative``, ``nonnegative``, ``nonzero``, ``probability`` (real[0, 1]) and
+``integer``. Bounds are inclusive expressions; a bound may use variables
+declared before it (``integer[0, n]``, ``positive[1e-16*abs(x), abs(x)]``),
+and ``inf`` / ``-inf`` mean unbounded. ``integer`` with no bounds draws from
+[-100, 100].
+
+Float variables draw values of the backend's own format, never nan or inf.
+Each draw picks one of four sources (the selector shrinks toward the first):
+
+====  ===========================================================  =====
+ 1    hypothesis' own ``floats()`` in the bounds: simple values,       20%
+      and what shrinking lands on (1.0, 0.5 rather than 5e-324)
+ 2    edge values inside the bounds: the bounds, +-0, +-1, the         15%
+      smallest normal and subnormal, the largest finite value
+ 3    uniform in value between the bounds ("typical" inputs)          20%
+ 4    uniform over the bit patterns (ordinals) between the bounds:    45%
+      every binade equally likely, as Herbie samples
+====  ===========================================================  =====
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+from identities.errors import IdentityFileError
+from identities.expr import Expr, free_vars, parse
+from identities.formats import FloatFormat
+
+__all__ = ["Domain", "KINDS", "parse_domain", "inputs_strategy", "admissible", "FloatRange", "float_range",
+           "INTEGER_DEFAULT"]
+
+KINDS = ("real", "positive", "negative", "nonnegative", "nonzero", "probability", "integer")
+INTEGER_DEFAULT = (-100, 100)
+_DOMAIN = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?:\[(.*)\])?\s*$", re.S)
+_INF = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf}
+
+# the mixture of float sources: cumulative thresholds out of 100
+_SIMPLE, _EDGE, _UNIFORM = 20, 35, 55
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A variable's domain: a kind and optional bound expressions (None: unbounded)."""
+
+    kind: str
+    lo: Expr | None = None
+    hi: Expr | None = None
+    text: str = ""
+
+    @property
+    def is_integer(self) -> bool:
+        return self.kind == "integer"
+
+    @property
+    def depends_on(self) -> set[str]:
+        out: set[str] = set()
+        for b in (self.lo, self.hi):
+            if b is not None:
+                out |= free_vars(b)
+        return out
+
+    def __str__(self) -> str:
+        return self.text or self.kind
+
+
+def _split_bounds(inner: str) -> list[str]:
+    parts, depth, cur = [], 0, []
+    for ch in inner:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return parts
+
+
+def parse_domain(text: object, earlier: Sequence[str] = (), *, file: str = "<string>", line: int = 0,
+                 identity: str | None = None, var: str = "?") -> Domain:
+    """Parse a domain string; bounds may use the variables in ``earlier``."""
+    where = {"file": file, "line": line, "identity": identity}
+    if not isinstance(text, str):
+        raise IdentityFileError(f"domain of {var!r} must be a string like \"real[-1, 1]\", got {text!r}", **where)
+    m = _DOMAIN.match(text)
+    if not m:
+        raise IdentityFileError(f"domain of {var!r} is not kind or kind[lo, hi]: {text!r}", **where)
+    kind, inner = m.group(1), m.group(2)
+    if kind not in KINDS:
+        raise IdentityFileError(f"unknown domain kind {kind!r} for {var!r}; known: {', '.join(KINDS)}", **where)
+    if inner is None:
+        return Domain(kind, None, None, text.strip())
+    parts = _split_bounds(inner)
+    if len(parts) != 2:
+        raise IdentityFileError(f"domain of {var!r} needs two bounds, [lo, hi]: {text!r}", **where)
+    bounds: list[Expr | None] = []
+    for i, part in enumerate(parts):
+        p = part.strip().lower()
+        if p in _INF:
+            if (_INF[p] > 0) == (i == 0):  # +inf as the lower bound, -inf as the upper
+                raise IdentityFileError(f"domain of {var!r} has inverted bounds: {text!r}", **where)
+            bounds.append(None)
+            continue
+        bounds.append(parse(part.strip(), set(earlier), **where))
+    lo, hi = bounds
+    domain = Domain(kind, lo, hi, text.strip())
+    _check_constant_bounds(domain, var, where)
+    return domain
+
+
+def _constant(e: Expr | None) -> float | None:
+    """Value of a bound without variables (None when unbounded or variable)."""
+    if e is None or free_vars(e):
+        return None
+    from identities.backends.floats import Float64Backend
+
+    v = Float64Backend().compile(e)({})
+    return float(v) if not isinstance(v, float) else v
+
+
+def _check_constant_bounds(d: Domain, var: str, where: dict) -> None:
+    lo, hi = _constant(d.lo), _constant(d.hi)
+    for name, v in (("lower", lo), ("upper", hi)):
+        if v is not None and math.isnan(v):
+            raise IdentityFileError(f"{name} bound of {var!r} is not a number: {d.text!r}", **where)
+    if lo is not None and hi is not None and lo > hi:
+        raise IdentityFileError(f"domain of {var!r} has inverted bounds ({lo!r} > {hi!r}): {d.text!r}", **where)
+    lo_k, hi_k, zero_ok = _kind_interval(d.kind)
+    if lo is None:
+        lo = -math.inf if d.lo is None else None
+    if hi is None:
+        hi = math.inf if d.hi is None else None
+    if lo is not None and hi is not None:
+        a, b = max(lo, lo_k), min(hi, hi_k)
+        empty = a > b or (a == b == 0 and not zero_ok)
+        if d.kind == "integer" and not empty and math.isfinite(a) and math.isfinite(b):
+            empty = math.ceil(a) > math.floor(b)
+        if empty:
+            raise IdentityFileError(f"domain of {var!r} is empty: {d.text!r}", **where)
+
+
+def _kind_interval(kind: str) -> tuple[float, float, bool]:
+    """(lo, hi, zero allowed) of a kind before bounds; open ends at 0 are handled by zero."""
+    return {
+        "real": (-math.inf, math.inf, True),
+        "positive": (0.0, math.inf, False),
+        "negative": (-math.inf, 0.0, False),
+        "nonnegative": (0.0, math.inf, True),
+        "nonzero": (-math.inf, math.inf, False),
+        "probability": (0.0, 1.0, True),
+        "integer": (-math.inf, math.inf, True),
+    }[kind]
+
+
+@dataclass(frozen=True)
+class FloatRange:
+    """The draws of one float variable in one format: [lo, hi], maybe without zero."""
+
+    fmt: FloatFormat
+    lo: float
+    hi: float
+    zero: bool
+
+    def edges(self) -> list[float]:
+        f = self.fmt
+        cands = [1.0, 0.0, -1.0, 0.5, self.lo, self.hi, f.min_subnormal, -f.min_subnormal,
+                 f.min_normal, -f.min_normal, f.max, -f.max]
+        out: list[float] = []
+        for c in cands:
+            if self.lo <= c <= self.hi and (c != 0 or self.zero) and c not in out:
+                out.append(c)
+        return out
+
+
+def float_range(kind: str, lo: float, hi: float, fmt: FloatFormat) -> FloatRange | None:
+    """Intersect kind and bounds within the finite values of ``fmt``; None when empty."""
+    lo_k, hi_k, zero = _kind_interval(kind)
+    a, b = max(lo, lo_k, -fmt.max), min(hi, hi_k, fmt.max)
+    if kind == "positive" and a <= 0:
+        a = fmt.min_subnormal
+    if kind == "negative" and b >= 0:
+        b = -fmt.min_subnormal
+    if a > b:
+        return None
+    a, b = fmt.round_up(a), fmt.round_down(b)
+    if a > b or (a == b == 0 and not zero):
+        return None
+    return FloatRange(fmt, a, b, zero or not (a <= 0 <= b))
+
+
+def _float_strategy(r: FloatRange) -> Any:
+    from hypothesis import strategies as st
+
+    fmt = r.fmt
+    o_lo, o_hi = fmt.ordinal(r.lo), fmt.ordinal(r.hi)
+    skip_zero = not r.zero and o_lo <= 0 <= o_hi
+    span = o_hi - o_lo - (1 if skip_zero else 0)
+
+    def from_ordinal(i: int) -> float:
+        o = o_lo + i
+        if skip_zero and o >= 0:
+            o += 1
+        return fmt.from_ordinal(o)
+
+    simple = st.floats(r.lo, r.hi, width=fmt.width, allow_nan=False, allow_infinity=False)
+    if not r.zero:
+        simple = simple.filter(lambda x: x != 0)
+    edges = st.sampled_from(r.edges())
+    ordinal = st.integers(0, span).map(from_ordinal)
+    lo, hi = r.lo, r.hi
+
+    def from_unit(u: int) -> float:
+        t = u / 2.0**53
+        x = fmt.round((1 - t) * lo + t * hi)
+        x = min(max(x, lo), hi)
+        if x == 0 and not r.zero:
+            x = fmt.min_subnormal if hi > 0 else -fmt.min_subnormal
+        return x
+
+    uniform = st.integers(0, 2**53).map(from_unit)
+
+    @st.composite
+    def mixed(draw: Callable[[Any], Any]) -> float:
+        sel = draw(st.integers(0, 99))
+        if sel < _SIMPLE:
+            return draw(simple)
+        if sel < _EDGE:
+            return draw(edges)
+        if sel < _UNIFORM:
+            return draw(uniform)
+        return draw(ordinal)
+
+    return mixed()
+
+
+def _bound_value(fn: Callable[[Mapping[str, Any]], Any] | None, env: Mapping[str, Any], default: float) -> float | None:
+    if fn is None:
+        return default
+    v = fn(env)
+    try:
+        v = float(v)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return None if math.isnan(v) else v
+
+
+class _Plan:
+    """A domain with its bounds compiled (float64), resolved against the inputs drawn so far."""
+
+    def __init__(self, name: str, d: Domain, fmt: FloatFormat):
+        from identities.backends.floats import Float64Backend
+
+        f64 = Float64Backend()
+        self.name, self.domain, self.fmt = name, d, fmt
+        self.lo_fn = f64.compile(d.lo) if d.lo is not None else None
+        self.hi_fn = f64.compile(d.hi) if d.hi is not None else None
+
+    def resolve(self, env: Mapping[str, Any]) -> FloatRange | tuple[int, int] | None:
+        """The range to draw from given earlier inputs: (lo, hi) ints, a FloatRange, or None if empty."""
+        d = self.domain
+        if d.is_integer:
+            default = INTEGER_DEFAULT if d.lo is None and d.hi is None else (-math.inf, math.inf)
+            lo = _bound_value(self.lo_fn, env, default[0])
+            hi = _bound_value(self.hi_fn, env, default[1])
+            if lo is None or hi is None:
+                return None
+            width = INTEGER_DEFAULT[1] - INTEGER_DEFAULT[0]
+            if math.isinf(lo) and math.isinf(hi):
+                lo, hi = INTEGER_DEFAULT
+            elif math.isinf(lo):
+                lo = hi - width
+            elif math.isinf(hi):
+                hi = lo + width
+            a, b = math.ceil(lo), math.floor(hi)
+            return (a, b) if a <= b else None
+        lo = _bound_value(self.lo_fn, env, -math.inf)
+        hi = _bound_value(self.hi_fn, env, math.inf)
+        if lo is None or hi is None:
+            return None
+        return float_range(d.kind, lo, hi, self.fmt)
+
+    def strategy(self, env: Mapping[str, Any]) -> Any:
+        from hypothesis import strategies as st
+
+        r = self.resolve(env)
+        if r is None:
+            return _EMPTY
+        if isinstance(r, tuple):
+            return st.integers(*r)
+        return _float_strategy(r)
+
+    def admits(self, value: Any, env: Mapping[str, Any]) -> bool:
+        r = self.resolve(env)
+        if r is None or isinstance(value, bool):
+            return False
+        if isinstance(r, tuple):
+            return isinstance(value, int) and r[0] <= value <= r[1]
+        if not isinstance(value, (int, float)):
+            return False
+        v = float(value)
+        return (math.isfinite(v) and r.fmt.round(v) == v and r.lo <= v <= r.hi and (v != 0 or r.zero))
+
+
+def _plans(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat) -> list[_Plan]:
+    return [_Plan(name, d, fmt) for name, d in variables]
+
+
+def _assumptions(assume: Sequence[Expr]) -> list[Any]:
+    from identities.backends.floats import Float64Backend
+
+    f64 = Float64Backend()
+    return [f64.compile(a) for a in assume]
+
+
+def admissible(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat, assume: Sequence[Expr] = ()
+               ) -> Callable[[Mapping[str, Any]], bool]:
+    """A predicate: are these inputs ones the strategy could have drawn (domains, format, assume)?"""
+    plans, checks = _plans(variables, fmt), _assumptions(assume)
+
+    def admits(inputs: Mapping[str, Any]) -> bool:
+        env: dict[str, Any] = {}
+        for plan in plans:
+            v = inputs.get(plan.name)
+            if not plan.admits(v, env):
+                return False
+            env[plan.name] = v
+        return all(c(env) is True for c in checks)
+
+    return admits
+
+
+def inputs_strategy(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat,
+                    assume: Sequence[Expr] = ()) -> Any:
+    """A strategy for a dict of inputs, drawn in declaration order, filtered by ``assume``.
+
+    Bounds and ``assume`` are evaluated in float64 on the inputs drawn so far.
+    """
+    from hypothesis import assume as h_assume
+    from hypothesis import strategies as st
+
+    plans = _plans(variables, fmt)
+    statics = [None if p.domain.depends_on else p.strategy({}) for p in plans]
+    checks = _assumptions(assume)
+
+    @st.composite
+    def draw_inputs(draw: Callable[[Any], Any]) -> dict[str, Any]:
+        env: dict[str, Any] = {}
+        for plan, static in zip(plans, statics):
+            strategy = static if static is not None else plan.strategy(env)
+            h_assume(strategy is not _EMPTY)
+            env[plan.name] = draw(strategy)
+        for c in checks:
+            h_assume(c(env) is True)
+        return env
+
+    return draw_inputs()
+
+
+_EMPTY: Any = object()

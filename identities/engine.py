@@ -1,0 +1,454 @@
+"""The engine: hypothesis draws inputs, the backend and the oracle evaluate, a verdict comes out.
+
+Two hypothesis runs per identity and backend, with the same seed:
+
+1. *search*: the identity's own examples, then ``examples`` draws. Nothing
+   fails; every example is recorded, and ``hypothesis.target`` pushes toward
+   more bits of error, so the maximum is searched for, not only sampled.
+   The verdict is the most serious kind seen, by the precedence
+   refuted > domain_mismatch > precision_failure > holds.
+2. *shrink* (only for a non-holds verdict): the same search, failing on the
+   first example of that kind, so hypothesis shrinks it to a minimal
+   counterexample. Evaluations are cached, so replaying the search is cheap.
+
+The worst example (most ulps between the sides) is reported beside the
+minimal one: the minimal one is rarely the worst.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from identities.backends import get_backend
+from identities.backends.base import UNDEFINED
+from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded
+from identities.expr import Bin, Diff, Expr, walk
+from identities.formats import FloatFormat
+from identities.metrics import ErrorStats, absolute, bits, relative
+from identities.oracle import (
+    BOTH_UNDEFINED,
+    DEFAULT_ORACLE,
+    HOLDS,
+    LHS_UNDEFINED,
+    REFUTED,
+    RHS_UNDEFINED,
+    UNKNOWN,
+    Oracle,
+    OraclePoint,
+)
+from identities.registry import Identity
+from identities.results import Counterexample, Result
+from identities.tolerance import Tolerance, default_tolerance
+
+__all__ = ["verify", "DEFAULT_SEED", "DEFAULT_EXAMPLES", "PRECEDENCE", "effective_tolerance"]
+
+DEFAULT_SEED = 0
+DEFAULT_EXAMPLES = 200
+PRECEDENCE = ("refuted", "domain_mismatch", "precision_failure", "holds")
+
+
+@dataclass
+class _Sample:
+    inputs: dict[str, Any]
+    kind: str  # ok | precision_failure | refuted | domain_mismatch | undefined | unknown
+    point: OraclePoint
+    lhs: Any
+    rhs: Any
+    lf: float
+    rf: float
+    ulps: float
+    rel: float
+    abs: float
+
+
+class _Found(Exception):
+    def __init__(self, sample: _Sample):
+        self.sample = sample
+
+
+class _Engine:
+    def __init__(self, ident: Identity, backend: Any, oracle: Oracle, tolerance: Tolerance | None):
+        self.ident = ident
+        self.backend = backend
+        self.oracle = oracle
+        self.fmt: FloatFormat = backend.format
+        self.is_float = bool(getattr(backend, "is_float", False))
+        self.tolerance = tolerance
+        self.lhs = backend.compile(ident.lhs)
+        self.rhs = backend.compile(ident.rhs)
+        self.cache: dict[tuple, _Sample] = {}
+
+    def evaluate(self, inputs: Mapping[str, Any]) -> _Sample:
+        key = tuple(inputs.items())
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        exact = {k: (v if isinstance(v, int) else float(v)) for k, v in inputs.items()}
+        point = self.oracle.compare(self.ident.lhs, self.ident.rhs, exact)
+        conv = self.backend.convert_input
+        env = {k: conv(v) for k, v in exact.items()}
+        lhs, rhs = self.lhs(env), self.rhs(env)
+        lf, rf = self.backend.to_float(lhs), self.backend.to_float(rhs)
+        if self.is_float:
+            ulps = self.fmt.ulp_distance(lf, rf)
+        else:
+            ulps = self.backend.ulp_distance(lhs, rhs)
+        truth = point.rhs or point.lhs
+        err_abs = absolute(lf, rf)
+        err_rel = relative(lf, rf, truth.to_float(self.fmt) if truth is not None else math.nan)
+        status = point.status
+        if status == BOTH_UNDEFINED:
+            kind = "undefined"
+        elif status == UNKNOWN:
+            kind = "unknown"
+        elif status == REFUTED:
+            kind = "refuted"
+        elif status in (LHS_UNDEFINED, RHS_UNDEFINED):
+            kind = "domain_mismatch"
+        elif self.is_float and self.tolerance is not None and not self.tolerance.passes(lf, rf, self.fmt):
+            kind = "precision_failure"
+        else:
+            kind = "ok"
+        sample = _Sample(exact, kind, point, lhs, rhs, lf, rf, ulps, err_rel, err_abs)
+        if len(self.cache) < 100_000:
+            self.cache[key] = sample
+        return sample
+
+    # -- counterexample records --------------------------------------------------------------
+    def describe(self, s: _Sample) -> Counterexample:
+        fmt = self.fmt
+        p = s.point
+        tl = p.lhs.to_float(fmt) if p.lhs is not None else None
+        tr = p.rhs.to_float(fmt) if p.rhs is not None else None
+        if self.is_float:
+            el = fmt.ulp_distance(s.lf, tl) if tl is not None else math.inf
+            er = fmt.ulp_distance(s.rf, tr) if tr is not None else math.inf
+        else:
+            el = self.backend.ulp_distance(s.lhs, _mp_truth(self.backend, p.lhs))
+            er = self.backend.ulp_distance(s.rhs, _mp_truth(self.backend, p.rhs))
+        culprit, cause = self._culprit(s, el, er, tl, tr)
+        shown_l = _shown(self.backend, s.lhs, s.lf, self.is_float)
+        shown_r = _shown(self.backend, s.rhs, s.rf, self.is_float)
+        decimal = (str(p.lhs) if p.lhs is not None else None, str(p.rhs) if p.rhs is not None else None)
+        return Counterexample(
+            inputs=dict(s.inputs), lhs=shown_l, rhs=shown_r, truth_lhs=tl if p.lhs is not None else "undefined",
+            truth_rhs=tr if p.rhs is not None else "undefined", truth_decimal=decimal, culprit=culprit,
+            ulps=s.ulps, lhs_ulps=el, rhs_ulps=er, cause=cause, kind=s.kind)
+
+    def _culprit(self, s: _Sample, el: float, er: float, tl: Any, tr: Any) -> tuple[str, str]:
+        p = s.point
+        if s.kind == "refuted":
+            d = abs(p.lhs.to_fraction() - p.rhs.to_fraction())
+            scale = max(abs(p.lhs.to_fraction()), abs(p.rhs.to_fraction()))
+            rel = float(d / scale) if scale else math.inf
+            return "identity", f"the sides differ in exact arithmetic (relative difference {rel:.3g})"
+        if s.kind == "domain_mismatch":
+            side = "lhs" if p.status == LHS_UNDEFINED else "rhs"
+            other = "rhs" if side == "lhs" else "lhs"
+            return side, f"{side} is undefined in the reals here while {other} is defined"
+        if el == er:
+            culprit = "both" if el > 0 else "none"
+        else:
+            culprit = "lhs" if el > er else "rhs"
+        side = culprit if culprit in ("lhs", "rhs") else "lhs"
+        value, truth = (s.lf, tl) if side == "lhs" else (s.rf, tr)
+        return culprit, _cause(self, side, value, truth)
+
+
+def _cause(engine: _Engine, side: str, value: float, truth: Any) -> str:
+    """A short reason for one side's error, where it can be told."""
+    expr = engine.ident.lhs if side == "lhs" else engine.ident.rhs
+    if truth is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return f"{side} is undefined in {engine.backend.name} (an intermediate overflowed or left its domain)"
+    if isinstance(value, float) and math.isinf(value) and not math.isinf(truth):
+        return f"overflow: {side} is {value} in {engine.backend.name}, its true value {truth!r} is finite"
+    if value == 0 and truth != 0:
+        return f"underflow: {side} is 0 in {engine.backend.name}, its true value is {truth!r}"
+    if any(isinstance(n, Diff) for n in walk(expr)) and engine.is_float:
+        return f"finite-difference approximation in {side}"
+    if isinstance(expr, Bin) and expr.op in ("+", "-"):
+        return f"rounding error in {side}, amplified where its terms cancel"
+    return f"rounding error in {side}"
+
+
+def _mp_truth(backend: Any, t: Any) -> Any:
+    if t is None:
+        return UNDEFINED
+    f = t.to_fraction()
+    return backend.ctx.fdiv(f.numerator, f.denominator)
+
+
+def _shown(backend: Any, value: Any, as_float: float, is_float: bool) -> Any:
+    if value is UNDEFINED:
+        return "undefined"
+    if is_float:
+        return as_float
+    return backend.to_string(value)
+
+
+def effective_tolerance(ident: Identity, backend: Any) -> Tolerance | None:
+    """The tolerance an identity is checked with on a backend (None: decided by the oracle)."""
+    if not getattr(backend, "is_float", False):
+        return None
+    if backend.name in ident.tolerance:
+        return ident.tolerance[backend.name]
+    return default_tolerance(backend.format, ident.diff_order)
+
+
+def _settings(examples: int, phases: tuple) -> Any:
+    from hypothesis import HealthCheck, Verbosity, settings
+
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=False,
+        database=None,
+        phases=phases,
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+        report_multiple_bugs=False,
+    )
+
+
+def verify(
+    ident: Identity,
+    backend: str = "float64",
+    *,
+    examples: int = DEFAULT_EXAMPLES,
+    seed: int = DEFAULT_SEED,
+    oracle: Oracle | None = None,
+) -> Result:
+    """Check one identity on one backend; never raises for a problem in the identity itself.
+
+    Same identity, backend, examples and seed: same Result.
+    """
+    if not isinstance(examples, int) or isinstance(examples, bool) or examples < 1:
+        raise InvalidArgument(f"examples={examples!r} must be a positive integer")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise InvalidArgument(f"seed={seed!r} must be an integer")
+    be = get_backend(backend) if isinstance(backend, str) else backend
+    started = time.perf_counter()
+    tolerance = effective_tolerance(ident, be)
+    base = dict(identity=ident.name, backend=be.name, expected=ident.expected(be.name),
+                tolerance=str(tolerance) if tolerance else None, seed=seed)
+    try:
+        engine = _Engine(ident, be, oracle or DEFAULT_ORACLE, tolerance)
+        samples, search_error = _search(engine, examples, seed)
+    except (LimitExceeded, IdentitiesError) as exc:
+        return _error(base, f"{type(exc).__name__}: {exc}", started)
+    except Exception as exc:  # an engine crash is a verdict, never a lost row
+        return _error(base, f"{type(exc).__name__}: {exc}", started)
+    if search_error is not None:
+        return _error(base, search_error, started)
+    return _conclude(engine, samples, examples, seed, base, started)
+
+
+def _error(base: dict, message: str, started: float) -> Result:
+    return Result(verdict="error", examples=0, exact_rate=0.0, max_error=ErrorStats(), needed_tolerance=None,
+                  message=message, elapsed=time.perf_counter() - started, **base)
+
+
+def _strategy(engine: _Engine) -> Any:
+    from identities.domains import inputs_strategy
+
+    return inputs_strategy(engine.ident.variables, engine.fmt, engine.ident.assume)
+
+
+def _explicit(engine: _Engine) -> list[dict[str, Any]]:
+    out = []
+    for ex in engine.ident.examples:
+        out.append({k: (v if isinstance(v, int) else engine.fmt.round(float(v))) for k, v in ex.items()})
+    return out
+
+
+def _search(engine: _Engine, examples: int, seed: int) -> tuple[list[_Sample], str | None]:
+    from hypothesis import Phase, example, given
+    from hypothesis import seed as h_seed
+    from hypothesis import target
+    from hypothesis.errors import Unsatisfiable
+
+    samples: list[_Sample] = []
+    use_target = engine.is_float
+
+    def search(inputs: dict[str, Any]) -> None:
+        s = engine.evaluate(inputs)
+        samples.append(s)
+        if use_target and s.kind in ("ok", "precision_failure") and math.isfinite(s.ulps):
+            target(bits(s.ulps), label="bits of error")
+
+    test = given(inputs=_strategy(engine))(search)
+    for ex in reversed(_explicit(engine)):
+        test = example(inputs=ex)(test)
+    test = _settings(examples, (Phase.explicit, Phase.generate, Phase.target))(test)
+    test = h_seed(seed)(test)
+    try:
+        test()
+    except Unsatisfiable:
+        if not samples:
+            return samples, "no admissible input: every draw was rejected by the domains or 'assume'"
+    return samples, None
+
+
+def _shrink(engine: _Engine, kind: str, examples: int, seed: int) -> _Sample | None:
+    from hypothesis import Phase, example, given
+    from hypothesis import seed as h_seed
+    from hypothesis import target
+
+    use_target = engine.is_float
+
+    def find(inputs: dict[str, Any]) -> None:
+        s = engine.evaluate(inputs)
+        if s.kind == kind:
+            raise _Found(s)
+        if use_target and s.kind == "ok" and math.isfinite(s.ulps):
+            target(bits(s.ulps), label="bits of error")
+
+    test = given(inputs=_strategy(engine))(find)
+    for ex in reversed(_explicit(engine)):
+        test = example(inputs=ex)(test)
+    test = _settings(examples, (Phase.explicit, Phase.generate, Phase.target, Phase.shrink))(test)
+    test = h_seed(seed)(test)
+    try:
+        test()
+    except _Found as found:
+        return found.sample
+    except Exception:
+        return None
+    return None
+
+
+def _conclude(engine: _Engine, samples: list[_Sample], examples: int, seed: int, base: dict,
+              started: float) -> Result:
+    counts = {k: 0 for k in ("ok", "precision_failure", "refuted", "domain_mismatch", "undefined", "unknown")}
+    for s in samples:
+        counts[s.kind] += 1
+    decided = [s for s in samples if s.kind in ("ok", "precision_failure")]
+    both_defined = decided + [s for s in samples if s.kind == "refuted"]
+    stats = ErrorStats()
+    for s in both_defined:
+        stats = stats.merge(s.ulps, s.rel, s.abs)
+    exact_rate = sum(s.lf == s.rf for s in decided) / len(decided) if decided else 0.0
+    verdict = next((k for k in PRECEDENCE[:-1] if counts.get(k)), "holds")
+    message = ""
+    if not decided and not counts["refuted"] and not counts["domain_mismatch"]:
+        reason = (f"{counts['unknown']} unresolved by the oracle" if counts["unknown"] else "")
+        reason = ", ".join(x for x in (reason, f"{counts['undefined']} undefined on both sides"
+                                       if counts["undefined"] else "") if x)
+        return _error(base, f"no example could be decided in {len(samples)} tries ({reason or 'none drawn'})",
+                      started)
+    needed = _needed(engine, decided)
+    counterexample = None
+    if verdict != "holds":
+        minimal = _shrink(engine, verdict, examples, seed)
+        if minimal is None:
+            minimal = next(s for s in samples if s.kind == verdict)
+        counterexample = engine.describe(_humanize(engine, minimal))
+    worst = None
+    ranked = [s for s in both_defined if s.kind == verdict] if verdict in ("refuted", "precision_failure") else (
+        decided if verdict == "holds" else [])
+    if ranked:
+        w = max(ranked, key=lambda s: (s.ulps if not math.isnan(s.ulps) else math.inf, s.rel))
+        if w.ulps > 0:
+            worst = engine.describe(w)
+    if counts["unknown"]:
+        message = f"{counts['unknown']} of {len(samples)} examples unresolved by the oracle (skipped)"
+    return Result(verdict=verdict, examples=len(samples), exact_rate=exact_rate, max_error=stats,
+                  needed_tolerance=needed, counterexample=counterexample, worst=worst, counts=counts,
+                  message=message, elapsed=time.perf_counter() - started, **base)
+
+
+def _needed(engine: _Engine, decided: list[_Sample]) -> str | None:
+    """The tightest tolerance, in the unit of the one in force, that passes every decided example."""
+    if not decided or not engine.is_float:
+        return None
+    tol = engine.tolerance
+    if tol is not None and tol.ulps is None and tol.rel is not None:
+        # "t rel or t abs": each example needs min(its rel, its abs); the worst of those
+        def need(s: _Sample) -> float:
+            if s.lf == s.rf:
+                return 0.0
+            d = abs(s.lf - s.rf)
+            return min(d / max(abs(s.lf), abs(s.rf)), d)
+
+        t = max(need(s) for s in decided)
+        return "none" if not math.isfinite(t) else f"{t:.2g} rel or {t:.2g} abs"
+    worst = max(s.ulps for s in decided)
+    if not math.isfinite(worst):
+        return "none"
+    return f"{int(worst)} ulp" if worst < 1e6 else f"{worst:.3g} ulp"
+
+
+def _complexity(v: Any, fmt: FloatFormat) -> tuple[int, float]:
+    """How hard a number is to write: significant digits of its shortest repr, then magnitude."""
+    if isinstance(v, int):
+        return (len(str(abs(v)).rstrip("0")) if v else 0, 0.0)
+    if v == 0:
+        return (0, 0.0)
+    mantissa = short_repr(abs(v), fmt).split("e")[0].replace(".", "").strip("0")
+    return (len(mantissa), abs(math.log10(abs(v))))
+
+
+def short_repr(v: float, fmt: FloatFormat) -> str:
+    """The shortest decimal that reads back as v in ``fmt`` (``0.4`` for float32's 0.4000000059604645)."""
+    if fmt.width == 64 or not math.isfinite(v):
+        return repr(v)
+    import numpy as np
+
+    return str({32: np.float32, 16: np.float16}[fmt.width](v))
+
+
+_SIMPLE_FLOATS = {s * m * 10.0**k for s in (1, -1) for m in (1, 2, 3, 5, 1.5, 2.5) for k in range(-3, 4)} | {0.0}
+
+
+def _simpler(v: Any, fmt: FloatFormat) -> list[Any]:
+    """Candidate values simpler to write than v, simplest first."""
+    if isinstance(v, int):
+        cands = {0, 1, -1, 2, -2, 10, -10}
+        for k in range(1, len(str(abs(v)))):
+            cands.add(int(round(v, -k)))
+    else:
+        cands = {float(round(v))} | _SIMPLE_FLOATS
+        if math.isfinite(v) and v != 0:
+            for k in range(1, 17):
+                cands.add(float(f"{v:.{k}g}"))
+            m, e = math.frexp(v)
+            for k in range(1, fmt.precision):
+                cands.add(math.ldexp(round(m * 2**k), e - k))
+        cands = {fmt.round(c) for c in cands}
+    mine = _complexity(v, fmt)
+    ranked = sorted(((_complexity(c, fmt), c) for c in cands), key=lambda t: (t[0], t[1]))
+    return [c for k, c in ranked if k < mine]
+
+
+def _humanize(engine: _Engine, sample: _Sample, rounds: int = 2) -> _Sample:
+    """Replace each input by the simplest value (1.0, 0.5, few digits) that keeps the failure.
+
+    Hypothesis shrinks toward small choice sequences, which for floats drawn by
+    bit pattern can mean the smallest subnormal or a bound's neighbour; a
+    person would rather paste ``x = 2`` than ``x = 2.0000000000000004``.
+    """
+    from identities.domains import admissible
+
+    admits = admissible(engine.ident.variables, engine.fmt, engine.ident.assume)
+    current = sample
+    for _ in range(rounds):
+        changed = False
+        for name in current.inputs:
+            for cand in _simpler(current.inputs[name], engine.fmt):
+                trial = dict(current.inputs)
+                trial[name] = cand
+                if not admits(trial):
+                    continue
+                s = engine.evaluate(trial)
+                if s.kind == sample.kind:
+                    current, changed = s, True
+                    break
+        if not changed:
+            break
+    return current
