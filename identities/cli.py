@@ -10,11 +10,10 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 __all__ = ["main"]
 
-DEFAULT_BACKENDS = ("float64", "float32", "mpmath")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,7 +23,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from identities.engine import DEFAULT_EXAMPLES, DEFAULT_SEED
+    from identities.engine import DEFAULT_BACKENDS, DEFAULT_EXAMPLES, DEFAULT_SEED
 
     p = _Parser(prog="identities", description="Verify mathematical identities in IEEE floats and exactly.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -89,8 +88,8 @@ def _list(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from identities.backends import BACKENDS
-    from identities.results import report, write_json
     from identities.engine import verify
+    from identities.results import report, write_json
 
     backends = [b.strip() for b in args.backend.split(",") if b.strip()]
     unknown = [b for b in backends if b not in BACKENDS]
@@ -164,8 +163,9 @@ def _detail(r) -> str:  # type: ignore[no-untyped-def]
             continue
         fmt = get_backend(r.backend).format
         lines.append(f"  {label}: {c.inputs_text(fmt) or '(no variables)'}")
-        lines.append(f"    lhs = {c.lhs!r:<26} true lhs = {c.truth_decimal[0] or 'undefined'}  ({_fmt_ulps(c.lhs_ulps)} ulp off)")
-        lines.append(f"    rhs = {c.rhs!r:<26} true rhs = {c.truth_decimal[1] or 'undefined'}  ({_fmt_ulps(c.rhs_ulps)} ulp off)")
+        for side, value, truth, err in (("lhs", c.lhs, c.truth_decimal[0], c.lhs_ulps),
+                                         ("rhs", c.rhs, c.truth_decimal[1], c.rhs_ulps)):
+            lines.append(f"    {side} = {value!r:<26} true {side} = {truth or 'undefined'}  ({_fmt_ulps(err)} ulp off)")
         lines.append(f"    {_fmt_ulps(c.ulps)} ulp apart; culprit: {c.culprit}; {c.cause}")
     if r.tolerance:
         lines.append(f"  tolerance {r.tolerance}; needed {r.needed_tolerance}")

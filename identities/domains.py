@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from identities.errors import IdentityFileError
 from identities.expr import Expr, free_vars, parse
@@ -197,49 +198,70 @@ def float_range(kind: str, lo: float, hi: float, fmt: FloatFormat) -> FloatRange
     return FloatRange(fmt, a, b, zero or not (a <= 0 <= b))
 
 
-def _float_strategy(r: FloatRange) -> Any:
-    from hypothesis import strategies as st
+class _FloatSampler:
+    """Draws one float of a FloatRange from the four sources; called with hypothesis' ``draw``.
 
-    fmt = r.fmt
-    o_lo, o_hi = fmt.ordinal(r.lo), fmt.ordinal(r.hi)
-    skip_zero = not r.zero and o_lo <= 0 <= o_hi
-    span = o_hi - o_lo - (1 if skip_zero else 0)
+    Sources are drawn inline (no nested composite) because strategy layers cost
+    engine time on every example.
+    """
 
-    def from_ordinal(i: int) -> float:
-        o = o_lo + i
-        if skip_zero and o >= 0:
+    def __init__(self, r: FloatRange):
+        from hypothesis import strategies as st
+
+        self.r = r
+        fmt = r.fmt
+        self.fmt = fmt
+        self.o_lo = fmt.ordinal(r.lo)
+        o_hi = fmt.ordinal(r.hi)
+        self.skip_zero = not r.zero and self.o_lo <= 0 <= o_hi
+        self.span = o_hi - self.o_lo - (1 if self.skip_zero else 0)
+        simple = st.floats(r.lo, r.hi, width=fmt.width, allow_nan=False, allow_infinity=False)
+        self.simple = simple if r.zero else simple.filter(lambda x: x != 0)
+        self.edges = st.sampled_from(r.edges())
+
+    def from_ordinal(self, i: int) -> float:
+        o = self.o_lo + i
+        if self.skip_zero and o >= 0:
             o += 1
-        return fmt.from_ordinal(o)
+        return self.fmt.from_ordinal(o)
 
-    simple = st.floats(r.lo, r.hi, width=fmt.width, allow_nan=False, allow_infinity=False)
-    if not r.zero:
-        simple = simple.filter(lambda x: x != 0)
-    edges = st.sampled_from(r.edges())
-    ordinal = st.integers(0, span).map(from_ordinal)
-    lo, hi = r.lo, r.hi
-
-    def from_unit(u: int) -> float:
-        t = u / 2.0**53
-        x = fmt.round((1 - t) * lo + t * hi)
-        x = min(max(x, lo), hi)
+    def from_unit(self, b: bytes) -> float:
+        r, fmt = self.r, self.fmt
+        t = int.from_bytes(b, "big") / 2.0**56
+        x = min(max(fmt.round((1 - t) * r.lo + t * r.hi), r.lo), r.hi)
         if x == 0 and not r.zero:
-            x = fmt.min_subnormal if hi > 0 else -fmt.min_subnormal
+            x = fmt.min_subnormal if r.hi > 0 else -fmt.min_subnormal
         return x
 
-    uniform = st.integers(0, 2**53).map(from_unit)
-
-    @st.composite
-    def mixed(draw: Callable[[Any], Any]) -> float:
-        sel = draw(st.integers(0, 99))
+    def __call__(self, draw: Callable[[Any], Any]) -> float:
+        sel = draw(_BYTES[1])[0] * 100 // 256
         if sel < _SIMPLE:
-            return draw(simple)
+            return draw(self.simple)
         if sel < _EDGE:
-            return draw(edges)
+            return draw(self.edges)
         if sel < _UNIFORM:
-            return draw(uniform)
-        return draw(ordinal)
+            return self.from_unit(draw(_BYTES[7]))
+        # hypothesis' integers() favour small values; fixed-size bytes are uniform
+        return self.from_ordinal(int.from_bytes(draw(_BYTES[9]), "big") % (self.span + 1))
 
-    return mixed()
+
+class _Bytes(dict):
+    def __missing__(self, n: int) -> Any:
+        from hypothesis import strategies as st
+
+        self[n] = st.binary(min_size=n, max_size=n)
+        return self[n]
+
+
+_BYTES = _Bytes()
+
+
+def _float_strategy(r: FloatRange) -> Any:
+    """The float draws of one range as a standalone strategy."""
+    from hypothesis import strategies as st
+
+    sampler = _FloatSampler(r)
+    return st.composite(lambda draw: sampler(draw))()
 
 
 def _bound_value(fn: Callable[[Mapping[str, Any]], Any] | None, env: Mapping[str, Any], default: float) -> float | None:
@@ -263,6 +285,7 @@ class _Plan:
         self.name, self.domain, self.fmt = name, d, fmt
         self.lo_fn = f64.compile(d.lo) if d.lo is not None else None
         self.hi_fn = f64.compile(d.hi) if d.hi is not None else None
+        self._samplers: dict[Any, Any] = {}
 
     def resolve(self, env: Mapping[str, Any]) -> FloatRange | tuple[int, int] | None:
         """The range to draw from given earlier inputs: (lo, hi) ints, a FloatRange, or None if empty."""
@@ -288,15 +311,24 @@ class _Plan:
             return None
         return float_range(d.kind, lo, hi, self.fmt)
 
-    def strategy(self, env: Mapping[str, Any]) -> Any:
+    def sampler(self, env: Mapping[str, Any]) -> Any:
+        """A callable ``draw -> value`` for the range given earlier inputs, or _EMPTY."""
         from hypothesis import strategies as st
 
         r = self.resolve(env)
         if r is None:
             return _EMPTY
-        if isinstance(r, tuple):
-            return st.integers(*r)
-        return _float_strategy(r)
+        key = r if isinstance(r, FloatRange) else ("int", r)
+        hit = self._samplers.get(key)
+        if hit is None:
+            if isinstance(r, tuple):
+                ints = st.integers(*r)
+                hit = lambda draw: draw(ints)  # noqa: E731
+            else:
+                hit = _FloatSampler(r)
+            if len(self._samplers) < 256:
+                self._samplers[key] = hit
+        return hit
 
     def admits(self, value: Any, env: Mapping[str, Any]) -> bool:
         r = self.resolve(env)
@@ -348,16 +380,16 @@ def inputs_strategy(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat,
     from hypothesis import strategies as st
 
     plans = _plans(variables, fmt)
-    statics = [None if p.domain.depends_on else p.strategy({}) for p in plans]
+    statics = [None if p.domain.depends_on else p.sampler({}) for p in plans]
     checks = _assumptions(assume)
 
     @st.composite
     def draw_inputs(draw: Callable[[Any], Any]) -> dict[str, Any]:
         env: dict[str, Any] = {}
         for plan, static in zip(plans, statics):
-            strategy = static if static is not None else plan.strategy(env)
-            h_assume(strategy is not _EMPTY)
-            env[plan.name] = draw(strategy)
+            sample = static if static is not None else plan.sampler(env)
+            h_assume(sample is not _EMPTY)
+            env[plan.name] = sample(draw)
         for c in checks:
             h_assume(c(env) is True)
         return env

@@ -19,19 +19,19 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from identities.backends import get_backend
 from identities.backends.base import UNDEFINED
 from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded
-from identities.expr import Bin, Diff, Expr, walk
+from identities.expr import Bin, Diff, walk
 from identities.formats import FloatFormat
 from identities.metrics import ErrorStats, absolute, bits, relative
 from identities.oracle import (
     BOTH_UNDEFINED,
     DEFAULT_ORACLE,
-    HOLDS,
     LHS_UNDEFINED,
     REFUTED,
     RHS_UNDEFINED,
@@ -43,9 +43,11 @@ from identities.registry import Identity
 from identities.results import Counterexample, Result
 from identities.tolerance import Tolerance, default_tolerance
 
-__all__ = ["verify", "DEFAULT_SEED", "DEFAULT_EXAMPLES", "PRECEDENCE", "effective_tolerance"]
+__all__ = ["verify", "verify_all", "DEFAULT_BACKENDS", "DEFAULT_SEED", "DEFAULT_EXAMPLES", "PRECEDENCE",
+           "effective_tolerance"]
 
 DEFAULT_SEED = 0
+DEFAULT_BACKENDS = ("float64", "float32", "mpmath")
 DEFAULT_EXAMPLES = 200
 PRECEDENCE = ("refuted", "domain_mismatch", "precision_failure", "holds")
 
@@ -98,7 +100,7 @@ class _Engine:
             ulps = self.backend.ulp_distance(lhs, rhs)
         truth = point.rhs or point.lhs
         err_abs = absolute(lf, rf)
-        err_rel = relative(lf, rf, truth.to_float(self.fmt) if truth is not None else math.nan)
+        err_rel = relative(lf, rf, truth.approx() if truth is not None else math.nan)
         status = point.status
         if status == BOTH_UNDEFINED:
             kind = "undefined"
@@ -240,13 +242,34 @@ def verify(
     try:
         engine = _Engine(ident, be, oracle or DEFAULT_ORACLE, tolerance)
         samples, search_error = _search(engine, examples, seed)
+        if search_error is not None:
+            return _error(base, search_error, started)
+        return _conclude(engine, samples, examples, seed, base, started)
     except (LimitExceeded, IdentitiesError) as exc:
         return _error(base, f"{type(exc).__name__}: {exc}", started)
     except Exception as exc:  # an engine crash is a verdict, never a lost row
-        return _error(base, f"{type(exc).__name__}: {exc}", started)
-    if search_error is not None:
-        return _error(base, search_error, started)
-    return _conclude(engine, samples, examples, seed, base, started)
+        return _error(base, f"internal error, please report: {type(exc).__name__}: {exc}", started)
+
+
+def verify_all(
+    identities: Iterable[Identity] | Mapping[str, Identity],
+    backends: Sequence[str] = DEFAULT_BACKENDS,
+    *,
+    examples: int = DEFAULT_EXAMPLES,
+    seed: int = DEFAULT_SEED,
+    oracle: Oracle | None = None,
+    on_result: Callable[[Result], None] | None = None,
+) -> list[Result]:
+    """Every identity on every backend, in order; ``on_result`` sees each Result as it is made."""
+    items = list(identities.values()) if isinstance(identities, Mapping) else list(identities)
+    results = []
+    for ident in items:
+        for b in backends:
+            r = verify(ident, b, examples=examples, seed=seed, oracle=oracle)
+            results.append(r)
+            if on_result is not None:
+                on_result(r)
+    return results
 
 
 def _error(base: dict, message: str, started: float) -> Result:
@@ -268,9 +291,8 @@ def _explicit(engine: _Engine) -> list[dict[str, Any]]:
 
 
 def _search(engine: _Engine, examples: int, seed: int) -> tuple[list[_Sample], str | None]:
-    from hypothesis import Phase, example, given
+    from hypothesis import Phase, example, given, target
     from hypothesis import seed as h_seed
-    from hypothesis import target
     from hypothesis.errors import Unsatisfiable
 
     samples: list[_Sample] = []
@@ -296,9 +318,8 @@ def _search(engine: _Engine, examples: int, seed: int) -> tuple[list[_Sample], s
 
 
 def _shrink(engine: _Engine, kind: str, examples: int, seed: int) -> _Sample | None:
-    from hypothesis import Phase, example, given
+    from hypothesis import Phase, example, given, target
     from hypothesis import seed as h_seed
-    from hypothesis import target
 
     use_target = engine.is_float
 
@@ -325,42 +346,44 @@ def _shrink(engine: _Engine, kind: str, examples: int, seed: int) -> _Sample | N
 
 def _conclude(engine: _Engine, samples: list[_Sample], examples: int, seed: int, base: dict,
               started: float) -> Result:
+    """Verdict from the search; counts and exact-equality rate from the search's draws; the maximum
+    error, the needed tolerance and the worst example from everything evaluated (search, shrink,
+    simplification), since the maximum *found* is what a tolerance must cover."""
     counts = {k: 0 for k in ("ok", "precision_failure", "refuted", "domain_mismatch", "undefined", "unknown")}
     for s in samples:
         counts[s.kind] += 1
     decided = [s for s in samples if s.kind in ("ok", "precision_failure")]
-    both_defined = decided + [s for s in samples if s.kind == "refuted"]
-    stats = ErrorStats()
-    for s in both_defined:
-        stats = stats.merge(s.ulps, s.rel, s.abs)
     exact_rate = sum(s.lf == s.rf for s in decided) / len(decided) if decided else 0.0
     verdict = next((k for k in PRECEDENCE[:-1] if counts.get(k)), "holds")
-    message = ""
     if not decided and not counts["refuted"] and not counts["domain_mismatch"]:
-        reason = (f"{counts['unknown']} unresolved by the oracle" if counts["unknown"] else "")
-        reason = ", ".join(x for x in (reason, f"{counts['undefined']} undefined on both sides"
-                                       if counts["undefined"] else "") if x)
-        return _error(base, f"no example could be decided in {len(samples)} tries ({reason or 'none drawn'})",
-                      started)
-    needed = _needed(engine, decided)
+        reasons = [f"{counts['unknown']} unresolved by the oracle" if counts["unknown"] else "",
+                   f"{counts['undefined']} undefined on both sides" if counts["undefined"] else ""]
+        reason = ", ".join(r for r in reasons if r) or "none drawn"
+        return _error(base, f"no example could be decided in {len(samples)} tries ({reason})", started)
     counterexample = None
     if verdict != "holds":
         minimal = _shrink(engine, verdict, examples, seed)
         if minimal is None:
             minimal = next(s for s in samples if s.kind == verdict)
         counterexample = engine.describe(_humanize(engine, minimal))
+    seen = list(engine.cache.values()) or samples
+    seen_decided = [s for s in seen if s.kind in ("ok", "precision_failure")]
+    stats = ErrorStats()
+    for s in seen_decided + [s for s in seen if s.kind == "refuted"]:
+        stats = stats.merge(s.ulps, s.rel, s.abs)
     worst = None
-    ranked = [s for s in both_defined if s.kind == verdict] if verdict in ("refuted", "precision_failure") else (
-        decided if verdict == "holds" else [])
+    ranked = [s for s in seen if s.kind == verdict] if verdict in ("refuted", "precision_failure") else (
+        seen_decided if verdict == "holds" else [])
     if ranked:
         w = max(ranked, key=lambda s: (s.ulps if not math.isnan(s.ulps) else math.inf, s.rel))
         if w.ulps > 0:
             worst = engine.describe(w)
+    message = ""
     if counts["unknown"]:
         message = f"{counts['unknown']} of {len(samples)} examples unresolved by the oracle (skipped)"
     return Result(verdict=verdict, examples=len(samples), exact_rate=exact_rate, max_error=stats,
-                  needed_tolerance=needed, counterexample=counterexample, worst=worst, counts=counts,
-                  message=message, elapsed=time.perf_counter() - started, **base)
+                  needed_tolerance=_needed(engine, seen_decided), counterexample=counterexample, worst=worst,
+                  counts=counts, message=message, elapsed=time.perf_counter() - started, **base)
 
 
 def _needed(engine: _Engine, decided: list[_Sample]) -> str | None:
@@ -419,7 +442,10 @@ def _simpler(v: Any, fmt: FloatFormat) -> list[Any]:
                 cands.add(float(f"{v:.{k}g}"))
             m, e = math.frexp(v)
             for k in range(1, fmt.precision):
-                cands.add(math.ldexp(round(m * 2**k), e - k))
+                try:
+                    cands.add(math.ldexp(round(m * 2**k), e - k))
+                except OverflowError:
+                    break
         cands = {fmt.round(c) for c in cands}
     mine = _complexity(v, fmt)
     ranked = sorted(((_complexity(c, fmt), c) for c in cands), key=lambda t: (t[0], t[1]))
@@ -437,6 +463,19 @@ def _humanize(engine: _Engine, sample: _Sample, rounds: int = 2) -> _Sample:
 
     admits = admissible(engine.ident.variables, engine.fmt, engine.ident.assume)
     current = sample
+    names = list(sample.inputs)
+    if len(names) == 2:
+        # greedy per-variable steps miss pairs that only fail together (x = 0.2, y = 8 in exp(x + y))
+        a, b = names
+        pairs = [(ca, cb) for ca in _simpler(sample.inputs[a], engine.fmt)[:20]
+                 for cb in _simpler(sample.inputs[b], engine.fmt)[:20]]
+        pairs.sort(key=lambda p: tuple(x + y for x, y in zip(_complexity(p[0], engine.fmt),
+                                                              _complexity(p[1], engine.fmt))))
+        for ca, cb in pairs:
+            trial = {a: ca, b: cb}
+            if admits(trial) and engine.evaluate(trial).kind == sample.kind:
+                current = engine.evaluate(trial)
+                break
     for _ in range(rounds):
         changed = False
         for name in current.inputs:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Iterator, Union
 
 from identities.errors import IdentityFileError
 
@@ -100,7 +100,7 @@ class Expr:
 class Num(Expr):
     """A literal: an ``int``, or the exact decimal (``Fraction``) the text spells."""
 
-    value: Union[int, Fraction]
+    value: int | Fraction
     text: str
 
 
@@ -381,7 +381,8 @@ def _render(e: Expr, parent: int = 0, right: bool = False) -> str:
         if e.op == "**":  # right-associative
             s = f"{_render(e.left, p + 1)}**{_render(e.right, p)}"
         else:
-            s = f"{_render(e.left, p)} {e.op} {_render(e.right, p + 1)}"
+            sep = " " if e.op in "+-" else ""
+            s = f"{_render(e.left, p)}{sep}{e.op}{sep}{_render(e.right, p + 1)}"
         return f"({s})" if p < parent else s
     if isinstance(e, Call):
         return f"{e.fn}({', '.join(_render(a) for a in e.args)})"

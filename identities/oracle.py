@@ -23,9 +23,10 @@ derivative table; ``sum`` is exact over integers and rationals.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from flint import arb, arb_series, ctx, fmpq, fmpz
 
@@ -335,9 +336,9 @@ class _ArbContext:
             else:
                 s = -(_A(x) / _A(y)).atan()
             coeffs = s.coeffs()
-            coeffs[0] = y0.atan2(x0)
+            coeffs[0] = arb.atan2(y0, x0)
             return arb_series(coeffs, prec=len(s.coeffs()) or 1)
-        return _finite(_A(y).atan2(_A(x)), y)
+        return _finite(arb.atan2(_A(y), _A(x)), y)
 
     def sinh(self, x: Value) -> Value:
         if isinstance(x, arb_series):
@@ -464,6 +465,14 @@ class Truth:
         if b.is_exact() and b.is_integer() and abs(b) < 2**64:
             return str(int(b.unique_fmpz()))
         return b.mid().str(20, radius=False)
+
+    def approx(self) -> float:
+        """A double near the value (not correctly rounded): for relative errors, where speed matters."""
+        v = self.value
+        try:
+            return float(v) if not isinstance(v, arb) else float(v.mid())
+        except OverflowError:
+            return math.inf
 
     @property
     def magnitude(self) -> float:

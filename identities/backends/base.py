@@ -18,7 +18,8 @@ marker, so it never escapes as an exception.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from identities.errors import LimitExceeded
 from identities.expr import Bin, Call, Cmp, Const, Diff, Expr, Neg, Num, Sum, Var

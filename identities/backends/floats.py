@@ -17,8 +17,9 @@ default derivative tolerance allows for; see ``identities.tolerance``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -13,7 +13,8 @@ against their own mpmath references would compute.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import mpmath
 from mpmath.ctx_mp import MPContext

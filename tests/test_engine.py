@@ -1,0 +1,119 @@
+import math
+
+import pytest
+
+from identities import InvalidArgument, identity, verify
+from identities.oracle import Oracle
+
+
+def test_acceptance_verdicts(acceptance_cases):
+    want = {
+        "pythagorean_trig": ("holds", "holds"), "exp_of_sum": ("precision_failure", "holds"),
+        "log_of_square": ("domain_mismatch", "domain_mismatch"), "sqrt_of_square_false": ("refuted", "refuted"),
+        "binomial_row_sum": ("holds", "holds"), "derivative_x_sin": ("holds", "holds"),
+        "derivative_cos_false": ("refuted", "refuted"), "seed_log2_power": ("holds", "holds"),
+        "binomial_pmf_total": ("holds", "holds"),
+    }
+    for name, (f64, mp) in want.items():
+        ident = acceptance_cases[name]
+        assert verify(ident, "float64", examples=60).verdict == f64, name
+        assert verify(ident, "mpmath", examples=60).verdict == mp, name
+
+
+def test_refutation_shrinks_to_a_simple_counterexample(acceptance_cases):
+    r = verify(acceptance_cases["sqrt_of_square_false"], "float64")
+    c = r.counterexample
+    assert r.verdict == "refuted" and c.inputs == {"x": -1.0}
+    assert (c.lhs, c.rhs, c.truth_lhs, c.truth_rhs, c.culprit) == (1.0, -1.0, 1.0, -1.0, "identity")
+
+
+def test_domain_mismatch_names_the_undefined_side(acceptance_cases):
+    r = verify(acceptance_cases["log_of_square"], "mpmath")
+    c = r.counterexample
+    assert c.inputs == {"x": -1.0} and c.culprit == "rhs" and c.rhs == "undefined" and c.truth_rhs == "undefined"
+    assert "rhs is undefined in the reals" in c.cause
+
+
+def test_precision_failure_measures_and_explains(acceptance_cases):
+    r = verify(acceptance_cases["exp_of_sum"], "float64")
+    assert r.verdict == "precision_failure" and r.expected == "holds" and not r.ok
+    c = r.counterexample
+    assert c.culprit == "lhs" and c.rhs_ulps <= 1 and c.lhs_ulps > 4 and c.ulps > 4
+    assert "rounding" in c.cause
+    # the worst example is searched for, and is at least as bad as the minimal one
+    assert r.worst is not None and r.worst.ulps >= c.ulps
+    assert r.max_error.ulps == max(r.worst.ulps, r.max_error.ulps) and r.max_error.ulps > 100
+    assert r.max_error.bits == pytest.approx(math.log2(1 + r.max_error.ulps))
+    assert r.needed_tolerance == f"{int(r.max_error.ulps)} ulp"
+    assert 0 < r.exact_rate < 1
+    # the minimal counterexample is simple to write: few significant digits
+    assert all(len(repr(v).replace("-", "").replace(".", "").strip("0")) <= 2 for v in c.inputs.values()), c.inputs
+
+
+def test_same_seed_same_result(acceptance_cases):
+    ident = acceptance_cases["exp_of_sum"]
+    a = verify(ident, "float64", examples=80, seed=5)
+    b = verify(ident, "float64", examples=80, seed=5)
+    assert a.to_json() == b.to_json()
+    c = verify(ident, "float64", examples=80, seed=6)
+    assert c.to_json() != a.to_json()
+
+
+def test_point_identity_of_the_notebook():
+    ident = identity("nb", "3*0.6**2*0.4", "0.432")
+    r = verify(ident, "float64")
+    assert r.verdict == "holds" and r.max_error.ulps == 1 and r.exact_rate == 0.0 and r.needed_tolerance == "1 ulp"
+    assert r.worst.lhs == 0.43200000000000005 and r.worst.truth_lhs == 0.432
+    exact = identity("nb_exact", "3*0.6**2*0.4", "0.432", tolerance="0 ulp")
+    assert verify(exact, "float64").verdict == "precision_failure"
+    assert verify(exact, "mpmath").verdict == "holds"
+
+
+def test_tiny_refutation_counts():
+    # 1e-49 relative apart: invisible in floats, a proof for the oracle
+    ident = identity("near", "x*(1 + 1e-49)", "x", vars={"x": "real[1, 2]"})
+    r = verify(ident, "float64", examples=20)
+    assert r.verdict == "refuted" and r.max_error.ulps == 0
+
+
+def test_explicit_examples_are_tried_first():
+    ident = identity("pi4", "cos(2*x)", "1 - 2*sin(x)**2", vars={"x": "real[-1, 1]"},
+                     examples=[{"x": 0.7853981633974483}])
+    r = verify(ident, "float64", examples=5)
+    # found at the pinned example, then simplified to the simplest input that still fails
+    assert r.verdict == "precision_failure" and r.counterexample.inputs == {"x": 0.8}
+
+
+def test_limits_become_error_verdicts():
+    r = verify(identity("huge", "9**9**9**9", "1"), "float64")
+    assert r.verdict == "error" and "LimitExceeded" in r.message and "bits" in r.message
+
+
+def test_unresolvable_points_are_skipped_not_verdicts():
+    ident = identity("zero", "sin(pi*n)", "0", vars={"n": "integer[1, 5]"})
+    r = verify(ident, "mpmath", examples=10, oracle=Oracle(start_bits=64, cap_bits=256))
+    assert r.verdict == "error" and "no example could be decided" in r.message and "unresolved" in r.message
+
+
+def test_empty_domain_after_assume():
+    ident = identity("never", "x", "x", vars={"x": "real[0, 1]"}, assume=["x > 2"])
+    r = verify(ident, "float64", examples=10)
+    assert r.verdict == "error" and "no admissible input" in r.message
+
+
+def test_derivative_rules():
+    true_rule = identity("d", "diff(x*sin(x), x)", "sin(x) + x*cos(x)", vars={"x": "real[-10, 10]"})
+    r = verify(true_rule, "float64")
+    assert r.verdict == "holds" and r.tolerance == "9.4e-09 rel or 9.4e-09 abs"
+    assert r.needed_tolerance.endswith("abs") and r.max_error.ulps > 4  # a difference quotient is not exact
+    wrong = identity("dw", "diff(cos(x), x)", "sin(x)", vars={"x": "real[-3, 3]"})
+    r = verify(wrong, "float32")
+    assert r.verdict == "refuted" and r.counterexample.inputs == {"x": 1.0}
+
+
+def test_bad_arguments():
+    ident = identity("t", "x", "x", vars={"x": "real"})
+    with pytest.raises(InvalidArgument, match="examples=0"):
+        verify(ident, examples=0)
+    with pytest.raises(InvalidArgument, match="unknown backend name='quad'"):
+        verify(ident, "quad")

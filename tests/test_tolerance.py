@@ -1,0 +1,42 @@
+import math
+
+import pytest
+
+from identities.formats import float32, float64
+from identities.tolerance import Tolerance, default_tolerance, parse_tolerance
+
+
+def test_parse_and_format():
+    t = parse_tolerance("4 ulp or 1e-15 abs")
+    assert t == Tolerance(ulps=4, abs=1e-15)
+    assert str(t) == "4 ulp or 1e-15 abs"
+    assert parse_tolerance("1e-12 rel") == Tolerance(rel=1e-12)
+    assert parse_tolerance("2 ulps") == Tolerance(ulps=2)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("4 ulps or", "is not 'N ulp'"), ("four ulp", "is not 'N ulp'"), ("1 ulp or 2 ulp", "gives ulps twice"),
+    ("-1 abs", "is not 'N ulp'"), (4, "must be a string"),
+])
+def test_garbled(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_tolerance(text)
+
+
+def test_passes():
+    t = Tolerance(ulps=1)
+    assert t.passes(0.432, 3 * 0.6**2 * 0.4, float64)
+    assert not Tolerance(ulps=0).passes(0.432, 3 * 0.6**2 * 0.4, float64)
+    assert Tolerance(ulps=4).passes(math.inf, math.inf, float64)
+    assert not Tolerance(ulps=4).passes(math.inf, float64.max, float64)
+    assert not Tolerance(abs=1).passes(math.nan, 1.0, float64)
+    assert Tolerance(rel=0.1).passes(1.0, 1.05, float64)
+    assert Tolerance(abs=1e-3).passes(0.0, 1e-4, float64)
+
+
+def test_default_diff_tolerance():
+    assert default_tolerance(float64) == Tolerance(ulps=4)
+    t = default_tolerance(float64, 1)
+    assert t.rel == t.abs == 9.4e-09  # 256 * eps**(2/3)
+    assert default_tolerance(float32, 1).rel == 0.0062
+    assert default_tolerance(float64, 2).rel > t.rel
