@@ -26,7 +26,7 @@ from typing import Any
 from identities.backends import get_backend
 from identities.backends.base import UNDEFINED
 from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded
-from identities.expr import Bin, Diff, walk
+from identities.expr import Bin, uses_diff
 from identities.formats import FloatFormat
 from identities.metrics import ErrorStats, absolute, bits, relative
 from identities.oracle import (
@@ -41,6 +41,7 @@ from identities.oracle import (
 )
 from identities.registry import Identity
 from identities.results import Counterexample, Result
+from identities.simplify import humanize
 from identities.tolerance import Tolerance, default_tolerance
 
 __all__ = ["verify", "verify_all", "DEFAULT_BACKENDS", "DEFAULT_SEED", "DEFAULT_EXAMPLES", "PRECEDENCE",
@@ -64,6 +65,7 @@ class _Sample:
     ulps: float
     rel: float
     abs: float
+    component: tuple[int, tuple[float, ...]] | None = None  # a vector identity: (worst index, ulps of each)
 
 
 class _Found(Exception):
@@ -79,28 +81,72 @@ class _Engine:
         self.fmt: FloatFormat = backend.format
         self.is_float = bool(getattr(backend, "is_float", False))
         self.tolerance = tolerance
-        self.lhs = backend.compile(ident.lhs)
-        self.rhs = backend.compile(ident.rhs)
+        self.size = ident.size  # None, or the components of a vector-valued identity
+        self.functions = ident.functions  # drawn per example, then substituted and compiled
+        self.instances: dict[tuple, tuple] = {}
+        self.convert = backend.convert_input
+        if any(d.size is not None for _, d in ident.variables):
+            self.convert = _vector_converter(backend)
+        if not self.functions:
+            self.lhs = backend.compile(ident.lhs)
+            self.rhs = backend.compile(ident.rhs)
         self.cache: dict[tuple, _Sample] = {}
+
+    def instance(self, inputs: Mapping[str, Any]) -> tuple:
+        """The sides with the drawn functions substituted, compiled: (lhs, rhs, lhs fn, rhs fn, numeric inputs)."""
+        from identities.functions import Function, substitute
+
+        fns = {k: v for k, v in inputs.items() if isinstance(v, Function)}
+        key = tuple(fns.items())
+        hit = self.instances.get(key)
+        if hit is None:
+            lhs, rhs = substitute(self.ident.lhs, fns), substitute(self.ident.rhs, fns)
+            if len(self.instances) >= 1024:
+                self.instances.clear()
+            hit = self.instances[key] = (lhs, rhs, self.backend.compile(lhs), self.backend.compile(rhs))
+        return (*hit, {k: v for k, v in inputs.items() if k not in fns})
 
     def evaluate(self, inputs: Mapping[str, Any]) -> _Sample:
         key = tuple(inputs.items())
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        exact = {k: (v if isinstance(v, int) else float(v)) for k, v in inputs.items()}
-        point = self.oracle.compare(self.ident.lhs, self.ident.rhs, exact)
-        conv = self.backend.convert_input
-        env = {k: conv(v) for k, v in exact.items()}
-        lhs, rhs = self.lhs(env), self.rhs(env)
+        exact = {k: (v if isinstance(v, int) else float(v) if isinstance(v, float) else _exact(v))
+                 for k, v in inputs.items()}
+        if self.functions:
+            lhs_e, rhs_e, lhs_c, rhs_c, numeric = self.instance(exact)
+        else:
+            lhs_e, rhs_e, lhs_c, rhs_c, numeric = self.ident.lhs, self.ident.rhs, self.lhs, self.rhs, exact
+        conv = self.convert
+        env = {k: conv(v) for k, v in numeric.items()}
+        lhs, rhs = lhs_c(env), rhs_c(env)
+        component = None
+        if self.size is None:
+            point = self.oracle.compare(lhs_e, rhs_e, numeric)
+            lf, rf, ulps, kind = self.judge(point, lhs, rhs)
+        else:  # a vector identity is its worst component (see identities.vectors)
+            from identities.vectors import compare_components, components, worst_component
+
+            points = compare_components(self.oracle, lhs_e, rhs_e, numeric, self.size)
+            i, per = worst_component(self.judge, points, lhs, rhs, self.size)
+            point, lhs, rhs = points[i], components(lhs, self.size)[i], components(rhs, self.size)[i]
+            lf, rf, ulps, kind = per[i]
+            component = (i, tuple(p[2] for p in per))
+        truth = point.rhs or point.lhs
+        err_abs = absolute(lf, rf)
+        err_rel = relative(lf, rf, truth.approx() if truth is not None else math.nan)
+        sample = _Sample(exact, kind, point, lhs, rhs, lf, rf, ulps, err_rel, err_abs, component)
+        if len(self.cache) < 100_000:
+            self.cache[key] = sample
+        return sample
+
+    def judge(self, point: OraclePoint, lhs: Any, rhs: Any) -> tuple[float, float, float, str]:
+        """One (scalar) value pair against the oracle's verdict at that point: (lf, rf, ulps, kind)."""
         lf, rf = self.backend.to_float(lhs), self.backend.to_float(rhs)
         if self.is_float:
             ulps = self.fmt.ulp_distance(lf, rf)
         else:
             ulps = self.backend.ulp_distance(lhs, rhs)
-        truth = point.rhs or point.lhs
-        err_abs = absolute(lf, rf)
-        err_rel = relative(lf, rf, truth.approx() if truth is not None else math.nan)
         status = point.status
         if status == BOTH_UNDEFINED:
             kind = "undefined"
@@ -114,10 +160,7 @@ class _Engine:
             kind = "precision_failure"
         else:
             kind = "ok"
-        sample = _Sample(exact, kind, point, lhs, rhs, lf, rf, ulps, err_rel, err_abs)
-        if len(self.cache) < 100_000:
-            self.cache[key] = sample
-        return sample
+        return lf, rf, ulps, kind
 
     # -- counterexample records --------------------------------------------------------------
     def describe(self, s: _Sample) -> Counterexample:
@@ -138,7 +181,9 @@ class _Engine:
         return Counterexample(
             inputs=dict(s.inputs), lhs=shown_l, rhs=shown_r, truth_lhs=tl if p.lhs is not None else "undefined",
             truth_rhs=tr if p.rhs is not None else "undefined", truth_decimal=decimal, culprit=culprit,
-            ulps=s.ulps, lhs_ulps=el, rhs_ulps=er, cause=cause, kind=s.kind)
+            ulps=s.ulps, lhs_ulps=el, rhs_ulps=er, cause=cause, kind=s.kind,
+            component=s.component[0] if s.component else None,
+            component_ulps=s.component[1] if s.component else None)
 
     def _culprit(self, s: _Sample, el: float, er: float, tl: Any, tr: Any) -> tuple[str, str]:
         p = s.point
@@ -171,7 +216,7 @@ def _cause(engine: _Engine, side: str, value: float, truth: Any) -> str:
         return f"overflow: {side} is {value} in {engine.backend.name}, its true value {truth!r} is finite"
     if value == 0 and truth != 0:
         return f"underflow: {side} is 0 in {engine.backend.name}, its true value is {truth!r}"
-    if any(isinstance(n, Diff) for n in walk(expr)) and engine.is_float:
+    if uses_diff(expr) and engine.is_float and not getattr(engine.backend, "autodiff", False):
         return f"finite-difference approximation in {side}"
     if isinstance(expr, Bin) and expr.op in ("+", "-"):
         return f"rounding error in {side}, amplified where its terms cancel"
@@ -199,6 +244,8 @@ def effective_tolerance(ident: Identity, backend: Any) -> Tolerance | None:
         return None
     if backend.name in ident.tolerance:
         return ident.tolerance[backend.name]
+    if getattr(backend, "autodiff", False):  # derivatives by autograd, not difference quotients
+        return default_tolerance(backend.format)
     return default_tolerance(backend.format, ident.diff_order)
 
 
@@ -280,13 +327,47 @@ def _error(base: dict, message: str, started: float) -> Result:
 def _strategy(engine: _Engine) -> Any:
     from identities.domains import inputs_strategy
 
-    return inputs_strategy(engine.ident.variables, engine.fmt, engine.ident.assume)
+    numeric = inputs_strategy(engine.ident.variables, engine.fmt, engine.ident.assume)
+    if not engine.functions:
+        return numeric
+    from identities.functions import inputs_strategy as with_functions
+
+    return with_functions(engine.functions, numeric, _admissible(engine))
+
+
+def _admissible(engine: _Engine) -> Callable[[Mapping[str, Any]], bool]:
+    """Domains and ``assume`` for the numeric inputs; with functions, also where they are differentiable."""
+    from identities.domains import admissible
+
+    admits = admissible(engine.ident.variables, engine.fmt, engine.ident.assume)
+    if not engine.functions:
+        return admits
+    from identities.functions import Checker
+
+    check = Checker((engine.ident.lhs, engine.ident.rhs), engine.oracle)
+    return lambda inputs: admits(inputs) and check(inputs)
+
+
+def _exact(v: Any) -> Any:
+    """An input as the oracle takes it: a vector as a tuple of floats; a function as it is."""
+    return tuple(float(c) for c in v) if isinstance(v, tuple) else v
+
+
+def _vector_converter(backend: Any) -> Callable[[Any], Any]:
+    """Inputs for a backend: a vector in the backend's own vector type (``convert_vector``) or as a Vec."""
+    from identities.vectors import Vec
+
+    conv = backend.convert_input
+    vector = getattr(backend, "convert_vector", None) or (lambda v: Vec(conv(c) for c in v))
+    return lambda v: vector(v) if isinstance(v, tuple) else conv(v)
 
 
 def _explicit(engine: _Engine) -> list[dict[str, Any]]:
+    rnd = engine.fmt.round
     out = []
     for ex in engine.ident.examples:
-        out.append({k: (v if isinstance(v, int) else engine.fmt.round(float(v))) for k, v in ex.items()})
+        out.append({k: (v if isinstance(v, int) else tuple(rnd(float(c)) for c in v) if isinstance(v, tuple)
+                        else rnd(float(v)) if isinstance(v, float) else v) for k, v in ex.items()})
     return out
 
 
@@ -365,7 +446,7 @@ def _conclude(engine: _Engine, samples: list[_Sample], examples: int, seed: int,
         minimal = _shrink(engine, verdict, examples, seed)
         if minimal is None:
             minimal = next(s for s in samples if s.kind == verdict)
-        counterexample = engine.describe(_humanize(engine, minimal))
+        counterexample = engine.describe(humanize(engine, minimal, _admissible(engine)))
     seen = list(engine.cache.values()) or samples
     seen_decided = [s for s in seen if s.kind in ("ok", "precision_failure")]
     stats = ErrorStats()
@@ -405,89 +486,3 @@ def _needed(engine: _Engine, decided: list[_Sample]) -> str | None:
     if not math.isfinite(worst):
         return "none"
     return f"{int(worst)} ulp" if worst < 1e6 else f"{worst:.3g} ulp"
-
-
-def _complexity(v: Any, fmt: FloatFormat) -> tuple[int, float]:
-    """How hard a number is to write: significant digits of its shortest repr, then magnitude."""
-    if isinstance(v, int):
-        return (len(str(abs(v)).rstrip("0")) if v else 0, 0.0)
-    if v == 0:
-        return (0, 0.0)
-    mantissa = short_repr(abs(v), fmt).split("e")[0].replace(".", "").strip("0")
-    return (len(mantissa), abs(math.log10(abs(v))))
-
-
-def short_repr(v: float, fmt: FloatFormat) -> str:
-    """The shortest decimal that reads back as v in ``fmt`` (``0.4`` for float32's 0.4000000059604645)."""
-    if fmt.width == 64 or not math.isfinite(v):
-        return repr(v)
-    import numpy as np
-
-    return str({32: np.float32, 16: np.float16}[fmt.width](v))
-
-
-_SIMPLE_FLOATS = {s * m * 10.0**k for s in (1, -1) for m in (1, 2, 3, 5, 1.5, 2.5) for k in range(-3, 4)} | {0.0}
-
-
-def _simpler(v: Any, fmt: FloatFormat) -> list[Any]:
-    """Candidate values simpler to write than v, simplest first."""
-    if isinstance(v, int):
-        cands = {0, 1, -1, 2, -2, 10, -10}
-        for k in range(1, len(str(abs(v)))):
-            cands.add(int(round(v, -k)))
-    else:
-        cands = {float(round(v))} | _SIMPLE_FLOATS
-        if math.isfinite(v) and v != 0:
-            for k in range(1, 17):
-                cands.add(float(f"{v:.{k}g}"))
-            m, e = math.frexp(v)
-            for k in range(1, fmt.precision):
-                try:
-                    cands.add(math.ldexp(round(m * 2**k), e - k))
-                except OverflowError:
-                    break
-        cands = {fmt.round(c) for c in cands}
-    mine = _complexity(v, fmt)
-    ranked = sorted(((_complexity(c, fmt), c) for c in cands), key=lambda t: (t[0], t[1]))
-    return [c for k, c in ranked if k < mine]
-
-
-def _humanize(engine: _Engine, sample: _Sample, rounds: int = 2) -> _Sample:
-    """Replace each input by the simplest value (1.0, 0.5, few digits) that keeps the failure.
-
-    Hypothesis shrinks toward small choice sequences, which for floats drawn by
-    bit pattern can mean the smallest subnormal or a bound's neighbour; a
-    person would rather paste ``x = 2`` than ``x = 2.0000000000000004``.
-    """
-    from identities.domains import admissible
-
-    admits = admissible(engine.ident.variables, engine.fmt, engine.ident.assume)
-    current = sample
-    names = list(sample.inputs)
-    if len(names) == 2:
-        # greedy per-variable steps miss pairs that only fail together (x = 0.2, y = 8 in exp(x + y))
-        a, b = names
-        pairs = [(ca, cb) for ca in _simpler(sample.inputs[a], engine.fmt)[:20]
-                 for cb in _simpler(sample.inputs[b], engine.fmt)[:20]]
-        pairs.sort(key=lambda p: tuple(x + y for x, y in zip(_complexity(p[0], engine.fmt),
-                                                              _complexity(p[1], engine.fmt))))
-        for ca, cb in pairs:
-            trial = {a: ca, b: cb}
-            if admits(trial) and engine.evaluate(trial).kind == sample.kind:
-                current = engine.evaluate(trial)
-                break
-    for _ in range(rounds):
-        changed = False
-        for name in current.inputs:
-            for cand in _simpler(current.inputs[name], engine.fmt):
-                trial = dict(current.inputs)
-                trial[name] = cand
-                if not admits(trial):
-                    continue
-                s = engine.evaluate(trial)
-                if s.kind == sample.kind:
-                    current, changed = s, True
-                    break
-        if not changed:
-            break
-    return current

@@ -43,6 +43,7 @@ from identities.backends.base import (
 )
 from identities.expr import FUNCTIONS, Expr, Num
 from identities.formats import FloatFormat
+from identities.vectors import Vec
 
 __all__ = ["Oracle", "OraclePoint", "Truth", "HOLDS", "REFUTED", "LHS_UNDEFINED", "RHS_UNDEFINED",
            "BOTH_UNDEFINED", "UNKNOWN", "DEFAULT_ORACLE"]
@@ -495,6 +496,9 @@ class OraclePoint:
     note: str = ""
 
 
+_MAX_COMPILED = 4096
+
+
 class Oracle:
     """Rising-precision ball evaluation of identities' sides."""
 
@@ -519,16 +523,21 @@ class Oracle:
     def compile(self, expr: Expr) -> Compiled:
         c = self._compiled.get(expr)
         if c is None:
+            if len(self._compiled) >= _MAX_COMPILED:  # generated functions make new expressions every example
+                self._compiled.clear()
             c = self._compiled[expr] = compile_expr(expr, self._ctx)
         return c
 
     @staticmethod
     def _inputs(env: Mapping[str, Any]) -> dict[str, Any]:
-        return {k: (arb(v) if isinstance(v, float) else v) for k, v in env.items()}
+        return {k: (arb(v) if isinstance(v, float) else Vec(arb(c) for c in v) if isinstance(v, tuple) else v)
+                for k, v in env.items()}
 
     def _narrow(self, v: Value) -> bool:
         if isinstance(v, (int, fmpq)):
             return True
+        if isinstance(v, tuple):  # a vector: every component
+            return all(self._narrow(c) for c in v)
         return v.is_exact() or v.rel_accuracy_bits() >= self.hold_bits
 
     def _side(self, fn: Fn, env: Env) -> Any:
