@@ -327,24 +327,24 @@ def _error(base: dict, message: str, started: float) -> Result:
 def _strategy(engine: _Engine) -> Any:
     from identities.domains import inputs_strategy
 
-    numeric = inputs_strategy(engine.ident.variables, engine.fmt, engine.ident.assume)
     if not engine.functions:
-        return numeric
+        return inputs_strategy(engine.ident.variables, engine.fmt, engine.ident.assume)
     from identities.functions import inputs_strategy as with_functions
 
+    numeric = inputs_strategy(engine.ident.variables, engine.fmt)  # 'assume' may use the functions
     return with_functions(engine.functions, numeric, _admissible(engine))
 
 
 def _admissible(engine: _Engine) -> Callable[[Mapping[str, Any]], bool]:
-    """Domains and ``assume`` for the numeric inputs; with functions, also where they are differentiable."""
+    """Domains and ``assume``; with functions, also where they are differentiable (``functions.Checker``)."""
     from identities.domains import admissible
 
-    admits = admissible(engine.ident.variables, engine.fmt, engine.ident.assume)
     if not engine.functions:
-        return admits
+        return admissible(engine.ident.variables, engine.fmt, engine.ident.assume)
     from identities.functions import Checker
 
-    check = Checker((engine.ident.lhs, engine.ident.rhs), engine.oracle)
+    admits = admissible(engine.ident.variables, engine.fmt)
+    check = Checker((engine.ident.lhs, engine.ident.rhs), engine.oracle, engine.ident.assume)
     return lambda inputs: admits(inputs) and check(inputs)
 
 
@@ -478,6 +478,8 @@ def _needed(engine: _Engine, decided: list[_Sample]) -> str | None:
             if s.lf == s.rf:
                 return 0.0
             d = abs(s.lf - s.rf)
+            if not math.isfinite(d):  # a side is nan or inf in the format while defined in the reals
+                return math.inf
             return min(d / max(abs(s.lf), abs(s.rf)), d)
 
         t = max(need(s) for s in decided)

@@ -192,13 +192,24 @@ def _names(e: Expr) -> set[str]:
 class Checker:
     """Decides, with the oracle, whether drawn functions are admissible at drawn inputs."""
 
-    def __init__(self, sides: Sequence[Expr], oracle: Any):
+    def __init__(self, sides: Sequence[Expr], oracle: Any, assume: Sequence[Expr] = ()):
+        from identities.oracle import OutOfRange
+
         self.needs = requirements(*sides)
         self.oracle = oracle
+        self.assume = assume
+        # unresolved at the cap, beyond arb's range, over a resource limit: not a usable draw
+        self.fails = (LookupError, ArithmeticError, IdentitiesError, OutOfRange)
 
     def __call__(self, inputs: Mapping[str, Any]) -> bool:
         functions = {k: v for k, v in inputs.items() if isinstance(v, Function)}
         env = {k: v for k, v in inputs.items() if not isinstance(v, Function)}
+        if self.assume:  # in float64, as every 'assume' is evaluated
+            from identities.backends import get_backend
+
+            f64 = get_backend("float64")
+            if not all(f64.compile(substitute(a, functions))(env) is True for a in self.assume):
+                return False
         for fn, arg, order in self.needs:
             point = substitute(arg, functions)
             body = functions[fn].body
@@ -206,9 +217,9 @@ class Checker:
             for probe in probes:
                 try:
                     t = self.oracle.evaluate(probe, env)
-                except (LookupError, ArithmeticError, IdentitiesError):  # unresolved, out of range, a limit
+                except self.fails:
                     return False
-                if t is None or not t.magnitude <= MAX_MAGNITUDE:
+                if t is None or not abs(t.approx()) <= MAX_MAGNITUDE:  # approx: never an exact huge Fraction
                     return False
         return True
 

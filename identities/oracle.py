@@ -107,6 +107,17 @@ def _finite(result: Any, arg: Any = None) -> Any:
     return result
 
 
+def _with_c0(s: arb_series, c0: arb, prec: int) -> arb_series:
+    """s with its constant term replaced (a more accurate one), at s's own length.
+
+    The length is the series' ``prec``, not ``len(coeffs())``: trailing zero
+    coefficients are trimmed, and a series cut short loses its derivatives.
+    """
+    coeffs = s.coeffs() or [arb(0)]
+    coeffs[0] = c0
+    return arb_series(coeffs, prec=prec)
+
+
 def _integer(x: Value) -> int:
     """An integer-valued argument (for factorial and comb) as int; Undefined if certainly not one."""
     if isinstance(x, int):
@@ -294,10 +305,7 @@ class _ArbContext:
 
     def expm1(self, x: Value) -> Value:
         if isinstance(x, arb_series):
-            e = x.exp()
-            coeffs = e.coeffs()
-            coeffs[0] = _c0(x).expm1()
-            return arb_series(coeffs, prec=len(x.coeffs()) or 1)
+            return _with_c0(x.exp(), _c0(x).expm1(), x.prec)
         return _finite(_A(x).expm1(), x)
 
     def log(self, x: Value, base: Value = None) -> Value:
@@ -314,10 +322,7 @@ class _ArbContext:
         if _sign(x + 1) <= 0:
             raise Undefined
         if isinstance(x, arb_series):
-            r = (x + 1).log()
-            coeffs = r.coeffs()
-            coeffs[0] = _c0(x).log1p()
-            return arb_series(coeffs, prec=len(x.coeffs()) or 1)
+            return _with_c0((x + 1).log(), _c0(x).log1p(), x.prec)
         return _finite(_A(x).log1p(), x)
 
     def _bounded(self, x: Value, name: str, lo: int, hi: int) -> Value:
@@ -336,9 +341,7 @@ class _ArbContext:
                 s = (_A(y) / _A(x)).atan()
             else:
                 s = -(_A(x) / _A(y)).atan()
-            coeffs = s.coeffs()
-            coeffs[0] = arb.atan2(y0, x0)
-            return arb_series(coeffs, prec=len(s.coeffs()) or 1)
+            return _with_c0(s, arb.atan2(y0, x0), s.prec)
         return _finite(arb.atan2(_A(y), _A(x)), y)
 
     def sinh(self, x: Value) -> Value:

@@ -305,11 +305,13 @@ def build_identity(name: str, lhs: Any, rhs: Any, *, vars: Any, examples: Any, t
         raise fail(f"'assume' must be a list of strings, got {assume!r}", "assume")
     assumptions = []
     for a in assume:
-        e = parse(a, names, allow_compare=True, file=file, line=at("assume"), identity=name)
+        e = parse(a, names, allow_compare=True, file=file, line=at("assume"), identity=name, functions=set(spaces),
+                  vectors=vectors)
         from identities.expr import Cmp
 
         if not isinstance(e, Cmp):
             raise fail(f"assumption {a!r} is not a comparison", "assume")
+        _check_shapes([e], fail, "assume")
         assumptions.append(e)
 
     tol = _backend_table(tolerance, "tolerance", fail)
@@ -359,18 +361,18 @@ def _function_spaces(functions: Any, taken: set[str], fail: Any) -> dict[str, Fu
     return spaces
 
 
-def _check_shapes(sides: list[Expr], fail: Any) -> None:
+def _check_shapes(exprs: list[Expr], fail: Any, key: str | None = None) -> None:
+    """Vectors and scalars combined sensibly; lhs and rhs of one size (or a scalar, broadcast)."""
     from identities.vectors import ShapeError, shape
 
     shapes = []
-    for key, e in zip(("lhs", "rhs"), sides):
+    for k, e in zip(("lhs", "rhs") if key is None else (key,), exprs):
         try:
             shapes.append(shape(e))
         except ShapeError as exc:
-            raise fail(str(exc), key) from None
-    a, b = shapes
-    if a is not None and b is not None and a != b:
-        raise fail(f"lhs is a vector of size {a}, rhs of size {b}", "rhs")
+            raise fail(str(exc), k) from None
+    if len(shapes) == 2 and None not in shapes and shapes[0] != shapes[1]:
+        raise fail(f"lhs is a vector of size {shapes[0]}, rhs of size {shapes[1]}", "rhs")
 
 
 def _diff_vars(e: Expr) -> set[str]:
