@@ -28,6 +28,7 @@ from identities.backends.base import UNDEFINED
 from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded
 from identities.expr import Bin, uses_diff
 from identities.formats import FloatFormat
+from identities.functions import Function
 from identities.metrics import ErrorStats, absolute, bits, relative
 from identities.oracle import (
     BOTH_UNDEFINED,
@@ -94,7 +95,7 @@ class _Engine:
 
     def instance(self, inputs: Mapping[str, Any]) -> tuple:
         """The sides with the drawn functions substituted, compiled: (lhs, rhs, lhs fn, rhs fn, numeric inputs)."""
-        from identities.functions import Function, substitute
+        from identities.functions import substitute
 
         fns = {k: v for k, v in inputs.items() if isinstance(v, Function)}
         key = tuple(fns.items())
@@ -111,8 +112,7 @@ class _Engine:
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        exact = {k: (v if isinstance(v, int) else float(v) if isinstance(v, float) else _exact(v))
-                 for k, v in inputs.items()}
+        exact = {k: (v if isinstance(v, int) else _exact(v)) for k, v in inputs.items()}
         if self.functions:
             lhs_e, rhs_e, lhs_c, rhs_c, numeric = self.instance(exact)
         else:
@@ -349,8 +349,10 @@ def _admissible(engine: _Engine) -> Callable[[Mapping[str, Any]], bool]:
 
 
 def _exact(v: Any) -> Any:
-    """An input as the oracle takes it: a vector as a tuple of floats; a function as it is."""
-    return tuple(float(c) for c in v) if isinstance(v, tuple) else v
+    """An input as the oracle takes it: a float, a vector as a tuple of floats, a function as it is."""
+    if isinstance(v, tuple):
+        return tuple(float(c) for c in v)
+    return v if isinstance(v, Function) else float(v)
 
 
 def _vector_converter(backend: Any) -> Callable[[Any], Any]:

@@ -38,6 +38,7 @@ rejects them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -213,7 +214,8 @@ class Checker:
         for fn, arg, order in self.needs:
             point = substitute(arg, functions)
             body = functions[fn].body
-            probes = [_at(body, point)] + ([Diff(body, PARAM, order, at=point)] if order else [])
+            # f^(n) defined at the point implies f is (the Taylor series got that far); check its size too
+            probes = [Diff(body, PARAM, order, at=point)] if order else [_at(body, point)]
             for probe in probes:
                 try:
                     t = self.oracle.evaluate(probe, env)
@@ -248,32 +250,48 @@ _PIECES_TEXT = (
     ("1/x", "1/x"), ("asinh(x)", "sinh(x)"), ("tanh(x)", "atanh(x)"), ("expm1(x)", "log1p(x)"),
     ("sqrt(x)", "x**2"), ("cbrt(x)", "x**3"),
 )
-_PIECES = tuple((parse(a, {PARAM}), parse(b, {PARAM})) for a, b in _PIECES_TEXT)
+
+
+@functools.cache
+def _pieces() -> tuple[tuple[Expr, Expr], ...]:
+    return tuple((parse(a, {PARAM}), parse(b, {PARAM})) for a, b in _PIECES_TEXT)
+
+
+class _Choices(dict):
+    """The few strategies a tree is drawn with, built once (strategy objects cost engine time)."""
+
+    def __missing__(self, key: Any) -> Any:
+        from hypothesis import strategies as st
+
+        self[key] = st.integers(0, key) if isinstance(key, int) else st.sampled_from(key)
+        return self[key]
+
+
+_CHOICES = _Choices()
 
 
 def _tree(draw: Callable[[Any], Any], depth: int) -> Expr:
-    from hypothesis import strategies as st
-
-    kind = draw(st.integers(0, 1 if depth == 0 else 3))
+    kind = draw(_CHOICES[1 if depth == 0 else 3])
     if kind == 0:
         return _X
     if kind == 1:
-        return draw(st.sampled_from(_CONSTANTS))
+        return draw(_CHOICES[_CONSTANTS])
     if kind == 2:
-        build = draw(st.sampled_from(_UNARY))
+        build = draw(_CHOICES[_UNARY])
         return build(_tree(draw, depth - 1))
-    op = draw(st.sampled_from(_BINARY))
+    op = draw(_CHOICES[_BINARY])
     return Bin(op, _tree(draw, depth - 1), _tree(draw, depth - 1))
 
 
 def _invertible(draw: Callable[[Any], Any], depth: int) -> tuple[Function, Function]:
     from hypothesis import strategies as st
 
-    pieces = draw(st.lists(st.sampled_from(range(len(_PIECES))), min_size=1, max_size=depth))
+    table = _pieces()
+    pieces = draw(st.lists(_CHOICES[range(len(table))], min_size=1, max_size=depth))
     forward: Expr = _X
     inverse: Expr = _X
     for i in pieces:  # f = p_k(...p_1(x)); its inverse undoes p_k first
-        fwd, inv = _PIECES[i]
+        fwd, inv = table[i]
         forward = _at(fwd, forward)
         inverse = _at(inverse, inv)
     return Function(forward), Function(inverse)

@@ -127,7 +127,8 @@ def test_oracle_keeps_the_derivatives_of_series_with_trailing_zeros():
     # found by the generated product rule: cos(x) at 0 is 1 + 0*x, and expm1/log1p/atan2 of it used
     # to cut the series to its nonzero length, losing every derivative after it
     o = Oracle()
-    for text, want in (("diff(expm1(cos(x))*x, x)", 1.718281828459045), ("diff(log1p(cos(x))*x, x)", 0.6931471805599453),
+    for text, want in (("diff(expm1(cos(x))*x, x)", 1.718281828459045),
+                       ("diff(log1p(cos(x))*x, x)", 0.6931471805599453),
                        ("diff(atan2(cos(x), 2)*x, x)", 0.4636476090008061)):
         assert o.evaluate(parse(text, {"x"}), {"x": 0.0}).approx() == pytest.approx(want, rel=1e-15), text
 
