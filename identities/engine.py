@@ -112,7 +112,7 @@ class _Engine:
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        exact = {k: (v if isinstance(v, int) else _exact(v)) for k, v in inputs.items()}
+        exact = {k: (v if isinstance(v, int) else v if type(v) is float else _exact(v)) for k, v in inputs.items()}
         if self.functions:
             lhs_e, rhs_e, lhs_c, rhs_c, numeric = self.instance(exact)
         else:
