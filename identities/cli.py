@@ -1,4 +1,4 @@
-"""The ``identities`` command: ``list`` and ``check``.
+"""The ``identities`` command: ``list``, ``check``, ``report`` and ``explain``.
 
 Exit status: 0 when every verdict equals its expectation, 1 when one does not,
 2 for a usage or identity-file error (the message names the file, the line,
@@ -42,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--json", metavar="PATH", help="write the identities-report/1 JSON here")
     cp.add_argument("--select", action="append", default=[], metavar="GLOB", help="only names matching GLOB")
     cp.add_argument("-v", "--verbose", action="store_true", help="show the counterexample of every non-holds verdict")
+
+    from identities.report.commands import add_commands
+
+    add_commands(sub, {"backends": ",".join(DEFAULT_BACKENDS), "examples": DEFAULT_EXAMPLES, "seed": DEFAULT_SEED})
     return p
 
 
@@ -66,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "list":
             return _list(args)
+        if args.command in ("report", "explain"):
+            from identities.report.commands import run_explain, run_report
+
+            return run_report(args) if args.command == "report" else run_explain(args)
         return _check(args)
     except (IdentitiesError, _Usage) as exc:
         print(f"identities: error: {exc}", file=sys.stderr)

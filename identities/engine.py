@@ -225,10 +225,14 @@ def verify(
     examples: int = DEFAULT_EXAMPLES,
     seed: int = DEFAULT_SEED,
     oracle: Oracle | None = None,
+    keep_samples: bool = False,
 ) -> Result:
     """Check one identity on one backend; never raises for a problem in the identity itself.
 
-    Same identity, backend, examples and seed: same Result.
+    Same identity, backend, examples and seed: same Result. ``keep_samples``
+    (float backends) attaches one ``identities.samples.Sample`` per distinct
+    input the search drew, for the report's histograms and plots; it costs a
+    correctly rounded truth per side per example, so it is off by default.
     """
     if not isinstance(examples, int) or isinstance(examples, bool) or examples < 1:
         raise InvalidArgument(f"examples={examples!r} must be a positive integer")
@@ -244,7 +248,14 @@ def verify(
         samples, search_error = _search(engine, examples, seed)
         if search_error is not None:
             return _error(base, search_error, started)
-        return _conclude(engine, samples, examples, seed, base, started)
+        result = _conclude(engine, samples, examples, seed, base, started)
+        if keep_samples and engine.is_float:
+            from dataclasses import replace
+
+            from identities.samples import sample_records
+
+            result = replace(result, samples=sample_records(samples, engine.fmt))
+        return result
     except (LimitExceeded, IdentitiesError) as exc:
         return _error(base, f"{type(exc).__name__}: {exc}", started)
     except Exception as exc:  # an engine crash is a verdict, never a lost row
@@ -259,13 +270,14 @@ def verify_all(
     seed: int = DEFAULT_SEED,
     oracle: Oracle | None = None,
     on_result: Callable[[Result], None] | None = None,
+    keep_samples: bool = False,
 ) -> list[Result]:
     """Every identity on every backend, in order; ``on_result`` sees each Result as it is made."""
     items = list(identities.values()) if isinstance(identities, Mapping) else list(identities)
     results = []
     for ident in items:
         for b in backends:
-            r = verify(ident, b, examples=examples, seed=seed, oracle=oracle)
+            r = verify(ident, b, examples=examples, seed=seed, oracle=oracle, keep_samples=keep_samples)
             results.append(r)
             if on_result is not None:
                 on_result(r)

@@ -1,0 +1,300 @@
+"""Why a side lost accuracy at one input: each subexpression in floats against the oracle.
+
+The engine knows *that* a side is wrong and by how much; to say *why*, this
+module evaluates every subexpression of the side twice, in the backend under
+test and exactly (the oracle's balls, rounded to the format), and reads the
+story off the tree, innermost first:
+
+- ``overflow``: an intermediate is infinite in floats while its true value is
+  finite or beyond the format's range (``x*y`` in ``log(x*y)`` at x = y = 1e200);
+- ``underflow``: an intermediate is 0 or subnormal in floats and has lost its
+  relative accuracy (``exp(x)`` at x = -800 in ``exp(x)*exp(y)``);
+- ``undefined``: an intermediate is nan in floats (inf - inf, sqrt of a value
+  rounded below 0) while it is defined in the reals;
+- ``cancellation``: a ``+``/``-`` whose result is much smaller than its
+  operands, one of which already carries rounding error: the error is
+  amplified by (|a| + |b|) / |a + b| (``exp(x) - 1`` near 0);
+- ``finite_difference``: the side takes a derivative by a difference quotient;
+- ``rounding``: none of the above: plain rounding, accumulated, and where one
+  function amplifies the error of its argument (``exp`` of an inexact ``x + y``
+  multiplies its relative error by |x + y|), which function and by how much.
+
+Subexpressions inside ``diff`` and ``sum`` bind their own variables, so they are
+treated as opaque leaves.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+from identities.backends.base import UNDEFINED
+from identities.expr import Bin, Call, Const, Diff, Expr, Num, Sum, Var, walk
+from identities.formats import FloatFormat
+from identities.metrics import bits
+from identities.oracle import DEFAULT_ORACLE, Oracle, Truth
+
+__all__ = ["Cause", "NodeRow", "LABELS", "diagnose", "node_rows", "subexpressions", "truth_text"]
+
+LABELS = ("cancellation", "overflow", "underflow", "undefined", "finite_difference", "rounding", "exact", "unknown")
+
+# a +/- cancels "much" when its operands are at least 2**CANCEL_BITS times its result
+CANCEL_BITS = 2.0
+# a side within this many bits of error is plain rounding, whatever the tree looks like
+SMALL_BITS = 2.0
+
+
+@dataclass(frozen=True)
+class Cause:
+    """The reason one side of an identity lost accuracy at one input.
+
+    ``label`` is one of ``LABELS``; ``node`` the subexpression where it happens
+    ("" when it is the side as a whole); ``bits`` the bits of error of the side;
+    ``amplification`` the factor by which the named node magnifies error
+    (cancellation, or a function's condition number), 1 when none is told.
+    """
+
+    label: str
+    side: str
+    node: str
+    detail: str
+    bits: float
+    amplification: float = 1.0
+
+
+@dataclass(frozen=True)
+class NodeRow:
+    """One subexpression at one input: its value in floats and exactly, and its error in ulps."""
+
+    expr: Expr
+    value: float
+    truth: Truth | None
+    truth_float: float | None
+    ulps: float
+    note: str = ""
+
+    @property
+    def text(self) -> str:
+        return str(self.expr)
+
+
+def subexpressions(expr: Expr) -> list[Expr]:
+    """The side's subexpressions, children before parents; ``diff`` and ``sum`` are leaves."""
+    out: list[Expr] = []
+
+    def visit(e: Expr) -> None:
+        if not isinstance(e, (Diff, Sum)):
+            for c in e.children():
+                visit(c)
+        if e not in out:
+            out.append(e)
+
+    visit(expr)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _compiled(backend: Any, expr: Expr) -> Any:
+    return backend.compile(expr)
+
+
+def _float_value(backend: Any, expr: Expr, env: Mapping[str, Any]) -> float:
+    v = _compiled(backend, expr)(env)
+    return math.nan if v is UNDEFINED else backend.to_float(v)
+
+
+def _truth(oracle: Oracle, expr: Expr, exact: Mapping[str, Any]) -> tuple[Truth | None, bool]:
+    """(truth, known): truth None and known True means undefined in the reals."""
+    try:
+        return oracle.evaluate(expr, exact), True
+    except Exception:  # not resolved at the cap, or beyond arb's range: no verdict from here
+        return None, False
+
+
+def _fraction(t: Truth) -> Fraction:
+    return t.to_fraction()
+
+
+def node_rows(expr: Expr, inputs: Mapping[str, Any], backend: Any, oracle: Oracle = DEFAULT_ORACLE) -> list[NodeRow]:
+    """Every subexpression of ``expr`` at ``inputs`` (children first), in ``backend`` and exactly."""
+    fmt: FloatFormat = backend.format
+    exact = {k: (v if isinstance(v, int) else float(v)) for k, v in inputs.items()}
+    env = {k: backend.convert_input(v) for k, v in exact.items()}
+    rows = []
+    for node in subexpressions(expr):
+        value = _float_value(backend, node, env)
+        truth, known = _truth(oracle, node, exact)
+        tf = truth.to_float(fmt) if truth is not None else None
+        if tf is not None:
+            ulps = fmt.ulp_distance(value, tf)
+        else:
+            ulps = 0.0 if (known and math.isnan(value)) else math.nan
+        note = "" if known else "the oracle could not resolve this value"
+        if known and truth is None:
+            note = "undefined in the reals"
+        rows.append(NodeRow(node, value, truth, tf, ulps, note))
+    return rows
+
+
+def _is_leaf(e: Expr) -> bool:
+    return isinstance(e, (Num, Var, Const))
+
+
+def _inexact(row: NodeRow) -> bool:
+    """Whether the float value differs from the exact one (a correctly rounded value usually does)."""
+    if row.truth is None or not math.isfinite(row.value):
+        return False
+    return row.ulps > 0 or Fraction(row.value) != _fraction(row.truth)
+
+
+def _rel_error(value: float, truth: Truth) -> float:
+    t = _fraction(truth)
+    if not math.isfinite(value):
+        return math.inf
+    if t == 0:
+        return 0.0 if value == 0 else math.inf
+    return float(abs(Fraction(value) - t) / abs(t))
+
+
+def _abnormal(row: NodeRow, fmt: FloatFormat) -> tuple[str, str] | None:
+    """(label, detail) when this intermediate overflowed, underflowed or became undefined."""
+    if row.truth is None or _is_leaf(row.expr):
+        return None
+    v, t = row.value, _fraction(row.truth)
+    if math.isnan(v):
+        return "undefined", f"`{row.text}` is nan in {fmt.name} but {_short(row)} in the reals"
+    if math.isinf(v):
+        return "overflow", f"`{row.text}` overflows to {v} in {fmt.name}; its true value is {_short(row)}"
+    if t != 0 and abs(t) < fmt.min_normal and _rel_error(v, row.truth) > 8 * fmt.eps:
+        what = "underflows to 0" if v == 0 else f"is subnormal ({v!r}) and keeps only a few bits"
+        return "underflow", f"`{row.text}` {what} in {fmt.name}; its true value is {_short(row)}"
+    return None
+
+
+def _short(row: NodeRow) -> str:
+    return truth_text(row.truth)
+
+
+def truth_text(t: Truth | None, digits: int = 7) -> str:
+    """A true value in a few significant digits, whatever its magnitude (1e400 is not "inf")."""
+    if t is None:
+        return "undefined"
+    s = str(t)
+    if len(s) <= 24:
+        return s
+    from flint import arb
+
+    v = t.value
+    b = v if isinstance(v, arb) else arb(v)
+    return b.mid().str(digits, radius=False)
+
+
+def _cancellation(rows: Mapping[Expr, NodeRow]) -> tuple[float, NodeRow | None]:
+    """The +/- that cancels most among those whose operands carry error: (log2 amplification, row)."""
+    best: tuple[float, NodeRow | None] = (0.0, None)
+    for e, row in rows.items():
+        if not (isinstance(e, Bin) and e.op in "+-") or row.truth is None:
+            continue
+        a, b = rows.get(e.left), rows.get(e.right)
+        if a is None or b is None or a.truth is None or b.truth is None:
+            continue
+        if not (_inexact(a) or _inexact(b)):
+            continue  # exact operands: the subtraction itself is exact or correctly rounded
+        r = abs(_fraction(row.truth))
+        terms = abs(_fraction(a.truth)) + abs(_fraction(b.truth))
+        amp = math.inf if r == 0 else float(terms / r)
+        lg = math.log2(amp) if amp > 0 else 0.0
+        if lg > best[0]:
+            best = (lg, row)
+    return best
+
+
+def _condition(oracle: Oracle, e: Expr, arg: NodeRow) -> float:
+    """|u f'(u) / f(u)| for a one-argument function or a power, at the true argument u."""
+    if arg.truth is None:
+        return 1.0
+    u = Var("u")
+    if isinstance(e, Call) and len(e.args) == 1:
+        fn: Expr = Call(e.fn, (u,))
+    elif isinstance(e, Bin) and e.op == "**" and _is_leaf(e.right):
+        fn = Bin("**", u, e.right)
+    else:
+        return 1.0
+    env = {"u": arg.truth.value}
+    try:
+        f = oracle.evaluate(fn, env)
+        d = oracle.evaluate(Diff(fn, "u", 1), env)
+    except Exception:
+        return 1.0
+    if f is None or d is None:
+        return 1.0
+    fv = _fraction(f)
+    if fv == 0:
+        return math.inf
+    try:
+        return float(abs(_fraction(arg.truth) * _fraction(d) / fv))
+    except OverflowError:
+        return math.inf
+
+
+def _amplifier(oracle: Oracle, rows: Mapping[Expr, NodeRow]) -> tuple[float, Expr | None, Expr | None]:
+    """The function that most magnifies an inexact argument: (condition number, node, argument)."""
+    best: tuple[float, Expr | None, Expr | None] = (1.0, None, None)
+    for e in rows:
+        if isinstance(e, Call) and len(e.args) == 1:
+            arg = e.args[0]
+        elif isinstance(e, Bin) and e.op == "**":
+            arg = e.left
+        else:
+            continue
+        a = rows.get(arg)
+        if a is None or not _inexact(a):
+            continue
+        c = _condition(oracle, e, a)
+        if c > best[0]:
+            best = (c, e, arg)
+    return best
+
+
+def diagnose(side_expr: Expr, side: str, inputs: Mapping[str, Any], backend: Any,
+             oracle: Oracle = DEFAULT_ORACLE) -> Cause:
+    """The cause of ``side``'s error at ``inputs`` in ``backend`` (see the module docstring)."""
+    fmt: FloatFormat = backend.format
+    rows_list = node_rows(side_expr, inputs, backend, oracle)
+    top = rows_list[-1]
+    rows = {r.expr: r for r in rows_list}
+    if top.truth is None:
+        label = "unknown" if top.note.startswith("the oracle") else "undefined"
+        return Cause(label, side, "", f"{side} has no true value here ({top.note})", math.nan)
+    side_bits = bits(top.ulps)
+    if top.ulps == 0:
+        return Cause("exact", side, "", f"{side} is correctly rounded here", 0.0)
+    for row in rows_list:
+        found = _abnormal(row, fmt)
+        if found is not None:
+            return Cause(found[0], side, row.text, found[1], side_bits)
+    if any(isinstance(e, Diff) for e in walk(side_expr)):
+        return Cause("finite_difference", side, "",
+                     f"{side} takes a derivative by a central difference quotient: truncation plus rounding",
+                     side_bits)
+    lg, row = _cancellation(rows)
+    if row is not None and side_bits > SMALL_BITS and lg >= max(CANCEL_BITS, side_bits / 2):
+        return Cause("cancellation", side, row.text,
+                     f"`{row.text}` cancels: its result is 2^{lg:.0f} times smaller than its terms, "
+                     f"so their rounding errors become {lg:.0f} bits of error", side_bits, 2.0 ** min(lg, 1023))
+    cond, node, arg = _amplifier(oracle, rows)
+    if node is not None and arg is not None and cond >= 4:
+        return Cause("rounding", side, str(node),
+                     f"the rounding error of `{arg}` is amplified {cond:.2g}x by `{node}` "
+                     f"(its condition number)", side_bits, cond)
+    sums = [e for e in rows if isinstance(e, Sum)]
+    if sums:
+        return Cause("rounding", side, str(sums[0]), f"rounding error accumulated over the terms of the sum over "
+                     f"{sums[0].var}", side_bits)
+    n_ops = sum(not _is_leaf(e) for e in rows)
+    return Cause("rounding", side, "", f"rounding error accumulated over {n_ops} operation{'s' * (n_ops != 1)}",
+                 side_bits)
