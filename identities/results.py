@@ -169,6 +169,16 @@ def write_json(path: str | Path, doc: Mapping[str, Any]) -> None:
     write_atomic(path, json.dumps(doc, indent=1, allow_nan=False) + "\n")
 
 
+def _mode(path: Path) -> int:
+    """The replaced file's permissions, else what ``open()`` would give under the current umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(path: str | Path, data: str | bytes) -> None:
     """Write text (UTF-8) or bytes to a temporary file beside ``path``, then rename it into place.
 
@@ -180,6 +190,7 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, _mode(path))  # mkstemp makes 0600; a report is as readable as any file the user writes
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -37,14 +37,17 @@ def _attach_plots(data: Any) -> None:
 
     for a in data.analyses:
         r = a.result
-        if a.is_float and r.samples and a.ident is not None and a.ident.variables:
-            names = [n for n, _ in a.ident.variables]
-            ints = [n for n, d in a.ident.variables if d.is_integer]
-            png = error_figure(r.samples, names, f"{r.identity} in {r.backend}", r.backend, ints)
-            if png is not None:
-                a.plots["error"] = png
-        if a.fd is not None:
-            a.plots["fd"] = fd_figure(a.fd)
+        try:
+            if a.is_float and r.samples and a.ident is not None and a.ident.variables:
+                names = [n for n, _ in a.ident.variables]
+                ints = [n for n, d in a.ident.variables if d.is_integer]
+                png = error_figure(r.samples, names, f"{r.identity} in {r.backend}", r.backend, ints)
+                if png is not None:
+                    a.plots["error"] = png
+            if a.fd is not None:
+                a.plots["fd"] = fd_figure(a.fd)
+        except Exception as exc:  # a figure that cannot be drawn must not cost the report
+            a.notes.append(f"a plot could not be drawn ({type(exc).__name__}: {exc}); please report it")
 
 
 def write_report(path: str | Path, results: Sequence[Any], *, registry: Mapping[str, Any], seed: int,

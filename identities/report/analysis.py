@@ -117,6 +117,7 @@ class Analysis:
     fd: Any = None  # identities.report.fdtable.FDTable
     check: str = ""
     plots: dict[str, bytes] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -331,7 +332,9 @@ def analyze(r: Result, ident: Identity | None, *, examples: int, with_fd: bool =
         a.stats = _stats(samples, tol, backend.format)
     diagnosable = is_float and r.verdict in ("holds", "precision_failure")
     candidates: list[tuple[Mapping[str, Any], tuple]] = []
-    if r.worst is not None:
+    if not is_float:  # mpmath's last-digit differences are not what a float report is about
+        samples = ()
+    if r.worst is not None and is_float:
         candidates.append((r.worst.inputs, _from_counterexample(r.worst)))
     for s in sorted((s for s in samples if s.kind in ("ok", "precision_failure", "refuted")),
                     key=lambda s: -_rank(s.ulps))[:WORST_SHOWN * 2]:

@@ -93,7 +93,7 @@ def run_report(args: argparse.Namespace) -> int:
                 r = verify(ident, b, examples=args.examples, seed=args.seed, keep_samples=True)
                 results.append(r)
                 flag = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
-                bits = "" if r.verdict == "error" else f"  {r.max_error.bits:.1f} bits"
+                bits = "" if r.verdict == "error" or not r.samples else f"  {r.max_error.bits:.1f} bits"
                 print(f"  [{len(results)}/{total}] {r.identity} {r.backend}: {r.verdict}{bits}{flag}", flush=True)
     except KeyboardInterrupt:
         interrupted = True

@@ -24,6 +24,7 @@ from identities.report.text import (
     VERDICT_WORDS,
     bits_text,
     domain_text,
+    fmt_of,
     headline,
     pct,
     stat_cells,
@@ -48,13 +49,17 @@ h3 { font-size: 17px; margin: 24px 0 6px; }
 h4 { font-size: 15px; margin: 16px 0 4px; }
 .meta, .muted { color: var(--muted); }
 .banner { background: #fff8c5; border: 1px solid #d4a72c; padding: 8px 12px; border-radius: 6px; margin: 12px 0; }
-table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13.5px; }
+table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13.5px; max-width: 100%; }
+table.points { width: 100%; table-layout: fixed; }
+table.points td { overflow-wrap: anywhere; }
+tr.point td { border-bottom: none; padding-top: 6px; }
+tr.command td { padding-top: 0; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; text-align: left; vertical-align: top; }
 th { background: var(--bg2); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 code, .cmd { font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .cmd { display: block; background: var(--bg2); border: 1px solid var(--line); border-radius: 6px;
-       padding: 6px 10px; white-space: pre-wrap; word-break: break-all; user-select: all; margin: 4px 0 10px; }
+       padding: 4px 10px; white-space: pre-wrap; overflow-wrap: anywhere; user-select: all; margin: 2px 0 6px; }
 .badge { display: inline-block; color: #fff; border-radius: 12px; padding: 1px 10px; font-size: 12.5px;
          font-weight: 600; white-space: nowrap; }
 .unexpected { outline: 2px solid #cf222e; outline-offset: 1px; }
@@ -73,12 +78,12 @@ code, .cmd { font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, mon
 .facts li { margin: 2px 0; }
 img.plot { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; margin: 6px 0; }
 .bar { display: inline-block; height: 10px; background: #cf222e; border-radius: 2px; vertical-align: middle; }
-.side-lhs { color: %(lhs)s; font-weight: 600; }
-.side-rhs { color: %(rhs)s; font-weight: 600; }
+.side-lhs { color: LHS_COLOR; font-weight: 600; }
+.side-rhs { color: RHS_COLOR; font-weight: 600; }
 details { margin: 8px 0; }
 summary { cursor: pointer; font-weight: 600; }
 nav.index td { padding: 2px 8px; }
-""" % COLORS
+""".replace("LHS_COLOR", COLORS["lhs"]).replace("RHS_COLOR", COLORS["rhs"])
 
 
 def anchor(name: str) -> str:
@@ -133,7 +138,7 @@ def _summary(data: ReportData) -> str:
         for i, a in enumerate(data.top, 1):
             b = a.bits_lost
             width = 120 if not math.isfinite(b) else max(2, int(120 * b / max(top, 1)))
-            cause = (f"{_e(CAUSE_WORDS[a.cause.label])}" + (f" in <code>{_e(a.cause.node)}</code>"
+            cause = (f"{_e(CAUSE_WORDS[a.cause.label])}" + (f" in {_node(a.cause.node)}"
                                                             if a.cause.node else "")) if a.cause else ""
             culprit = a.cause.culprit if a.cause else ""
             rows.append([str(i), f'<a href="#{anchor(a.result.identity)}">{_e(a.result.identity)}</a>',
@@ -197,27 +202,49 @@ def _index(data: ReportData) -> str:
             + _table(["identity", "identity in full"] + [_e(b) for b in backends], rows) + "</nav>")
 
 
-def _point_rows(points: list[Point]) -> str:
-    rows = []
+def _code_spans(text: str) -> str:
+    """Escape a sentence and turn its `backtick` spans into <code>."""
+    parts = text.split("`")
+    return "".join(f"<code>{_e(p)}</code>" if i % 2 else _e(p) for i, p in enumerate(parts))
+
+
+def _node(node: str, limit: int = 48) -> str:
+    if len(node) <= limit:
+        return f"<code>{_e(node)}</code>"
+    return f'<code title="{_e(node)}">{_e(node[: limit - 1])}…</code>'
+
+
+def _point_rows(points: list[Point], backend: str) -> str:
+    """One row per input (each side's value over its true value), then a full-width row with its command."""
+    head = ["inputs", '<span class="side-lhs">lhs</span> / true', '<span class="side-rhs">rhs</span> / true',
+            "ulps off (lhs, rhs)", "ulps apart", "cause"]
+    body = []
+    f = fmt_of(backend)
     for p in points:
-        inputs = ", ".join(f"{_e(k)} = {_e(value(v))}" for k, v in p.inputs.items())
+        inputs = "<br>".join(f"{_e(k)} = {_e(value(v, f))}" for k, v in p.inputs.items())
         causes = "<br>".join(f'<span class="side-{c.side}">{c.side}</span>: {_e(CAUSE_WORDS[c.label])}'
-                             + (f" in <code>{_e(c.node)}</code>" if c.node else "") for c in p.causes
-                             if c.label != "exact")
-        rows.append([inputs, _e(value(p.lhs)), _e(value(p.truth_lhs)), ulps(p.lhs_ulps), _e(value(p.rhs)),
-                     _e(value(p.truth_rhs)), ulps(p.rhs_ulps), ulps(p.ulps), causes,
-                     f'<code class="cmd">{_e(p.command)}</code>'])
-    return _table(["inputs", "lhs", "true lhs", "lhs ulps off", "rhs", "true rhs", "rhs ulps off",
-                   "ulps apart", "cause", "reproduce"], rows)
+                             + (f" in {_node(c.node)}" if c.node else "") for c in p.causes if c.label != "exact")
+        cells = [inputs, f"{_e(value(p.lhs, f))}<br><span class=muted>{_e(value(p.truth_lhs, f))}</span>",
+                 f"{_e(value(p.rhs, f))}<br><span class=muted>{_e(value(p.truth_rhs, f))}</span>",
+                 f"{ulps(p.lhs_ulps)}, {ulps(p.rhs_ulps)}", ulps(p.ulps), causes]
+        body.append('<tr class="point">' + "".join(f"<td{' class=num' if i in (3, 4) else ''}>{c}</td>"
+                                                   for i, c in enumerate(cells)) + "</tr>")
+        body.append(f'<tr class="command"><td colspan="{len(head)}"><code class="cmd">{_e(p.command)}</code>'
+                    "</td></tr>")
+    h = "".join(f"<th{' class=num' if i in (3, 4) else ''}>{c}</th>" for i, c in enumerate(head))
+    cols = "".join(f'<col style="width:{w}%">' for w in (17, 19, 19, 10, 7, 28))
+    return (f'<table class="points"><colgroup>{cols}</colgroup><thead><tr>{h}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table>')
 
 
 def _fd(a: Analysis) -> str:
     t = a.fd
-    rows = [[f"{r.h:.0e}", _e(value(r.forward)), f"{r.forward_error:.1e}", _e(value(r.central)),
+    tf = fmt_of(t.backend)
+    rows = [[f"{r.h:.0e}", _e(value(r.forward, tf)), f"{r.forward_error:.1e}", _e(value(r.central, tf)),
              f"{r.central_error:.1e}"] for r in t.rows]
-    at = ", ".join(f"{k} = {value(v)}" for k, v in t.at.items())
+    at = ", ".join(f"{k} = {value(v, tf)}" for k, v in t.at.items())
     out = [f"<details open><summary>Finite differences of <code>{_e(t.diff)}</code> at {_e(at)}</summary>",
-           f"<p>The oracle's derivative is {_e(value(t.truth))}. Forward quotient (f(x+h) − f(x))/h and central "
+           f"<p>The oracle's derivative is {_e(value(t.truth, tf))}. Forward quotient (f(x+h) − f(x))/h and central "
            f"quotient (f(x+h) − f(x−h))/2h in {_e(t.backend)}, each with its error against it:</p>",
            _table(["h", "forward", "error", "central", "error"], rows, num_from=2)]
     facts = []
@@ -247,7 +274,7 @@ def _backend(a: Analysis) -> str:
     r = a.result
     exp = "" if r.ok else f' <span class="flag">expected {_e(VERDICT_WORDS.get(r.expected, r.expected))}</span>'
     out = [f'<div class="backend"><h3>{_e(r.backend)} {_badge(r.verdict, not r.ok)}{exp}</h3>',
-           f'<p class="headline">{_e(headline(a))}</p>']
+           f'<p class="headline">{_code_spans(headline(a))}</p>']
     if r.verdict == "error":
         return "".join(out) + "</div>"
     if a.stats:
@@ -266,22 +293,22 @@ def _backend(a: Analysis) -> str:
         c = a.cause
         counts = ", ".join(f"{_e(CAUSE_WORDS[k])} {n}" for k, n in c.counts.items())
         facts.append(f'culprit: <span class="side-{c.culprit}">{_e(c.culprit)}</span>; cause: '
-                     f"<b>{_e(CAUSE_WORDS[c.label])}</b>: {_e(c.detail)} <span class=muted>(of {c.diagnosed} "
+                     f"<b>{_e(CAUSE_WORDS[c.label])}</b>: {_code_spans(c.detail)} <span class=muted>(of {c.diagnosed} "
                      f"diagnosed inputs: {counts})</span>")
     if a.confidence:
         facts.append(f"confidence: {_e(a.confidence.statement)} <span class=muted>(zero-failure bound "
                      f"p = α<sup>1/n</sup>, over inputs drawn as the search draws them)</span>")
-    if r.message:
-        facts.append(f"note: {_e(r.message)}")
+    for note in ([r.message] if r.message else []) + a.notes:
+        facts.append(f"note: {_e(note)}")
     if facts:
         out.append("<ul class=facts>" + "".join(f"<li>{f}</li>" for f in facts) + "</ul>")
     if "error" in a.plots:
         out.append(_img(a.plots["error"], f"bits of error per side for {r.identity} in {r.backend}"))
     if a.minimal is not None:
-        out.append("<h4>Minimal counterexample</h4>" + _point_rows([a.minimal]))
+        out.append("<h4>Minimal counterexample</h4>" + _point_rows([a.minimal], r.backend))
         out.append(f'<code class="cmd">{_e(a.check)}</code>')
     if a.worst:
-        out.append("<h4>Worst inputs found</h4>" + _point_rows(a.worst))
+        out.append("<h4>Worst inputs found</h4>" + _point_rows(a.worst, r.backend))
     if a.fd is not None:
         out.append(_fd(a))
     out.append("</div>")

@@ -19,6 +19,7 @@ from identities.report.text import (
     VERDICT_WORDS,
     bits_text,
     domain_text,
+    fmt_of,
     headline,
     pct,
     stat_cells,
@@ -82,13 +83,14 @@ def _summary(data: ReportData) -> list[str]:
     return out
 
 
-def _points(points: list[Point]) -> list[str]:
+def _points(points: list[Point], backend: str) -> list[str]:
     rows = []
+    f = fmt_of(backend)
     for p in points:
         causes = "; ".join(f"{c.side}: {CAUSE_WORDS[c.label]}" + (f" in `{c.node}`" if c.node else "")
                            for c in p.causes if c.label != "exact")
-        rows.append([", ".join(f"{k} = {value(v)}" for k, v in p.inputs.items()), value(p.lhs),
-                     value(p.truth_lhs), ulps(p.lhs_ulps), value(p.rhs), value(p.truth_rhs), ulps(p.rhs_ulps),
+        rows.append([", ".join(f"{k} = {value(v, f)}" for k, v in p.inputs.items()), value(p.lhs, f),
+                     value(p.truth_lhs, f), ulps(p.lhs_ulps), value(p.rhs, f), value(p.truth_rhs, f), ulps(p.rhs_ulps),
                      ulps(p.ulps), causes])
     out = [_table(["inputs", "lhs", "true lhs", "lhs ulps off", "rhs", "true rhs", "rhs ulps off", "ulps apart",
                    "cause"], rows), "", "Reproduce:", "", "```"]
@@ -98,11 +100,12 @@ def _points(points: list[Point]) -> list[str]:
 
 def _fd(a: Analysis, images: dict[str, bytes], prefix: str) -> list[str]:
     t = a.fd
-    at = ", ".join(f"{k} = {value(v)}" for k, v in t.at.items())
+    tf = fmt_of(t.backend)
+    at = ", ".join(f"{k} = {value(v, tf)}" for k, v in t.at.items())
     out = [f"#### Finite differences of `{t.diff}` at {at}", "",
-           f"The oracle's derivative is {value(t.truth)}; quotients in {t.backend}:", "",
+           f"The oracle's derivative is {value(t.truth, tf)}; quotients in {t.backend}:", "",
            _table(["h", "forward (f(x+h) − f(x))/h", "error", "central (f(x+h) − f(x−h))/2h", "error"],
-                  [[f"{r.h:.0e}", value(r.forward), f"{r.forward_error:.1e}", value(r.central),
+                  [[f"{r.h:.0e}", value(r.forward, tf), f"{r.forward_error:.1e}", value(r.central, tf),
                     f"{r.central_error:.1e}"] for r in t.rows], num_from=1), ""]
     for name, best, theory, refined, k in (("forward", t.best_forward, t.theory_forward, t.refined_forward, 1),
                                            ("central", t.best_central, t.theory_central, t.refined_central, 2)):
@@ -143,8 +146,8 @@ def _backend(a: Analysis, images: dict[str, bytes], folder: str) -> list[str]:
                    f"(of {c.diagnosed} diagnosed inputs: {counts})")
     if a.confidence:
         out.append(f"- confidence: {a.confidence.statement}")
-    if r.message:
-        out.append(f"- note: {r.message}")
+    for note in ([r.message] if r.message else []) + a.notes:
+        out.append(f"- note: {note}")
     out.append("")
     prefix = f"{folder}/{r.identity}.{r.backend}."
     if "error" in a.plots:
@@ -152,10 +155,10 @@ def _backend(a: Analysis, images: dict[str, bytes], folder: str) -> list[str]:
         images[name] = a.plots["error"]
         out += [f"![bits of error per side for {r.identity} in {r.backend}]({name})", ""]
     if a.minimal is not None:
-        out += ["#### Minimal counterexample", ""] + _points([a.minimal])
+        out += ["#### Minimal counterexample", ""] + _points([a.minimal], r.backend)
         out += ["```", a.check, "```", ""]
     if a.worst:
-        out += ["#### Worst inputs found", ""] + _points(a.worst)
+        out += ["#### Worst inputs found", ""] + _points(a.worst, r.backend)
     if a.fd is not None:
         out += _fd(a, images, prefix)
     return out

@@ -88,22 +88,31 @@ def spans_decades(values: Sequence[float], decades: float = 3.0) -> bool:
 
 
 def _scale_x(ax: Any, values: Sequence[float]) -> str:
-    """Linear, log, or for signed values spanning decades a signed log scale with a few readable ticks."""
+    """Linear, log, or for signed values spanning decades a signed log scale; a few readable decade ticks.
+
+    The ticks are set here rather than by matplotlib's log locators, which reach
+    past 1e308 (and fail) on a domain like positive[1e-300, 1e300].
+    """
+    from matplotlib.ticker import NullLocator
+
     if not spans_decades(values):
         return "linear"
-    if all(v > 0 for v in values):
-        ax.set_xscale("log")
-        return "log"
     mags = [abs(v) for v in values if v != 0]
     lo, hi = max(-307, math.floor(math.log10(min(mags)))), min(308, math.ceil(math.log10(max(mags))))
-    t = 10.0**lo
-    ax.set_xscale("function", functions=_signed_log(t))
-    span = hi - lo
-    step = max(1, math.ceil(span / 3))
+    step = max(1, math.ceil((hi - lo) / 4))
+    if all(v > 0 for v in values):
+        ax.set_xscale("log")
+        ks = list(range(hi, lo - 1, -step))[::-1]
+        ax.set_xticks([10.0**k for k in ks], [_tick(10.0**k) for k in ks], fontsize=7)
+        ax.xaxis.set_minor_locator(NullLocator())
+        return "log"
+    ax.set_xscale("function", functions=_signed_log(10.0**lo))
+    step = max(1, math.ceil((hi - lo) / 3))
     ks = [k for k in range(hi, lo - 1, -step) if k == hi or k - lo >= step / 2]  # none crowding 0
     neg, pos = any(v < 0 for v in values), any(v > 0 for v in values)
     ticks = ([-(10.0**k) for k in ks] if neg else []) + [0.0] + ([10.0**k for k in reversed(ks)] if pos else [])
     ax.set_xticks(ticks, [_tick(v) for v in ticks], fontsize=7)
+    ax.xaxis.set_minor_locator(NullLocator())
     return "signed log"
 
 
@@ -111,7 +120,8 @@ def _tick(v: float) -> str:
     if v == 0:
         return "0"
     k = round(math.log10(abs(v)))
-    return ("−" if v < 0 else "") + ("1" if k == 0 else f"1e{k}")
+    text = f"{10.0**k:g}" if -3 <= k <= 3 else f"1e{k}"
+    return ("−" if v < 0 else "") + text
 
 
 def _signed_log(t: float) -> tuple[Any, Any]:
@@ -143,6 +153,15 @@ def error_figure(samples: Sequence[Any], variables: Sequence[str], title: str, f
 
     None when there is nothing to draw (no decided sample, or every one exact).
     """
+    import warnings
+
+    with warnings.catch_warnings():  # limits near the float range make numpy warn; the drawing is right
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _error_figure(samples, variables, title, fmt_name, integer_vars)
+
+
+def _error_figure(samples: Sequence[Any], variables: Sequence[str], title: str, fmt_name: str,
+                  integer_vars: Sequence[str]) -> bytes | None:
     decided = [s for s in samples if s.kind in ("ok", "precision_failure")]
     if not decided:
         return None
@@ -162,6 +181,9 @@ def error_figure(samples: Sequence[Any], variables: Sequence[str], title: str, f
         label = f"{side} vs truth" + (f" ({nan} nan)" if nan else "")
         ax.hist(fin, bins=edges, histtype="step", linewidth=1.8, color=COLORS[side], label=label)
     ax.set_yscale("log")
+    from matplotlib.ticker import NullFormatter
+
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(f"bits of error (log2(1 + ulps), {fmt_name})")
     ax.set_ylabel("samples")
     ax.set_title("error per side", fontsize=10)
@@ -177,6 +199,11 @@ def error_figure(samples: Sequence[Any], variables: Sequence[str], title: str, f
             if mx:
                 ax.plot(mx, my, color=COLORS[side], linewidth=2, label=f"{side}, moving average of {window}")
         scale = "linear" if var in integer_vars else _scale_x(ax, xs)
+        if scale != "linear":  # explicit limits: autoscaling margins past 1.8e308 would overflow
+            lo, hi = min(xs), max(xs)
+            if lo < hi:
+                ax.set_xlim(lo, hi)
+            ax.set_autoscalex_on(False)
         ax.set_xlabel(var + ("" if scale == "linear" else f" ({scale} scale)"), labelpad=1)
         ax.set_ylabel("bits of error")
         ax.set_ylim(-0.5, top + 1.5)
@@ -192,7 +219,7 @@ def error_figure(samples: Sequence[Any], variables: Sequence[str], title: str, f
 def fd_figure(table: Any) -> bytes:
     """Error of the forward and central difference quotients against h (log-log), with the error model."""
     fig = _figure(1)
-    fig.set_size_inches(6.4, 3.8)
+    fig.set_size_inches(6.4, 4.4)
     ax = fig.subplots()
     hs = [r.h for r in table.rows]
     errs = [e for r in table.rows for e in (r.forward_error, r.central_error) if math.isfinite(e) and e > 0]
@@ -222,5 +249,5 @@ def fd_figure(table: Any) -> bytes:
     ax.set_title(f"{table.diff} at {', '.join(f'{k}={v!r}' for k, v in table.at.items())} ({table.backend})",
                  fontsize=10)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7, loc="best")
+    fig.legend(*ax.get_legend_handles_labels(), fontsize=7, loc="outside lower center", ncols=3, frameon=False)
     return _png(fig)

@@ -7,7 +7,7 @@ from typing import Any
 
 from identities.report.analysis import Analysis, ErrorSummary
 
-__all__ = ["ulps", "bits_text", "value", "pct", "headline", "VERDICT_WORDS", "CAUSE_WORDS", "STAT_ROWS",
+__all__ = ["ulps", "bits_text", "value", "fmt_of", "pct", "headline", "VERDICT_WORDS", "CAUSE_WORDS", "STAT_ROWS",
            "STAT_COLUMNS", "stat_cells", "domain_text"]
 
 VERDICT_WORDS = {
@@ -47,13 +47,24 @@ def bits_text(b: float) -> str:
     return "inf" if math.isinf(b) else f"{b:.1f}"
 
 
-def value(v: Any) -> str:
-    """A side's value or truth as shown: floats by repr (they read back), the rest as text."""
+def value(v: Any, fmt: Any = None) -> str:
+    """A side's value or truth as shown: floats as the shortest decimal that reads back in ``fmt``."""
     if v is None:
         return "undefined"
     if isinstance(v, float):
-        return repr(v)
+        if fmt is None:
+            return repr(v)
+        from identities.engine import short_repr
+
+        return short_repr(v, fmt)
     return str(v)
+
+
+def fmt_of(backend: str) -> Any:
+    """The float format of a backend's values (float64 for mpmath, whose inputs are doubles)."""
+    from identities.formats import FORMATS
+
+    return FORMATS.get(backend, FORMATS["float64"])
 
 
 def pct(x: float) -> str:
