@@ -33,7 +33,7 @@ from functools import lru_cache
 from typing import Any
 
 from identities.backends.base import UNDEFINED
-from identities.expr import Bin, Call, Const, Diff, Expr, Num, Sum, Var, walk
+from identities.expr import Bin, Call, Const, Diff, Expr, Num, Sum, Var
 from identities.formats import FloatFormat
 from identities.metrics import bits
 from identities.oracle import DEFAULT_ORACLE, Oracle, Truth
@@ -145,19 +145,29 @@ def _is_leaf(e: Expr) -> bool:
 
 
 def _inexact(row: NodeRow) -> bool:
-    """Whether the float value differs from the exact one (a correctly rounded value usually does)."""
+    """Whether the float value differs from the exact one (a correctly rounded value usually does).
+
+    A truth that is a ball of non-zero radius is no float: exp(1e-300) is 1 to
+    256 bits, and its float 1.0 is still off by 1e-300.
+    """
     if row.truth is None or not math.isfinite(row.value):
         return False
+    from flint import arb
+
+    t = row.truth.value
+    if isinstance(t, arb) and not t.is_exact():
+        return True
     return row.ulps > 0 or Fraction(row.value) != _fraction(row.truth)
 
 
-def _rel_error(value: float, truth: Truth) -> float:
+def _rel_error_over(value: float, truth: Truth, bound: float) -> bool:
+    """|value - truth| > bound * |truth|, in exact arithmetic (the ratio may not fit a float)."""
     t = _fraction(truth)
     if not math.isfinite(value):
-        return math.inf
+        return True
     if t == 0:
-        return 0.0 if value == 0 else math.inf
-    return float(abs(Fraction(value) - t) / abs(t))
+        return value != 0
+    return abs(Fraction(value) - t) > Fraction(bound) * abs(t)
 
 
 def _abnormal(row: NodeRow, fmt: FloatFormat) -> tuple[str, str] | None:
@@ -169,7 +179,7 @@ def _abnormal(row: NodeRow, fmt: FloatFormat) -> tuple[str, str] | None:
         return "undefined", f"`{row.text}` is nan in {fmt.name} but {_short(row)} in the reals"
     if math.isinf(v):
         return "overflow", f"`{row.text}` overflows to {v} in {fmt.name}; its true value is {_short(row)}"
-    if t != 0 and abs(t) < fmt.min_normal and _rel_error(v, row.truth) > 8 * fmt.eps:
+    if t != 0 and abs(t) < fmt.min_normal and abs(v) < fmt.min_normal and _rel_error_over(v, row.truth, 8 * fmt.eps):
         what = "underflows to 0" if v == 0 else f"is subnormal ({v!r}) and keeps only a few bits"
         return "underflow", f"`{row.text}` {what} in {fmt.name}; its true value is {_short(row)}"
     return None
@@ -193,24 +203,21 @@ def truth_text(t: Truth | None, digits: int = 7) -> str:
     return b.mid().str(digits, radius=False)
 
 
-def _cancellation(rows: Mapping[Expr, NodeRow]) -> tuple[float, NodeRow | None]:
-    """The +/- that cancels most among those whose operands carry error: (log2 amplification, row)."""
-    best: tuple[float, NodeRow | None] = (0.0, None)
-    for e, row in rows.items():
-        if not (isinstance(e, Bin) and e.op in "+-") or row.truth is None:
-            continue
-        a, b = rows.get(e.left), rows.get(e.right)
-        if a is None or b is None or a.truth is None or b.truth is None:
-            continue
-        if not (_inexact(a) or _inexact(b)):
-            continue  # exact operands: the subtraction itself is exact or correctly rounded
-        r = abs(_fraction(row.truth))
-        terms = abs(_fraction(a.truth)) + abs(_fraction(b.truth))
-        amp = math.inf if r == 0 else float(terms / r)
-        lg = math.log2(amp) if amp > 0 else 0.0
-        if lg > best[0]:
-            best = (lg, row)
-    return best
+def _cancellation(e: Expr, rows: Mapping[Expr, NodeRow]) -> float:
+    """log2 of how much a +/- magnifies its operands' rounding errors, (|a| + |b|) / |a + b|; 0 when it
+    is no subtraction of inexact values (exact operands make the subtraction exact or correctly rounded)."""
+    row = rows[e]
+    if not (isinstance(e, Bin) and e.op in "+-") or row.truth is None:
+        return 0.0
+    a, b = rows.get(e.left), rows.get(e.right)
+    if a is None or b is None or a.truth is None or b.truth is None or not (_inexact(a) or _inexact(b)):
+        return 0.0
+    r = abs(_fraction(row.truth))
+    terms = abs(_fraction(a.truth)) + abs(_fraction(b.truth))
+    if r == 0:
+        return math.inf
+    amp = terms / r
+    return math.log2(amp.numerator) - math.log2(amp.denominator) if amp > 0 else 0.0
 
 
 def _condition(oracle: Oracle, e: Expr, arg: NodeRow) -> float:
@@ -241,28 +248,40 @@ def _condition(oracle: Oracle, e: Expr, arg: NodeRow) -> float:
         return math.inf
 
 
-def _amplifier(oracle: Oracle, rows: Mapping[Expr, NodeRow]) -> tuple[float, Expr | None, Expr | None]:
-    """The function that most magnifies an inexact argument: (condition number, node, argument)."""
-    best: tuple[float, Expr | None, Expr | None] = (1.0, None, None)
-    for e in rows:
-        if isinstance(e, Call) and len(e.args) == 1:
-            arg = e.args[0]
-        elif isinstance(e, Bin) and e.op == "**":
-            arg = e.left
-        else:
+def _amplification(oracle: Oracle, e: Expr, rows: Mapping[Expr, NodeRow]) -> tuple[float, Expr | None]:
+    """(condition number, argument) for a function or power of an inexact argument; (1, None) otherwise."""
+    if isinstance(e, Call) and len(e.args) == 1:
+        arg = e.args[0]
+    elif isinstance(e, Bin) and e.op == "**":
+        arg = e.left
+    else:
+        return 1.0, None
+    a = rows.get(arg)
+    if a is None or not _inexact(a):
+        return 1.0, None
+    return _condition(oracle, e, a), arg
+
+
+def _origin(rows_list: list[NodeRow], side_bits: float, fmt: FloatFormat) -> NodeRow:
+    """The innermost subexpression that already carries (nearly) all of the side's error."""
+    need = min(side_bits, fmt.precision) - 2
+    for row in rows_list:
+        if row.truth is None or _is_leaf(row.expr):
             continue
-        a = rows.get(arg)
-        if a is None or not _inexact(a):
-            continue
-        c = _condition(oracle, e, a)
-        if c > best[0]:
-            best = (c, e, arg)
-    return best
+        b = bits(row.ulps) if not math.isnan(row.ulps) else math.inf
+        if b >= need:
+            return row
+    return rows_list[-1]
 
 
 def diagnose(side_expr: Expr, side: str, inputs: Mapping[str, Any], backend: Any,
              oracle: Oracle = DEFAULT_ORACLE) -> Cause:
-    """The cause of ``side``'s error at ``inputs`` in ``backend`` (see the module docstring)."""
+    """The cause of ``side``'s error at ``inputs`` in ``backend`` (see the module docstring).
+
+    The story is read at the *origin*: the innermost subexpression whose error
+    is already (nearly) the side's, so a division by a log that rounded to 0 is
+    told as the log's loss, not as the division's nan.
+    """
     fmt: FloatFormat = backend.format
     rows_list = node_rows(side_expr, inputs, backend, oracle)
     top = rows_list[-1]
@@ -270,31 +289,38 @@ def diagnose(side_expr: Expr, side: str, inputs: Mapping[str, Any], backend: Any
     if top.truth is None:
         label = "unknown" if top.note.startswith("the oracle") else "undefined"
         return Cause(label, side, "", f"{side} has no true value here ({top.note})", math.nan)
-    side_bits = bits(top.ulps)
     if top.ulps == 0:
         return Cause("exact", side, "", f"{side} is correctly rounded here", 0.0)
-    for row in rows_list:
-        found = _abnormal(row, fmt)
+    side_bits = bits(top.ulps) if not math.isnan(top.ulps) else math.inf
+    n_ops = sum(not _is_leaf(e) for e in rows)
+    if side_bits <= SMALL_BITS:
+        return Cause("rounding", side, "", f"rounding error accumulated over {n_ops} operation{'s' * (n_ops != 1)}",
+                     side_bits)
+    origin = _origin(rows_list, side_bits, fmt)
+    e = origin.expr
+    inside = set(subexpressions(e))
+    for row in rows_list:  # an overflow or underflow is correctly rounded, so it can hide below the origin
+        found = _abnormal(row, fmt) if row.expr in inside else None
         if found is not None:
             return Cause(found[0], side, row.text, found[1], side_bits)
-    if any(isinstance(e, Diff) for e in walk(side_expr)):
-        return Cause("finite_difference", side, "",
-                     f"{side} takes a derivative by a central difference quotient: truncation plus rounding",
+    if isinstance(e, Diff):
+        return Cause("finite_difference", side, origin.text,
+                     f"`{origin.text}` is a central difference quotient in floats: truncation plus rounding",
                      side_bits)
-    lg, row = _cancellation(rows)
-    if row is not None and side_bits > SMALL_BITS and lg >= max(CANCEL_BITS, side_bits / 2):
-        return Cause("cancellation", side, row.text,
-                     f"`{row.text}` cancels: its result is 2^{lg:.0f} times smaller than its terms, "
-                     f"so their rounding errors become {lg:.0f} bits of error", side_bits, 2.0 ** min(lg, 1023))
-    cond, node, arg = _amplifier(oracle, rows)
-    if node is not None and arg is not None and cond >= 4:
-        return Cause("rounding", side, str(node),
-                     f"the rounding error of `{arg}` is amplified {cond:.2g}x by `{node}` "
+    lg = _cancellation(e, rows)
+    if lg >= CANCEL_BITS:
+        shown = "all" if math.isinf(lg) else f"{lg:.0f}"
+        return Cause("cancellation", side, origin.text,
+                     f"`{origin.text}` cancels: its result is 2^{shown} times smaller than its terms, "
+                     f"so their rounding errors are magnified 2^{shown} times", side_bits,
+                     2.0 ** min(lg, 1023))
+    cond, arg = _amplification(oracle, e, rows)
+    if arg is not None and cond >= 4:
+        return Cause("rounding", side, origin.text,
+                     f"the rounding error of `{arg}` is amplified {cond:.2g}x by `{origin.text}` "
                      f"(its condition number)", side_bits, cond)
-    sums = [e for e in rows if isinstance(e, Sum)]
-    if sums:
-        return Cause("rounding", side, str(sums[0]), f"rounding error accumulated over the terms of the sum over "
-                     f"{sums[0].var}", side_bits)
-    n_ops = sum(not _is_leaf(e) for e in rows)
-    return Cause("rounding", side, "", f"rounding error accumulated over {n_ops} operation{'s' * (n_ops != 1)}",
-                 side_bits)
+    if isinstance(e, Sum):
+        return Cause("rounding", side, origin.text,
+                     f"rounding error accumulated over the terms of the sum over {e.var}", side_bits)
+    return Cause("rounding", side, origin.text if origin is not top else "",
+                 f"rounding error accumulated over {n_ops} operation{'s' * (n_ops != 1)}", side_bits)

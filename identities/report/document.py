@@ -58,12 +58,24 @@ def build(results: Sequence[Result], *, registry: Mapping[str, Identity], seed: 
     if baseline is not None:
         doc = baseline if isinstance(baseline, Mapping) else load_baseline(baseline)
         diff = diff_baseline(results, doc, "" if isinstance(baseline, Mapping) else str(baseline))
-    analyses = [analyze(r, registry.get(r.identity), examples=examples) for r in results]
+    analyses = [_analyze(r, registry.get(r.identity), examples) for r in results]
     ranked = [a for a in analyses if a.is_float and a.result.verdict in ("holds", "precision_failure")
               and a.bits_lost > 0]
     ranked.sort(key=lambda a: -(a.bits_lost if not math.isnan(a.bits_lost) else math.inf))
     return ReportData(analyses, seed, examples, list(backends), incomplete, diff, ranked[:TOP_LOSSES],
                       verdict_counts(results))
+
+
+def _analyze(r: Result, ident: Identity | None, examples: int) -> Analysis:
+    """analyze(), but a Result whose analysis fails still gets its row and says why: no result is lost."""
+    try:
+        return analyze(r, ident, examples=examples)
+    except Exception as exc:
+        from identities.backends import get_backend
+
+        a = Analysis(result=r, ident=ident, is_float=bool(getattr(get_backend(r.backend), "is_float", False)))
+        a.notes.append(f"the report could not analyse this result ({type(exc).__name__}: {exc}); please report it")
+        return a
 
 
 def _cause_json(c: Cause) -> dict[str, Any]:
