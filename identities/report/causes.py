@@ -193,12 +193,15 @@ def truth_text(t: Truth | None, digits: int = 7) -> str:
     """A true value in a few significant digits, whatever its magnitude (1e400 is not "inf")."""
     if t is None:
         return "undefined"
+    from flint import arb, ctx, fmpq
+
+    v = t.value
+    if isinstance(v, fmpq) and v.q != 1:  # a decimal literal: at 53 bits arb would print 1e-10 as 9.99...e-11
+        with ctx.workprec(4 * digits + 64):
+            return arb(v).mid().str(digits, radius=False)
     s = str(t)
     if len(s) <= 24:
         return s
-    from flint import arb
-
-    v = t.value
     b = v if isinstance(v, arb) else arb(v)
     return b.mid().str(digits, radius=False)
 
@@ -279,8 +282,9 @@ def diagnose(side_expr: Expr, side: str, inputs: Mapping[str, Any], backend: Any
     """The cause of ``side``'s error at ``inputs`` in ``backend`` (see the module docstring).
 
     The story is read at the *origin*: the innermost subexpression whose error
-    is already (nearly) the side's, so a division by a log that rounded to 0 is
-    told as the log's loss, not as the division's nan.
+    is already (nearly) the side's, so ``log(1 - x)/log(1 + x)`` at x = 1e-20
+    is told as the logs' loss of ``1 - x`` and ``1 + x``, not as the division.
+    A side that ends up nan is labelled undefined, with that story as the reason.
     """
     fmt: FloatFormat = backend.format
     rows_list = node_rows(side_expr, inputs, backend, oracle)
@@ -297,30 +301,39 @@ def diagnose(side_expr: Expr, side: str, inputs: Mapping[str, Any], backend: Any
         return Cause("rounding", side, "", f"rounding error accumulated over {n_ops} operation{'s' * (n_ops != 1)}",
                      side_bits)
     origin = _origin(rows_list, side_bits, fmt)
-    e = origin.expr
-    inside = set(subexpressions(e))
+    inside = set(subexpressions(origin.expr))
     for row in rows_list:  # an overflow or underflow is correctly rounded, so it can hide below the origin
         found = _abnormal(row, fmt) if row.expr in inside else None
         if found is not None:
             return Cause(found[0], side, row.text, found[1], side_bits)
+    label, node, detail, amp = _at_origin(origin, rows, oracle, n_ops, origin is top)
+    if math.isnan(top.value):
+        nan = next(r for r in rows_list if math.isnan(r.value) and r.truth is not None)
+        detail = (f"`{nan.text}` is nan in {fmt.name} but {_short(nan)} in the reals" +
+                  (f", because {detail[0].lower()}{detail[1:]}" if nan is not origin else ""))
+        return Cause("undefined", side, nan.text, detail, side_bits, amp)
+    return Cause(label, side, node, detail, side_bits, amp)
+
+
+def _at_origin(origin: NodeRow, rows: Mapping[Expr, NodeRow], oracle: Oracle, n_ops: int, is_top: bool
+               ) -> tuple[str, str, str, float]:
+    """(label, node, detail, amplification) for the subexpression where the error starts."""
+    e, text = origin.expr, origin.text
     if isinstance(e, Diff):
-        return Cause("finite_difference", side, origin.text,
-                     f"`{origin.text}` is a central difference quotient in floats: truncation plus rounding",
-                     side_bits)
+        return ("finite_difference", text, f"`{text}` is a central difference quotient in floats: truncation "
+                "plus rounding", 1.0)
     lg = _cancellation(e, rows)
+    if math.isinf(lg):
+        return ("cancellation", text, f"`{text}` cancels completely: its true value is 0, so all that is left is "
+                "the rounding error of its terms", math.inf)
     if lg >= CANCEL_BITS:
-        shown = "all" if math.isinf(lg) else f"{lg:.0f}"
-        return Cause("cancellation", side, origin.text,
-                     f"`{origin.text}` cancels: its result is 2^{shown} times smaller than its terms, "
-                     f"so their rounding errors are magnified 2^{shown} times", side_bits,
-                     2.0 ** min(lg, 1023))
+        return ("cancellation", text, f"`{text}` cancels: its result is 2^{lg:.0f} times smaller than its terms, "
+                f"so their rounding errors are magnified 2^{lg:.0f} times", 2.0 ** min(lg, 1023))
     cond, arg = _amplification(oracle, e, rows)
     if arg is not None and cond >= 4:
-        return Cause("rounding", side, origin.text,
-                     f"the rounding error of `{arg}` is amplified {cond:.2g}x by `{origin.text}` "
-                     f"(its condition number)", side_bits, cond)
+        return ("rounding", text, f"the rounding error of `{arg}` is amplified {cond:.2g}x by `{text}` "
+                "(its condition number)", cond)
     if isinstance(e, Sum):
-        return Cause("rounding", side, origin.text,
-                     f"rounding error accumulated over the terms of the sum over {e.var}", side_bits)
-    return Cause("rounding", side, origin.text if origin is not top else "",
-                 f"rounding error accumulated over {n_ops} operation{'s' * (n_ops != 1)}", side_bits)
+        return "rounding", text, f"rounding error accumulated over the terms of the sum over {e.var}", 1.0
+    return ("rounding", "" if is_top else text,
+            f"rounding error accumulated over {n_ops} operation{'s' * (n_ops != 1)}", 1.0)
