@@ -149,8 +149,8 @@ def test_baseline_diff_groups_every_change():
     doc = json.loads(json.dumps(report(before, seed=0, examples=10, backends=["float64"]), allow_nan=False))
     d = diff_baseline(after, doc, "old.json")
     names = {g: [c.identity for c in getattr(d, g)] for g in d.GROUPS}
-    assert names == {"newly_failing": ["a"], "newly_holding": ["b"], "verdict_changed": ["c"], "error_grown": ["d", "f"],
-                     "error_shrunk": ["e"], "added": ["new"], "removed": ["gone"]}
+    assert names == {"newly_failing": ["a"], "newly_holding": ["b"], "verdict_changed": ["c"],
+                     "error_grown": ["d", "f"], "error_shrunk": ["e"], "added": ["new"], "removed": ["gone"]}
     assert d.newly_failing[0].before == "holds" and d.newly_failing[0].after == "precision_failure"
     assert d.error_grown[1].bits_after == math.inf and d.error_grown[1].to_json()["bits_after"] == "inf"
     assert diff_baseline(before, doc).empty

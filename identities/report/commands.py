@@ -79,7 +79,8 @@ def run_report(args: argparse.Namespace) -> int:
     backends = _backends(args.backend)
     if args.examples < 1:
         raise InvalidArgument(f"--examples must be at least 1, got {args.examples}")
-    baseline = load_baseline(args.baseline) if args.baseline else None
+    if args.baseline:
+        load_baseline(args.baseline)  # a bad baseline fails now, not after the run
     registry = _registry(args.files, args.select)
     total = len(registry) * len(backends)
     print(f"identities report: {len(registry)} identities x {', '.join(backends)}; "
@@ -100,7 +101,7 @@ def run_report(args: argparse.Namespace) -> int:
         print(f"identities: interrupted; writing the {len(results)} results finished so far", file=sys.stderr)
     checked = time.perf_counter()
     write_report(args.output, results, registry=registry, seed=args.seed, examples=args.examples,
-                 backends=backends, baseline=baseline, incomplete=interrupted)
+                 backends=backends, baseline=args.baseline, incomplete=interrupted)
     bad = sum(not r.ok for r in results)
     print(f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected; report in {args.output} "
           f"(checking {checked - started:.1f} s, writing {time.perf_counter() - checked:.1f} s)")
