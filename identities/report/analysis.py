@@ -337,7 +337,7 @@ def analyze(r: Result, ident: Identity | None, *, examples: int, with_fd: bool =
     if r.worst is not None and is_float:
         candidates.append((r.worst.inputs, _from_counterexample(r.worst)))
     for s in sorted((s for s in samples if s.kind in ("ok", "precision_failure", "refuted")),
-                    key=lambda s: -_rank(s.ulps))[:WORST_SHOWN * 2]:
+                    key=lambda s: -_rank(s.ulps))[:WORST_SHOWN * 8]:
         candidates.append((s.inputs, _from_sample(s)))
     seen: set[tuple] = set()
     for inputs, values in sorted(candidates, key=lambda c: -_rank(c[1][4])):

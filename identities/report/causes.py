@@ -267,7 +267,8 @@ def _amplification(oracle: Oracle, e: Expr, rows: Mapping[Expr, NodeRow]) -> tup
 
 def _origin(rows_list: list[NodeRow], side_bits: float, fmt: FloatFormat) -> NodeRow:
     """The innermost subexpression that already carries (nearly) all of the side's error."""
-    need = min(side_bits, fmt.precision) - 2
+    top = min(side_bits, fmt.precision)
+    need = max(top - 2, 0.75 * top)  # small errors: a 1-ulp leaf is no origin of a 5-ulp side
     for row in rows_list:
         if row.truth is None or _is_leaf(row.expr):
             continue

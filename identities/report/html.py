@@ -57,6 +57,7 @@ tr.command td { padding-top: 0; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; text-align: left; vertical-align: top; }
 th { background: var(--bg2); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 code, .cmd { font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .cmd { display: block; background: var(--bg2); border: 1px solid var(--line); border-radius: 6px;
        padding: 4px 10px; white-space: pre-wrap; overflow-wrap: anywhere; user-select: all; margin: 2px 0 6px; }
@@ -217,7 +218,7 @@ def _node(node: str, limit: int = 48) -> str:
 def _point_rows(points: list[Point], backend: str) -> str:
     """One row per input (each side's value over its true value), then a full-width row with its command."""
     head = ["inputs", '<span class="side-lhs">lhs</span> / true', '<span class="side-rhs">rhs</span> / true',
-            "ulps off (lhs, rhs)", "ulps apart", "cause"]
+            "ulps off<br>(lhs, rhs)", "ulps<br>apart", "cause"]
     body = []
     f = fmt_of(backend)
     for p in points:
@@ -232,7 +233,7 @@ def _point_rows(points: list[Point], backend: str) -> str:
         body.append(f'<tr class="command"><td colspan="{len(head)}"><code class="cmd">{_e(p.command)}</code>'
                     "</td></tr>")
     h = "".join(f"<th{' class=num' if i in (3, 4) else ''}>{c}</th>" for i, c in enumerate(head))
-    cols = "".join(f'<col style="width:{w}%">' for w in (17, 19, 19, 10, 7, 28))
+    cols = "".join(f'<col style="width:{w}%">' for w in (17, 19, 19, 11, 8, 26))
     return (f'<table class="points"><colgroup>{cols}</colgroup><thead><tr>{h}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
 

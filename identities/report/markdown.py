@@ -39,10 +39,17 @@ def _cell(s: str) -> str:
     return s.replace("|", "\\|").replace("\n", " ")
 
 
-def _table(head: list[str], rows: list[list[str]], num_from: int = 99) -> str:
-    align = ["---:" if i >= num_from else "---" for i in range(len(head))]
+def _table(head: list[str], rows: list[list[str]], num_from: int = 99, num_to: int = 99) -> str:
+    """A GFM table; columns num_from..num_to-1 are right-aligned numbers."""
+    align = ["---:" if num_from <= i < num_to else "---" for i in range(len(head))]
     lines = ["| " + " | ".join(_cell(h) for h in head) + " |", "| " + " | ".join(align) + " |"]
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _realign(table: str, numeric: set[int]) -> str:
+    lines = table.split("\n")
+    lines[1] = "| " + " | ".join("---:" if i in numeric else "---" for i in range(lines[1].count("|") - 1)) + " |"
     return "\n".join(lines)
 
 
@@ -67,7 +74,7 @@ def _summary(data: ReportData) -> list[str]:
                          _v(a.result.verdict, a.result.ok), bits_text(a.bits_lost),
                          a.cause.culprit if a.cause else "",
                          (CAUSE_WORDS[a.cause.label] + (f" in `{a.cause.node}`" if a.cause.node else ""))
-                         if a.cause else ""] for i, a in enumerate(data.top, 1)], num_from=4), ""]
+                         if a.cause else ""] for i, a in enumerate(data.top, 1)], num_from=4, num_to=5), ""]
     if data.diff is not None:
         d = data.diff
         out += ["### Changes against the baseline", "", f"Baseline: `{d.source or 'the baseline report'}`.", ""]
@@ -94,6 +101,7 @@ def _points(points: list[Point], backend: str) -> list[str]:
                      ulps(p.ulps), causes])
     out = [_table(["inputs", "lhs", "true lhs", "lhs ulps off", "rhs", "true rhs", "rhs ulps off", "ulps apart",
                    "cause"], rows), "", "Reproduce:", "", "```"]
+    out[0] = _realign(out[0], {3, 6, 7})
     out += [p.command for p in points] + ["```", ""]
     return out
 
@@ -178,7 +186,6 @@ def render_markdown(data: ReportData, path: Path) -> tuple[str, dict[str, bytes]
         out += [f"> **Incomplete:** the run was interrupted; this report holds the {len(data.analyses)} results "
                 "finished before it stopped.", ""]
     out += _summary(data)
-    out += ["## Identities", ""]
     for name, group in groups.items():
         ident = group[0].ident
         out += [f"## {name}", ""]
