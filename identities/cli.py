@@ -16,6 +16,9 @@ __all__ = ["main"]
 
 
 
+DEFAULT_DATABASE = ".hypothesis/examples"
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -24,6 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     from identities.engine import DEFAULT_BACKENDS, DEFAULT_EXAMPLES, DEFAULT_SEED
+    from identities.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
 
     p = _Parser(prog="identities", description="Verify mathematical identities in IEEE floats and exactly.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -42,10 +46,19 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--json", metavar="PATH", help="write the identities-report/1 JSON here")
     cp.add_argument("--select", action="append", default=[], metavar="GLOB", help="only names matching GLOB")
     cp.add_argument("-v", "--verbose", action="store_true", help="show the counterexample of every non-holds verdict")
+    cp.add_argument("--database", default=DEFAULT_DATABASE, metavar="DIR",
+                    help=f"where counterexamples are kept and replayed first next time (default: {DEFAULT_DATABASE})")
+    cp.add_argument("--no-database", action="store_true", help="neither read nor write the example database")
+    cp.add_argument("--example-timeout", type=float, default=EXAMPLE_SECONDS, metavar="S",
+                    help=f"wall-time limit per example (default: {EXAMPLE_SECONDS:g} s)")
+    cp.add_argument("--identity-timeout", type=float, default=IDENTITY_SECONDS, metavar="S",
+                    help=f"wall-time limit per identity and backend (default: {IDENTITY_SECONDS:g} s)")
 
     from identities.report.commands import add_commands
 
-    add_commands(sub, {"backends": ",".join(DEFAULT_BACKENDS), "examples": DEFAULT_EXAMPLES, "seed": DEFAULT_SEED})
+    add_commands(sub, {"backends": ",".join(DEFAULT_BACKENDS), "examples": DEFAULT_EXAMPLES, "seed": DEFAULT_SEED,
+                       "database": DEFAULT_DATABASE, "example_seconds": EXAMPLE_SECONDS,
+                       "identity_seconds": IDENTITY_SECONDS})
     return p
 
 
@@ -105,6 +118,11 @@ def _check(args: argparse.Namespace) -> int:
         raise _Usage(f"unknown backend {unknown[0] if unknown else args.backend!r}; known: {', '.join(BACKENDS)}")
     if args.examples < 1:
         raise _Usage(f"--examples must be at least 1, got {args.examples}")
+    for flag, value in (("--example-timeout", args.example_timeout), ("--identity-timeout", args.identity_timeout)):
+        if not value > 0:
+            raise _Usage(f"{flag} must be a positive number of seconds, got {value}")
+    options = {"database": None if args.no_database else args.database,
+               "example_seconds": args.example_timeout, "identity_seconds": args.identity_timeout}
     registry = _load(args.files, args.select)
     print(f"identities check: {len(registry)} identities x {', '.join(backends)}; "
           f"examples={args.examples} seed={args.seed}")
@@ -115,7 +133,7 @@ def _check(args: argparse.Namespace) -> int:
     try:
         for ident in registry.values():
             for b in backends:
-                r = verify(ident, b, examples=args.examples, seed=args.seed)
+                r = verify(ident, b, examples=args.examples, seed=args.seed, **options)
                 results.append(r)
                 print(_result_row(width, r), flush=True)
     except KeyboardInterrupt:

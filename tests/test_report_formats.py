@@ -148,7 +148,7 @@ def test_json_schema_also_accepts_check_json(tmp_path):
     out = tmp_path / "check.json"
     f = tmp_path / "ids.toml"
     f.write_text('[[identity]]\nname = "sq"\nlhs = "sqrt(x**2)"\nrhs = "x"\nvars = { x = "real[-4, 4]" }\n')
-    main(["check", str(f), "--backend", "float64,mpmath", "--examples", "10", "--json", str(out)])
+    main(["check", str(f), "--no-database", "--backend", "float64,mpmath", "--examples", "10", "--json", str(out)])
     jsonschema.validate(json.loads(out.read_text()), json.loads(SCHEMA_PATH.read_text()),
                         cls=jsonschema.Draft202012Validator)
 
@@ -190,10 +190,10 @@ def test_matplotlib_is_imported_only_to_write_a_report(tmp_path):
     code = ("import sys, identities\n"
             "from identities.cli import main\n"
             "main(['list'])\n"
-            "main(['check', '--select', 'exp_sum', '--backend', 'float64', '--examples', '5'])\n"
+            "main(['check', '--no-database', '--select', 'exp_sum', '--backend', 'float64', '--examples', '5'])\n"
             "main(['explain', 'expm1_near_zero', '--at', 'x=1e-10'])\n"
             "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n"
-            f"main(['report', '--select', 'exp_sum', '--backend', 'float64', '--examples', '5', "
+            f"main(['report', '--no-database', '--select', 'exp_sum', '--backend', 'float64', '--examples', '5', "
             f"'--output', {str(tmp_path / 'r.json')!r}])\n"
             "assert 'matplotlib' not in sys.modules, 'matplotlib imported for JSON'\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)

@@ -37,6 +37,13 @@ def add_commands(sub: Any, defaults: Mapping[str, Any]) -> None:
     rp.add_argument("--output", "-o", required=True, metavar="PATH",
                     help="where to write the report; the format follows the suffix: .html, .md or .json")
     rp.add_argument("--baseline", metavar="PATH", help="a previous JSON report to compare with")
+    rp.add_argument("--database", default=defaults["database"], metavar="DIR",
+                    help=f"counterexample database, as for check (default: {defaults['database']})")
+    rp.add_argument("--no-database", action="store_true", help="neither read nor write the example database")
+    rp.add_argument("--example-timeout", type=float, default=defaults["example_seconds"], metavar="S",
+                    help=f"wall-time limit per example (default: {defaults['example_seconds']:g} s)")
+    rp.add_argument("--identity-timeout", type=float, default=defaults["identity_seconds"], metavar="S",
+                    help=f"wall-time limit per identity and backend (default: {defaults['identity_seconds']:g} s)")
 
     ep = sub.add_parser("explain", help="show where an identity loses accuracy at one input "
                                         "(and the finite-difference table for diff)")
@@ -79,6 +86,11 @@ def run_report(args: argparse.Namespace) -> int:
     backends = _backends(args.backend)
     if args.examples < 1:
         raise InvalidArgument(f"--examples must be at least 1, got {args.examples}")
+    for flag, value in (("--example-timeout", args.example_timeout), ("--identity-timeout", args.identity_timeout)):
+        if not value > 0:
+            raise InvalidArgument(f"{flag} must be a positive number of seconds, got {value}")
+    options = {"database": None if args.no_database else args.database,
+               "example_seconds": args.example_timeout, "identity_seconds": args.identity_timeout}
     if args.baseline:
         load_baseline(args.baseline)  # a bad baseline fails now, not after the run
     registry = _registry(args.files, args.select)
@@ -91,7 +103,7 @@ def run_report(args: argparse.Namespace) -> int:
     try:
         for ident in registry.values():
             for b in backends:
-                r = verify(ident, b, examples=args.examples, seed=args.seed, keep_samples=True)
+                r = verify(ident, b, examples=args.examples, seed=args.seed, keep_samples=True, **options)
                 results.append(r)
                 flag = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
                 bits = "" if r.verdict == "error" or not r.samples else f"  {r.max_error.bits:.1f} bits"
