@@ -148,3 +148,23 @@ def test_explain_usage_errors_exit_2(tmp_path, monkeypatch, capsys, argv, messag
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("identities: error: ") and message in err, err
+
+
+def test_report_verdicts_are_checks_verdicts(tmp_path):
+    """Same seed, same draws: the report's results are the ones ``check --json`` writes (in fresh processes,
+    since hypothesis draws some floats from the constants of the local modules loaded so far)."""
+    import subprocess
+    import sys
+
+    a, b = tmp_path / "check.json", tmp_path / "report.json"
+    common = ["--no-database", "--select", "log_*", "--select", "exp_sum", "--backend", "float64,float32",
+              "--examples", "30"]
+    for cmd, out in (("check", ["--json", str(a)]), ("report", ["--output", str(b)])):
+        r = subprocess.run([sys.executable, "-m", "identities", cmd, *common, *out], capture_output=True, text=True,
+                           timeout=600)
+        assert r.returncode in (0, 1), r.stderr
+    checked, reported = json.loads(a.read_text()), json.loads(b.read_text())
+    for row in reported["results"]:
+        del row["analysis"]
+    assert len(checked["results"]) == 16  # 7 log_* identities and exp_sum, in two backends
+    assert reported["results"] == checked["results"] and reported["summary"] == checked["summary"]
