@@ -283,7 +283,11 @@ def _culprit_of(el: float, er: float) -> str:
 
 def _cause_summary(r: Result, ident: Identity, backend: Any, samples: Sequence[Sample],
                    points: Sequence[Point]) -> CauseSummary | None:
-    failing = sorted((s for s in samples if s.kind == "precision_failure"), key=lambda s: -_rank(s.ulps))
+    failing, seen = [], set()
+    for s in sorted((s for s in samples if s.kind == "precision_failure"), key=lambda s: -_rank(s.ulps)):
+        if _near(s.inputs) not in seen:  # one hill's near-copies would outvote every other cause
+            seen.add(_near(s.inputs))
+            failing.append(s)
     if len(failing) > DIAGNOSED:  # the worst ones and a spread down to the mildest
         stride = len(failing) / DIAGNOSED
         failing = [failing[int(i * stride)] for i in range(DIAGNOSED)]

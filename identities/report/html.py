@@ -57,7 +57,7 @@ tr.command td { padding-top: 0; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; text-align: left; vertical-align: top; }
 th { background: var(--bg2); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.num { white-space: nowrap; }
+td.num, .nw { white-space: nowrap; }
 code, .cmd { font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .cmd { display: block; background: var(--bg2); border: 1px solid var(--line); border-radius: 6px;
        padding: 4px 10px; white-space: pre-wrap; overflow-wrap: anywhere; user-select: all; margin: 2px 0 6px; }
@@ -222,7 +222,7 @@ def _point_rows(points: list[Point], backend: str) -> str:
     body = []
     f = fmt_of(backend)
     for p in points:
-        inputs = "<br>".join(f"{_e(k)} = {_e(value(v, f))}" for k, v in p.inputs.items())
+        inputs = "<br>".join(f'<span class="nw">{_e(k)} = {_e(value(v, f))}</span>' for k, v in p.inputs.items())
         causes = "<br>".join(f'<span class="side-{c.side}">{c.side}</span>: {_e(CAUSE_WORDS[c.label])}'
                              + (f" in {_node(c.node)}" if c.node else "") for c in p.causes if c.label != "exact")
         cells = [inputs, f"{_e(value(p.lhs, f))}<br><span class=muted>{_e(value(p.truth_lhs, f))}</span>",
@@ -233,7 +233,7 @@ def _point_rows(points: list[Point], backend: str) -> str:
         body.append(f'<tr class="command"><td colspan="{len(head)}"><code class="cmd">{_e(p.command)}</code>'
                     "</td></tr>")
     h = "".join(f"<th{' class=num' if i in (3, 4) else ''}>{c}</th>" for i, c in enumerate(head))
-    cols = "".join(f'<col style="width:{w}%">' for w in (17, 19, 19, 11, 8, 26))
+    cols = "".join(f'<col style="width:{w}%">' for w in (21, 18, 18, 11, 8, 24))
     return (f'<table class="points"><colgroup>{cols}</colgroup><thead><tr>{h}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
 
