@@ -61,7 +61,9 @@ def build(results: Sequence[Result], *, registry: Mapping[str, Identity], seed: 
     analyses = [_analyze(r, registry.get(r.identity), examples) for r in results]
     ranked = [a for a in analyses if a.is_float and a.result.verdict in ("holds", "precision_failure")
               and a.bits_lost > 0]
-    ranked.sort(key=lambda a: -(a.bits_lost if not math.isnan(a.bits_lost) else math.inf))
+    # failing identities first: 60 bits lost where a tolerance allows them (a derivative near 0) matter less
+    ranked.sort(key=lambda a: (a.result.verdict == "holds",
+                               -(a.bits_lost if not math.isnan(a.bits_lost) else math.inf)))
     return ReportData(analyses, seed, examples, list(backends), incomplete, diff, ranked[:TOP_LOSSES],
                       verdict_counts(results))
 

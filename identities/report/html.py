@@ -148,7 +148,8 @@ def _summary(data: ReportData) -> str:
                          f'<span class="side-{culprit}">{_e(culprit)}</span>', cause])
         out.append("<h3>Where floats lose the most bits</h3>"
                    '<p class="muted">Bits of error of the worse side against the exact value, at the worst input '
-                   "found (searched for with hypothesis' target(), not only sampled).</p>")
+                   "found (searched for with hypothesis' target(), not only sampled); identities that fail their "
+                   "tolerance first.</p>")
         out.append(_table(["#", "identity", "backend", "verdict", "bits lost", "culprit", "cause"], rows))
     if data.diff is not None:
         out.append(_baseline(data))
