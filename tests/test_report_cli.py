@@ -50,13 +50,13 @@ def test_report_writes_json_and_exits_by_expectation(tmp_path, ids, capsys):
 
 def test_report_baseline_diff_in_the_document(tmp_path, ids):
     first, second = tmp_path / "a.json", tmp_path / "b.json"
-    assert main(["report", ids, "--no-database", "--backend", "float64", "--examples", "10", "--output", str(first)]) == 0
+    run = ["report", ids, "--no-database", "--backend", "float64", "--examples", "10", "--output"]
+    assert main([*run, str(first)]) == 0
     doc = json.loads(first.read_text())
     doc["results"][1]["verdict"] = "precision_failure"  # pretend squares used to fail
     doc["results"] = doc["results"][:2] + [dict(doc["results"][2], identity="old_one")]
     first.write_text(json.dumps(doc))
-    main(["report", ids, "--no-database", "--backend", "float64", "--examples", "10", "--output", str(second),
-          "--baseline", str(first)])
+    main([*run, str(second), "--baseline", str(first)])
     diff = json.loads(second.read_text())["report"]["baseline"]
     assert [c["identity"] for c in diff["newly_holding"]] == ["squares"]
     assert [c["identity"] for c in diff["added"]] == ["third"] and [c["identity"] for c in diff["removed"]] == [
@@ -91,13 +91,14 @@ def test_interrupted_report_keeps_the_finished_results(tmp_path, ids, monkeypatc
 
     monkeypatch.setattr(identities.engine, "verify", interrupting)
     out = tmp_path / "r.json"
-    assert main(["report", ids, "--no-database", "--backend", "float64", "--examples", "10", "--output", str(out)]) == 130
+    run = ["report", ids, "--no-database", "--backend", "float64", "--examples", "10", "--output"]
+    assert main([*run, str(out)]) == 130
     doc = json.loads(out.read_text())
     assert doc["incomplete"] is True and [r["identity"] for r in doc["results"]] == ["exp_minus_1", "squares"]
     assert "writing the 2 results finished so far" in capsys.readouterr().err
     html = tmp_path / "r.html"
     calls.clear()
-    assert main(["report", ids, "--no-database", "--backend", "float64", "--examples", "10", "--output", str(html)]) == 130
+    assert main([*run, str(html)]) == 130
     assert "<b>Incomplete:</b>" in html.read_text()
 
 

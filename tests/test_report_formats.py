@@ -176,6 +176,26 @@ def test_a_failed_write_leaves_the_old_report_whole(tmp_path, results, monkeypat
     assert out.read_text() == "old report" and [p.name for p in tmp_path.iterdir()] == ["r.html"]
 
 
+def test_ctrl_c_while_drawing_still_writes_the_report(tmp_path, results, monkeypatch):
+    import identities.report.plots as plots
+
+    real, calls = plots.error_figure, []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(plots, "error_figure", interrupted)
+    out = tmp_path / "r.html"
+    with pytest.raises(KeyboardInterrupt):
+        _write(out, results)
+    text = out.read_text(encoding="utf-8")
+    assert "<b>Plots missing:</b>" in text and text.count("data:image/png;base64,") == 1
+    assert all(f'id="id-{n}"' in text for n in IDENTITIES)  # every result is there
+
+
 def test_samples_are_kept_only_when_asked():
     ident = IDENTITIES["exp_minus_1"]
     plain = verify(ident, "float64", examples=10)

@@ -31,8 +31,17 @@ def report_format(path: str | Path) -> str:
                               "use .html, .md or .json") from None
 
 
-def _attach_plots(data: Any) -> None:
-    """Draw every figure once, for the writers to embed or save."""
+def _attach_plots(data: Any) -> bool:
+    """Draw every figure once, for the writers to embed or save; True if Ctrl-C stopped the drawing."""
+    try:
+        _draw(data)
+    except KeyboardInterrupt:
+        data.plots_skipped = True
+        return True
+    return False
+
+
+def _draw(data: Any) -> None:
     from identities.report.plots import error_figure, fd_figure
 
     for a in data.analyses:
@@ -60,7 +69,8 @@ def write_report(path: str | Path, results: Sequence[Any], *, registry: Mapping[
     previous JSON report (path or loaded document) to diff against;
     ``incomplete`` marks a run that was interrupted. Every file is written to a
     temporary name and renamed into place, so an existing report is replaced
-    whole or not at all.
+    whole or not at all. Ctrl-C while the plots are drawn stops the drawing,
+    writes the report with the plots drawn so far, then raises KeyboardInterrupt.
     """
     from identities.report.document import build, to_json
     from identities.results import write_atomic, write_json
@@ -72,15 +82,17 @@ def write_report(path: str | Path, results: Sequence[Any], *, registry: Mapping[
     if kind == "json":
         write_json(path, to_json(data))
         return
-    _attach_plots(data)
+    interrupted = _attach_plots(data)  # the slow part: Ctrl-C here still writes the report, without the rest
     if kind == "html":
         from identities.report.html import render_html
 
         write_atomic(path, render_html(data))
-        return
-    from identities.report.markdown import render_markdown
+    else:
+        from identities.report.markdown import render_markdown
 
-    text, files = render_markdown(data, path)
-    for name, png in files.items():  # images first: the Markdown never points at a missing file
-        write_atomic(path.parent / name, png)
-    write_atomic(path, text)
+        text, files = render_markdown(data, path)
+        for name, png in files.items():  # images first: the Markdown never points at a missing file
+            write_atomic(path.parent / name, png)
+        write_atomic(path, text)
+    if interrupted:
+        raise KeyboardInterrupt

@@ -39,6 +39,7 @@ class ReportData:
     diff: BaselineDiff | None
     top: list[Analysis]
     counts: dict[str, dict[str, int]]
+    plots_skipped: bool = False  # Ctrl-C stopped the drawing: the report goes out with the plots drawn so far
 
 
 def verdict_counts(results: Sequence[Result]) -> dict[str, dict[str, int]]:
