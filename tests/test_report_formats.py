@@ -189,8 +189,11 @@ def test_ctrl_c_while_drawing_still_writes_the_report(tmp_path, results, monkeyp
 
     monkeypatch.setattr(plots, "error_figure", interrupted)
     out = tmp_path / "r.html"
-    with pytest.raises(KeyboardInterrupt):
+    from identities.report import PlotsInterrupted
+
+    with pytest.raises(PlotsInterrupted):
         _write(out, results)
+    assert issubclass(PlotsInterrupted, KeyboardInterrupt)
     text = out.read_text(encoding="utf-8")
     assert "<b>Plots missing:</b>" in text and text.count("data:image/png;base64,") == 1
     assert all(f'id="id-{n}"' in text for n in IDENTITIES)  # every result is there

@@ -16,9 +16,13 @@ from typing import Any
 
 from identities.errors import InvalidArgument
 
-__all__ = ["write_report", "FORMATS", "report_format"]
+__all__ = ["write_report", "FORMATS", "report_format", "PlotsInterrupted"]
 
 FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".json": "json"}
+
+
+class PlotsInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the drawing of plots; the report was written with the plots drawn before it."""
 
 
 def report_format(path: str | Path) -> str:
@@ -70,7 +74,8 @@ def write_report(path: str | Path, results: Sequence[Any], *, registry: Mapping[
     ``incomplete`` marks a run that was interrupted. Every file is written to a
     temporary name and renamed into place, so an existing report is replaced
     whole or not at all. Ctrl-C while the plots are drawn stops the drawing,
-    writes the report with the plots drawn so far, then raises KeyboardInterrupt.
+    writes the report with the plots drawn so far, then raises PlotsInterrupted
+    (a KeyboardInterrupt).
     """
     from identities.report.document import build, to_json
     from identities.results import write_atomic, write_json
@@ -95,4 +100,4 @@ def write_report(path: str | Path, results: Sequence[Any], *, registry: Mapping[
             write_atomic(path.parent / name, png)
         write_atomic(path, text)
     if interrupted:
-        raise KeyboardInterrupt
+        raise PlotsInterrupted

@@ -24,7 +24,7 @@ from identities.errors import InvalidArgument
 # Loaded with the parser, for every command alike: hypothesis draws some floats from the numeric
 # constants of local modules loaded so far, so a module first imported by ``report`` before it
 # verifies would make its draws differ from ``check``'s with the same seed.
-from identities.report import report_format, write_report
+from identities.report import PlotsInterrupted, report_format, write_report
 from identities.report.baseline import load_baseline
 
 __all__ = ["add_commands", "run_report", "run_explain", "parse_at"]
@@ -116,8 +116,13 @@ def run_report(args: argparse.Namespace) -> int:
         interrupted = True
         print(f"identities: interrupted; writing the {len(results)} results finished so far", file=sys.stderr)
     checked = time.perf_counter()
-    write_report(args.output, results, registry=registry, seed=args.seed, examples=args.examples,
-                 backends=backends, baseline=args.baseline, incomplete=interrupted)
+    try:
+        write_report(args.output, results, registry=registry, seed=args.seed, examples=args.examples,
+                     backends=backends, baseline=args.baseline, incomplete=interrupted)
+    except PlotsInterrupted:
+        print(f"identities: interrupted while drawing; {args.output} holds every result, with the plots drawn "
+              "before that", file=sys.stderr)
+        return 130
     bad = sum(not r.ok for r in results)
     print(f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected; report in {args.output} "
           f"(checking {checked - started:.1f} s, writing {time.perf_counter() - checked:.1f} s)")
