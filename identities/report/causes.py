@@ -223,9 +223,14 @@ def _cancellation(e: Expr, rows: Mapping[Expr, NodeRow]) -> float:
     return math.log2(amp.numerator) - math.log2(amp.denominator) if amp > 0 else 0.0
 
 
-def _condition(oracle: Oracle, e: Expr, arg: NodeRow) -> float:
-    """|u f'(u) / f(u)| for a one-argument function or a power, at the true argument u."""
-    if arg.truth is None:
+def _condition(oracle: Oracle, e: Expr, arg: NodeRow, node: NodeRow) -> float:
+    """|u f'(u) / f(u)| for a one-argument function or a power, at the true argument u.
+
+    f(u) is the node's own truth (from the exact inputs): recomputing it from u's
+    ball would fail where it matters most, log(exp(1e-300)), whose argument is 1
+    to 256 bits while the log is 1e-300.
+    """
+    if arg.truth is None or node.truth is None:
         return 1.0
     u = Var("u")
     if isinstance(e, Call) and len(e.args) == 1:
@@ -234,15 +239,13 @@ def _condition(oracle: Oracle, e: Expr, arg: NodeRow) -> float:
         fn = Bin("**", u, e.right)
     else:
         return 1.0
-    env = {"u": arg.truth.value}
     try:
-        f = oracle.evaluate(fn, env)
-        d = oracle.evaluate(Diff(fn, "u", 1), env)
+        d = oracle.evaluate(Diff(fn, "u", 1), {"u": arg.truth.value})
     except Exception:
         return 1.0
-    if f is None or d is None:
+    if d is None:
         return 1.0
-    fv = _fraction(f)
+    fv = _fraction(node.truth)
     if fv == 0:
         return math.inf
     try:
@@ -262,7 +265,7 @@ def _amplification(oracle: Oracle, e: Expr, rows: Mapping[Expr, NodeRow]) -> tup
     a = rows.get(arg)
     if a is None or not _inexact(a):
         return 1.0, None
-    return _condition(oracle, e, a), arg
+    return _condition(oracle, e, a, rows[e]), arg
 
 
 def _origin(rows_list: list[NodeRow], side_bits: float, fmt: FloatFormat) -> NodeRow:
