@@ -199,6 +199,18 @@ def test_ctrl_c_while_drawing_still_writes_the_report(tmp_path, results, monkeyp
     assert all(f'id="id-{n}"' in text for n in IDENTITIES)  # every result is there
 
 
+def test_without_matplotlib_the_report_says_so(tmp_path, results, monkeypatch):
+    import identities.report.plots as plots
+
+    monkeypatch.setattr(plots, "has_plots", lambda: False)
+    out = tmp_path / "r.md"
+    _write(out, results)
+    text = out.read_text(encoding="utf-8")
+    assert "**Plots missing:** matplotlib is not installed" in text and "pip install 'identities[report]'" in text
+    assert "![" not in text and not (tmp_path / "r_files").exists()
+    assert "## exp_minus_1" in text and "cancellation" in text  # everything else is there
+
+
 def test_samples_are_kept_only_when_asked():
     ident = IDENTITIES["exp_minus_1"]
     plain = verify(ident, "float64", examples=10)

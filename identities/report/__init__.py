@@ -37,10 +37,16 @@ def report_format(path: str | Path) -> str:
 
 def _attach_plots(data: Any) -> bool:
     """Draw every figure once, for the writers to embed or save; True if Ctrl-C stopped the drawing."""
+    from identities.report.plots import has_plots
+
+    if not has_plots():
+        data.plots_missing = ("matplotlib is not installed, so this report has no plots: "
+                              "pip install 'identities[report]'")
+        return False
     try:
         _draw(data)
     except KeyboardInterrupt:
-        data.plots_skipped = True
+        data.plots_missing = "drawing the plots was interrupted; the figures drawn before that are included"
         return True
     return False
 

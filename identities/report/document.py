@@ -39,7 +39,7 @@ class ReportData:
     diff: BaselineDiff | None
     top: list[Analysis]
     counts: dict[str, dict[str, int]]
-    plots_skipped: bool = False  # Ctrl-C stopped the drawing: the report goes out with the plots drawn so far
+    plots_missing: str = ""  # why plots are missing (Ctrl-C while drawing, no matplotlib), for a banner
 
 
 def verdict_counts(results: Sequence[Result]) -> dict[str, dict[str, int]]:

@@ -348,9 +348,8 @@ def render_html(data: ReportData, title: str = "identities: float-precision repo
     if data.incomplete:
         parts.append('<p class="banner"><b>Incomplete:</b> the run was interrupted; this report holds the '
                      f"{len(data.analyses)} results finished before it stopped.</p>")
-    if data.plots_skipped:
-        parts.append('<p class="banner"><b>Plots missing:</b> drawing them was interrupted; the figures drawn '
-                     "before that are included.</p>")
+    if data.plots_missing:
+        parts.append(f'<p class="banner"><b>Plots missing:</b> {_e(data.plots_missing)}.</p>')
     parts.append(_summary(data))
     parts += [_identity(name, group) for name, group in groups.items()]
     parts.append("</main></body></html>\n")

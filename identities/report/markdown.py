@@ -185,8 +185,8 @@ def render_markdown(data: ReportData, path: Path) -> tuple[str, dict[str, bytes]
     if data.incomplete:
         out += [f"> **Incomplete:** the run was interrupted; this report holds the {len(data.analyses)} results "
                 "finished before it stopped.", ""]
-    if data.plots_skipped:
-        out += ["> **Plots missing:** drawing them was interrupted; the figures drawn before that are included.", ""]
+    if data.plots_missing:
+        out += [f"> **Plots missing:** {data.plots_missing}.", ""]
     out += _summary(data)
     for name, group in groups.items():
         ident = group[0].ident
