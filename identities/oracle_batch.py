@@ -223,7 +223,7 @@ def _generate(lhs: Expr, rhs: Expr, names: Sequence[str], ints: frozenset[str], 
     body = [f"{k} = G_{k}" for k in helpers]  # globals as locals: the loop looks them up every point
     body += [f"C_{c} = C[{c!r}]" for c in sorted(em.consts)]
     body += ["done = []", "retry = []", "slow = []", "da = done.append", "ra = retry.append", "sa = slow.append",
-             f"for i, {', '.join(f'v{k}' for k in range(len(names)))}, in zip(todo, *cols):", "    try:"]
+             f"for {', '.join(['i'] + [f'v{k}' for k in range(len(names))])}, in zip(todo, *cols):", "    try:"]
     for k, n in enumerate(names):
         body.append(f"        a{k} = v{k}" if n in ints else f"        a{k} = ARB(v{k})")
     body += [f"        {line}" for line in em.lines]
