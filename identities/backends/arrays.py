@@ -154,16 +154,19 @@ class _Compiler:
         self.notes: list[str] = []
         self.per_element = functions == "scalar"
         self.exact = self.per_element
-        width = backend.format.width
-        if not self.per_element:
-            self.notes.append({
-                64: "float64 functions and ** are numpy's (SIMD): they can differ from math's, which verify uses, "
-                    "in the last place; functions='scalar' matches verify bit for bit",
-                32: "float32 ** is numpy's array loop, which can differ from the scalar powf verify uses in the "
-                    "last place; functions='scalar' matches verify bit for bit",
-                16: "float16 functions are numpy's array loops, which can differ from its scalar ones in the last "
-                    "place; functions='scalar' matches verify bit for bit",
-            }[width])
+
+    def differs(self, what: str) -> None:
+        """Note that ``what`` uses numpy's array loop where the scalar backend computes otherwise."""
+        if self.per_element:
+            return
+        self.notes.append({
+            64: f"float64 {what} from numpy (SIMD): can differ from math's (verify) in the last place; "
+                "functions='scalar' matches verify bit for bit",
+            32: f"float32 {what} from numpy's array loop: can differ from the scalar powf (verify) in the last "
+                "place; functions='scalar' matches verify bit for bit",
+            16: f"float16 {what} from numpy's array loops: can differ from its scalar ones (verify) in the last "
+                "place; functions='scalar' matches verify bit for bit",
+        }[self.backend.format.width])
 
     # -- nodes ---------------------------------------------------------------------------------
     def compile(self, e: Expr, ints: frozenset[str]) -> Node:  # noqa: C901 - one dispatch over node types
@@ -208,6 +211,7 @@ class _Compiler:
         return lambda env, st: ufunc(a(env, st), b(env, st))
 
     def power(self) -> Callable[..., Any]:
+        self.differs("**")
         return self.elementwise(self.backend.pow, 2) if self.per_element else np.power
 
     def elementwise(self, fn: Callable[..., Any], nin: int) -> Callable[..., Any]:
@@ -231,11 +235,15 @@ class _Compiler:
                               "backend does")
             fn = self.elementwise(table[name], 1)
         elif name == "log":
+            if self.f64 or self.dtype is np.float16:
+                self.differs("log")
             ln = self.elementwise(table["log"], 1) if differs else np.log
             fn = ln if len(args) == 1 else (lambda x, b: np.divide(ln(x), ln(b)))  # log(x)/log(b), as scalar
         elif differs:
             fn = self.elementwise(table[name], len(args))
         else:
+            if name not in _IEEE_EXACT and (self.f64 or self.dtype is np.float16):
+                self.differs(name)
             fn = _NUMPY_NAMES[name]
         if len(args) == 1:
             (a,) = args
