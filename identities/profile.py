@@ -27,7 +27,7 @@ from identities.results import Result, json_value
 from identities.sampling import ulp_distance
 from identities.tolerance import Tolerance
 
-__all__ = ["ErrorProfile", "SweepResult", "Partial", "KINDS", "chunk_statistics"]
+__all__ = ["ErrorProfile", "SweepResult", "Partial", "KINDS", "chunk_statistics", "per_point"]
 
 KINDS = ("ok", "precision_failure", "refuted", "domain_mismatch", "undefined", "unknown")
 OK, PF, REF, DM, UNDEF, UNKNOWN = range(6)
@@ -230,26 +230,38 @@ def chunk_statistics(columns: Mapping[str, np.ndarray], n: int, status: np.ndarr
         return _statistics(columns, n, status, lt, rt, lf, rf, ulps, fmt, tolerance, keep, start)
 
 
-def _statistics(columns: Mapping[str, np.ndarray], n: int, status: np.ndarray, lt: np.ndarray, rt: np.ndarray,
-                lf: np.ndarray, rf: np.ndarray, ulps: np.ndarray | None, fmt: FloatFormat,
-                tolerance: Tolerance | None, keep: int, start: int) -> Partial:
+def per_point(status: np.ndarray, lt: np.ndarray, rt: np.ndarray, lf: np.ndarray, rf: np.ndarray,
+              ulps: np.ndarray | None, fmt: FloatFormat, tolerance: Tolerance | None) -> dict[str, np.ndarray]:
+    """Each point's kind and errors, as ``verify``'s engine computes them for one example."""
     from identities.oracle import BOTH_UNDEFINED, LHS_UNDEFINED, REFUTED, RHS_UNDEFINED
     from identities.oracle import UNKNOWN as O_UNKNOWN
     from identities.oracle_batch import _CODE
 
-    if ulps is None:
-        ulps = ulp_distance(lf, rf, fmt)
-    d = np.abs(lf - rf)
-    err_abs = np.where(np.isnan(lf) | np.isnan(rf), np.inf, np.where(lf == rf, 0.0, np.where(np.isnan(d), np.inf, d)))
-    truth = np.where(np.isnan(rt), lt, rt)
-    err_rel = _relative(err_abs, truth)
-    kind = np.full(n, OK, dtype=np.int8)
-    if tolerance is not None:
-        kind[~_passes(tolerance, lf, rf, ulps)] = PF
+    with np.errstate(all="ignore"):
+        if ulps is None:
+            ulps = ulp_distance(lf, rf, fmt)
+        d = np.abs(lf - rf)
+        err_abs = np.where(np.isnan(lf) | np.isnan(rf), np.inf,
+                           np.where(lf == rf, 0.0, np.where(np.isnan(d), np.inf, d)))
+        truth = np.where(np.isnan(rt), lt, rt)
+        err_rel = _relative(err_abs, truth)
+        kind = np.full(len(lf), OK, dtype=np.int8)
+        if tolerance is not None:
+            kind[~_passes(tolerance, lf, rf, ulps)] = PF
     kind[(status == _CODE[LHS_UNDEFINED]) | (status == _CODE[RHS_UNDEFINED])] = DM
     kind[status == _CODE[REFUTED]] = REF
     kind[status == _CODE[O_UNKNOWN]] = UNKNOWN
     kind[status == _CODE[BOTH_UNDEFINED]] = UNDEF
+    return {"kind_code": kind, "kind": np.array(KINDS, dtype=object)[kind], "ulps": ulps, "rel": err_rel,
+            "abs": err_abs}
+
+
+def _statistics(columns: Mapping[str, np.ndarray], n: int, status: np.ndarray, lt: np.ndarray, rt: np.ndarray,
+                lf: np.ndarray, rf: np.ndarray, ulps: np.ndarray | None, fmt: FloatFormat,
+                tolerance: Tolerance | None, keep: int, start: int) -> Partial:
+    m = per_point(status, lt, rt, lf, rf, ulps, fmt, tolerance)
+    ulps, err_rel, err_abs, kind = m["ulps"], m["rel"], m["abs"], m["kind_code"]
+    d = np.abs(lf - rf)
     p = Partial(n=n, counts=np.bincount(kind, minlength=len(KINDS)).astype(np.int64))
     decided = (kind == OK) | (kind == PF)
     p.exact = int(np.count_nonzero(decided & (lf == rf)))

@@ -40,8 +40,8 @@ from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded
 from identities.profile import KINDS, Candidate, Partial, SweepResult, chunk_statistics
 from identities.registry import Identity
 
-__all__ = ["sweep", "sweep_all", "SweepResult", "DEFAULT_POINTS", "DEFAULT_SWEEP_BACKENDS", "MAX_CHUNK",
-           "chunk_size_for", "local_executor"]
+__all__ = ["sweep", "sweep_all", "evaluate_points", "SweepResult", "DEFAULT_POINTS", "DEFAULT_SWEEP_BACKENDS",
+           "MAX_CHUNK", "chunk_size_for", "local_executor"]
 
 DEFAULT_POINTS = 100_000
 DEFAULT_SWEEP_BACKENDS = ("float64", "float32")
@@ -194,6 +194,39 @@ def _per_point(b: Any, pl: Any, pr: Any, cols: Mapping[str, np.ndarray], n: int
         lf[i], rf[i] = b.to_float(lhs), b.to_float(rhs)
         ulps[i] = b.ulp_distance(lhs, rhs)
     return lf, rf, ulps
+
+
+def evaluate_points(ident: Identity, backend: str, columns: Mapping[str, Any], *, functions: str = "numpy",
+                    oracle: Any = None) -> dict[str, np.ndarray]:
+    """The sweep's per-point evaluation at points you give (one array per variable, values of the format).
+
+    Returns arrays ``kind`` (names from ``profile.KINDS``), ``lhs``/``rhs`` (the
+    backend's values as doubles), ``ulps``, ``rel`` and ``abs`` (as ``verify``
+    measures them) and ``truth_lhs``/``truth_rhs`` (the oracle's, nearest double).
+    """
+    from identities.oracle import DEFAULT_ORACLE
+    from identities.sampling import dtype_of
+
+    o = oracle or DEFAULT_ORACLE
+    task = _Task(ident, (backend,), 0, 0, 0, 0, 0, functions, (o.start_bits, o.cap_bits, o.hold_bits))
+    prep = _prepared(task)
+    cols = {}
+    for name, d in ident.variables:
+        cols[name] = np.asarray(columns[name], dtype=np.int64 if d.is_integer else dtype_of(prep.fmt))
+    n = len(next(iter(cols.values()))) if cols else 1
+    oc = prep.oracle.compare(ident.lhs, ident.rhs, cols, n, prep.ints)
+    b = prep.backends[0]
+    pl, pr = prep.programs[b.name]
+    ulps = None
+    if getattr(b, "is_float", False):
+        lf, rf = pl(cols, n).astype(np.float64), pr(cols, n).astype(np.float64)
+    else:
+        lf, rf, ulps = _per_point(b, pl, pr, cols, n)
+    from identities.profile import per_point
+
+    out = per_point(oc.status, oc.lhs, oc.rhs, lf, rf, ulps, prep.fmt, prep.tolerances[b.name])
+    out.update(lhs=lf, rhs=rf, truth_lhs=oc.lhs, truth_rhs=oc.rhs)
+    return out
 
 
 # -- orchestration ---------------------------------------------------------------------------------
