@@ -50,8 +50,9 @@ def test_dask_local_cluster_gives_the_same_statistics():
     distributed = pytest.importorskip("distributed", reason="Dask's distributed is not installed (extra 'dask')")
     ident = LIB["exp_difference"]
     serial = sweep(ident, "float64", points=3000, seed=5, chunk_size=1024)
+    # a scheduler and a worker on loopback TCP (127.0.0.1), so tasks and results really are serialised
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None,
-                                  host="127.0.0.1") as cluster, distributed.Client(cluster) as client:
+                                  protocol="tcp", host="127.0.0.1") as cluster, distributed.Client(cluster) as client:
         remote = sweep(ident, "float64", points=3000, seed=5, chunk_size=1024, executor=client.get_executor())
     assert comparable(remote) == comparable(serial)
 
@@ -169,3 +170,51 @@ def test_json_of_a_sweep_result():
 def test_local_executor_is_a_process_pool():
     with local_executor(1) as pool:
         assert pool.submit(abs, -3).result() == 3
+
+
+def test_verify_all_on_an_executor_matches_a_serial_run():
+    from identities.engine import verify_all
+
+    idents = [LIB["exp_sum"], LIB["binomial_pascal"]]
+    serial = verify_all(idents, ["float64", "float32"], examples=30)
+    seen = []
+    with local_executor(2) as pool:
+        parallel = verify_all(idents, ["float64", "float32"], examples=30, executor=pool, on_result=seen.append)
+    strip = [dict(r.to_json()) for r in serial]
+    assert strip == [dict(r.to_json()) for r in parallel] and seen == parallel
+
+
+def test_cli_sweep(tmp_path, capsys):
+    from identities.cli import main
+
+    path = tmp_path / "sweep.json"
+    code = main(["sweep", "--select", "log_product", "--select", "binomial_pascal", "--points", "2000", "--workers",
+                 "1", "--json", str(path), "-v"])
+    out = capsys.readouterr().out
+    assert code == 0 and "log_product" in out and "8,000 points" in out and "minimal counterexample" in out
+    doc = json.loads(path.read_text())
+    assert doc["schema"] == "identities-report/1" and doc["sweep"]["points"] == 2000
+    assert [r["identity"] for r in doc["results"]] == ["binomial_pascal"] * 2 + ["log_product"] * 2
+    assert sum(doc["results"][0]["sweep"]["profile"]["histograms"]["between"]) == 2000
+
+
+def test_cli_sweep_errors(capsys):
+    from identities.cli import main
+
+    assert main(["sweep", "--points", "0"]) == 2
+    assert main(["sweep", "--backend", "float128"]) == 2
+    assert main(["sweep", "--select", "nothing_matches_this"]) == 2
+    try:
+        import identities.report  # noqa: F401
+    except ImportError:
+        assert main(["sweep", "--select", "exp_sum", "--points", "10", "--output", "r.html"]) == 2
+        assert "--output needs the report writer" in capsys.readouterr().err
+
+
+def test_cli_check_with_workers(capsys):
+    from identities.cli import main
+
+    assert main(["check", "--select", "binomial_pascal", "--backend", "float64,float32", "--examples", "20",
+                 "--workers", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "workers=2" in out and out.count("binomial_pascal") >= 2
