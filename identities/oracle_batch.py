@@ -207,10 +207,11 @@ def _as_float(name: str) -> str:
 def _generate(lhs: Expr, rhs: Expr, names: Sequence[str], ints: frozenset[str], octx: _ArbContext) -> Any:
     """The batch function for one identity, or None when the fast path does not apply.
 
-    ``run(todo, cols, C, HOLD)`` evaluates the points ``todo`` (``cols`` holds
-    their values, in the same order) at the current precision and returns
-    ``(done, retry, slow)``: ``(index, 0 holds / 1 refuted, lhs, rhs)`` rows,
-    the points that need more bits, and those for the scalar oracle.
+    ``run(todo, cols, C, HOLD, ST, LV, RV)`` evaluates the points ``todo``
+    (``cols`` holds their values, in the same order) at the current precision,
+    writes each decided point's status code (0 holds, 1 refuted) and side
+    values into the lists ST, LV, RV at its index, and returns ``(retry,
+    slow)``: the points that need more bits, and those for the scalar oracle.
     """
     em = _Emitter(names, ints, octx)
     left = em.side(lhs)
@@ -222,7 +223,7 @@ def _generate(lhs: Expr, rhs: Expr, names: Sequence[str], ints: frozenset[str], 
     em.ns.update(helpers)
     body = [f"{k} = G_{k}" for k in helpers]  # globals as locals: the loop looks them up every point
     body += [f"C_{c} = C[{c!r}]" for c in sorted(em.consts)]
-    body += ["done = []", "retry = []", "slow = []", "da = done.append", "ra = retry.append", "sa = slow.append",
+    body += ["retry = []", "slow = []", "ra = retry.append", "sa = slow.append",
              f"for {', '.join(['i'] + [f'v{k}' for k in range(len(names))])}, in zip(todo, *cols):", "    try:"]
     for k, n in enumerate(names):
         body.append(f"        a{k} = v{k}" if n in ints else f"        a{k} = ARB(v{k})")
@@ -231,10 +232,10 @@ def _generate(lhs: Expr, rhs: Expr, names: Sequence[str], ints: frozenset[str], 
              "        if d > 0 or d < 0:", "            code = 1",
              f"        elif {_narrow('L')} and {_narrow('R')}:", "            code = 0",
              "        else:", "            ra(i)", "            continue",
-             f"        da((i, code, {_as_float('L')}, {_as_float('R')}))",
+             "        ST[i] = code", f"        LV[i] = {_as_float('L')}", f"        RV[i] = {_as_float('R')}",
              "    except CATCH:", "        sa(i)",
-             "return done, retry, slow"]
-    src = "def run(todo, cols, C, HOLD):\n" + "\n".join("    " + line for line in body) + "\n"
+             "return retry, slow"]
+    src = "def run(todo, cols, C, HOLD, ST, LV, RV):\n" + "\n".join("    " + line for line in body) + "\n"
     for k, v in helpers.items():
         em.ns[f"G_{k}"] = v
     exec(compile(src, "<identities.oracle_batch>", "exec"), em.ns)  # noqa: S102 - source built from Expr nodes
@@ -267,17 +268,17 @@ class BatchOracle:
         names = list(columns)
         cols = [list(columns[k]) if not isinstance(columns[k], np.ndarray) else columns[k].tolist() for k in names]
         ints = frozenset(ints)
-        status = np.full(n, _CODE[UNKNOWN], dtype=np.int8)
-        lt = np.full(n, np.nan)
-        rt = np.full(n, np.nan)
+        st: list[int] = [_CODE[UNKNOWN]] * n
+        lv: list[float] = [math.nan] * n
+        rv: list[float] = [math.nan] * n
         bits = np.zeros(n, dtype=np.int32)
-        out = OracleColumns(status, lt, rt, bits)
         run = self.program(lhs, rhs, names, ints)
         slow: list[int] = []
         todo: list[int] = list(range(n))
+        notes = []
         if run is None:
             slow, todo = todo, []
-            out.notes.append("diff/sum: the oracle evaluates each point on its own")
+            notes.append("diff/sum: the oracle evaluates each point on its own")
         o = self.oracle
         for prec in o.precisions:
             if not todo:
@@ -285,12 +286,13 @@ class BatchOracle:
             with ctx.workprec(prec):
                 consts = {"pi": arb.pi(), "e": arb.const_e()}
                 sub = cols if len(todo) == n else [[c[i] for i in todo] for c in cols]
-                done, todo, more = run(todo, sub, consts, o.hold_bits)
-            if done:
-                rows = np.array(done, dtype=np.float64)
-                idx = rows[:, 0].astype(np.intp)
-                status[idx], lt[idx], rt[idx], bits[idx] = rows[:, 1], rows[:, 2], rows[:, 3], prec
+                before = todo
+                todo, more = run(todo, sub, consts, o.hold_bits, st, lv, rv)
+            bits[before] = prec  # every point tried here; overwritten where it goes on
             slow.extend(more)
+        status = np.array(st, dtype=np.int8)
+        lt, rt = np.array(lv, dtype=np.float64), np.array(rv, dtype=np.float64)
+        out = OracleColumns(status, lt, rt, bits, notes=notes)
         for i in todo:
             bits[i] = o.cap_bits
         for i in sorted(slow):
