@@ -58,6 +58,8 @@ class ErrorProfile:
     oracle_per_point: int
     seconds: Mapping[str, float]
     drawn: int
+    peak_rss_mib: float = 0.0
+    """The largest peak resident memory of a process that ran chunks (MiB)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +71,7 @@ class ErrorProfile:
                        "per_point": self.oracle_per_point},
             "seconds": {k: round(v, 4) for k, v in self.seconds.items()},
             "drawn": self.drawn,
+            "peak_rss_mib": round(self.peak_rss_mib, 1),
         }
 
 
@@ -122,6 +125,7 @@ class Partial:
     per_point: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     drawn: int = 0
+    peak_rss_mib: float = 0.0
     notes: tuple[str, ...] = ()
     error: str | None = None
 
@@ -157,6 +161,7 @@ class Partial:
         for k, v in other.seconds.items():
             self.seconds[k] = self.seconds.get(k, 0.0) + v
         self.drawn += other.drawn
+        self.peak_rss_mib = max(self.peak_rss_mib, other.peak_rss_mib)
         self.notes = tuple(dict.fromkeys(self.notes + other.notes))
         return self
 
@@ -166,7 +171,7 @@ class Partial:
         empty = np.zeros(width, dtype=np.int64)
         return ErrorProfile(self.hist.get("lhs", empty), self.hist.get("rhs", empty), self.hist.get("between", empty),
                             means, self.sample, dict(self.oracle_bits), self.per_point, dict(self.seconds),
-                            self.drawn)
+                            self.drawn, self.peak_rss_mib)
 
 
 def _bits(ulps: np.ndarray) -> np.ndarray:

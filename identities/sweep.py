@@ -177,8 +177,17 @@ def _chunk(task: _Task) -> dict[str, Partial]:
         p.oracle_bits = {int(k): int(v) for k, v in zip(*np.unique(oc.bits, return_counts=True))}
         p.seconds = {"draw": t1 - t0, "oracle": t2 - t1, "evaluate": t4 - t3, "statistics": time.perf_counter() - t4}
         p.notes = tuple(dict.fromkeys(prep.notes + oc.notes))
+        p.peak_rss_mib = _peak_rss_mib()
         out[b.name] = p
     return out
+
+
+def _peak_rss_mib() -> float:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def _per_point(b: Any, pl: Any, pr: Any, cols: Mapping[str, np.ndarray], n: int
