@@ -20,6 +20,7 @@ def comparable(r: SweepResult) -> dict:
     """Everything a sweep reports, less timings."""
     doc = r.to_json()
     doc["sweep"]["profile"].pop("seconds")
+    doc["sweep"]["profile"].pop("peak_rss_mib")
     return doc
 
 
