@@ -210,7 +210,7 @@ def _passes(tol: Tolerance, lf: np.ndarray, rf: np.ndarray, ulps: np.ndarray) ->
 
 
 def _complexity(inputs: Mapping[str, Any], fmt: FloatFormat) -> tuple:
-    from identities.engine import _complexity as one
+    from identities.simplify import complexity as one
 
     parts = [one(v, fmt) for v in inputs.values()]
     return (sum(p[0] for p in parts), sum(p[1] for p in parts))

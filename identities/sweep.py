@@ -402,9 +402,9 @@ def _finish(ident: Identity, backend: str, p: Partial, s: dict, oracle: Any, ela
         c = p.simplest[KINDS.index(verdict)]
         sample, reproduced = _sample(engine, c)
         if reproduced and sample.kind == verdict:
-            from identities.engine import _humanize
+            from identities.simplify import simplify
 
-            sample = _humanize(engine, sample)
+            sample = simplify(engine, sample)
         else:
             notes.append("the counterexample is the sweep's own evaluation; the scalar backend (verify) does not "
                          "fail there (functions='scalar' matches it)")
