@@ -178,7 +178,10 @@ def test_verify_all_on_an_executor_matches_a_serial_run():
 
     idents = [LIB["exp_sum"], LIB["binomial_pascal"]]
     limits = {"example_seconds": 60.0, "identity_seconds": 600.0, "database": None}  # no time-outs on a busy machine
-    serial = verify_all(idents, ["float64", "float32"], examples=30, **limits)
+    # the baseline runs in a fresh process too: in a process that has verified other identities before,
+    # verify's results for the same seed can differ (noticed after the merge of main; reported)
+    with local_executor(1) as one:
+        serial = verify_all(idents, ["float64", "float32"], examples=30, executor=one, **limits)
     seen = []
     with local_executor(2) as pool:
         parallel = verify_all(idents, ["float64", "float32"], examples=30, executor=pool, on_result=seen.append,
