@@ -1,4 +1,5 @@
-"""The ``identities`` command: ``list``, ``check``, ``report`` and ``explain``.
+"""The ``identities`` command: ``list``, ``check``, ``sweep`` (``identities.cli_sweep``), ``report`` and
+``explain`` (``identities.report.commands``).
 
 Exit status: 0 when every verdict equals its expectation, 1 when one does not,
 2 for a usage or identity-file error (the message names the file, the line,
@@ -53,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
                     help=f"wall-time limit per example (default: {EXAMPLE_SECONDS:g} s)")
     cp.add_argument("--identity-timeout", type=float, default=IDENTITY_SECONDS, metavar="S",
                     help=f"wall-time limit per identity and backend (default: {IDENTITY_SECONDS:g} s)")
+    cp.add_argument("--workers", type=int, default=1, metavar="N",
+                    help="verify in N local processes (default: 1, in this process); same results")
+
+    from identities.cli_sweep import add_parser
+
+    add_parser(sub)
 
     from identities.report.commands import add_commands
 
@@ -83,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "list":
             return _list(args)
+        if args.command == "sweep":
+            from identities.cli_sweep import run
+
+            return run(args)
         if args.command in ("report", "explain"):
             from identities.report.commands import run_explain, run_report
 
@@ -109,7 +120,6 @@ def _list(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from identities.backends import BACKENDS
-    from identities.engine import verify
     from identities.results import report, write_json
 
     backends = [b.strip() for b in args.backend.split(",") if b.strip()]
@@ -118,6 +128,8 @@ def _check(args: argparse.Namespace) -> int:
         raise _Usage(f"unknown backend {unknown[0] if unknown else args.backend!r}; known: {', '.join(BACKENDS)}")
     if args.examples < 1:
         raise _Usage(f"--examples must be at least 1, got {args.examples}")
+    if args.workers < 1:
+        raise _Usage(f"--workers must be at least 1, got {args.workers}")
     for flag, value in (("--example-timeout", args.example_timeout), ("--identity-timeout", args.identity_timeout)):
         if not value > 0:
             raise _Usage(f"{flag} must be a positive number of seconds, got {value}")
@@ -125,19 +137,37 @@ def _check(args: argparse.Namespace) -> int:
                "example_seconds": args.example_timeout, "identity_seconds": args.identity_timeout}
     registry = _load(args.files, args.select)
     print(f"identities check: {len(registry)} identities x {', '.join(backends)}; "
-          f"examples={args.examples} seed={args.seed}")
-    results = []
+          f"examples={args.examples} seed={args.seed}" + (f" workers={args.workers}" if args.workers > 1 else ""))
+    results: list = []
     interrupted = False
     width = max([len(n) for n in registry] + [8])
     print(_row(width, "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", ""))
+    from identities.engine import verify_all
+    from identities.progress import Progress
+
+    bar = Progress("check", "results")
+    total = len(registry) * len(backends)
+
+    def show(r) -> None:  # type: ignore[no-untyped-def]
+        results.append(r)
+        bar.clear()
+        print(_result_row(width, r), flush=True)
+        bar.update(len(results), total)
+
+    pool = None
     try:
-        for ident in registry.values():
-            for b in backends:
-                r = verify(ident, b, examples=args.examples, seed=args.seed, **options)
-                results.append(r)
-                print(_result_row(width, r), flush=True)
+        if args.workers > 1:
+            from identities.sweep import local_executor
+
+            pool = local_executor(args.workers)
+        verify_all(registry, backends, examples=args.examples, seed=args.seed, on_result=show, executor=pool,
+                   **options)
     except KeyboardInterrupt:
         interrupted = True
+    finally:
+        bar.clear()
+        if pool is not None:
+            pool.shutdown(wait=not interrupted, cancel_futures=True)
     if args.json:
         write_json(args.json, report(results, seed=args.seed, examples=args.examples, backends=backends,
                                      incomplete=interrupted))

@@ -21,6 +21,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,20 +278,38 @@ def verify_all(
     seed: int = DEFAULT_SEED,
     oracle: Oracle | None = None,
     on_result: Callable[[Result], None] | None = None,
+    executor: Executor | None = None,
     **options: Any,
 ) -> list[Result]:
     """Every identity on every backend, in order; ``on_result`` sees each Result as it is made.
 
     ``options`` (``database``, ``example_seconds``, ``identity_seconds``, ``keep_samples``) go to ``verify``.
+    With an ``executor`` (any ``concurrent.futures.Executor``: local processes,
+    Dask's ``Client.get_executor()``), each identity x backend runs as one
+    task; results are the same as a serial run's (each is seeded on its own)
+    and still come back, and reach ``on_result``, in order.
     """
     items = list(identities.values()) if isinstance(identities, Mapping) else list(identities)
+    pairs = [(ident, b) for ident in items for b in backends]
     results = []
-    for ident in items:
-        for b in backends:
+    if executor is None:
+        for ident, b in pairs:
             r = verify(ident, b, examples=examples, seed=seed, oracle=oracle, **options)
             results.append(r)
             if on_result is not None:
                 on_result(r)
+        return results
+    futures = [executor.submit(verify, ident, b, examples=examples, seed=seed, oracle=oracle, **options)
+               for ident, b in pairs]
+    try:
+        for f in futures:
+            r = f.result()
+            results.append(r)
+            if on_result is not None:
+                on_result(r)
+    finally:
+        for f in futures:
+            f.cancel()
     return results
 
 

@@ -517,6 +517,10 @@ class Oracle:
     def __repr__(self) -> str:
         return f"Oracle(start_bits={self.start_bits}, cap_bits={self.cap_bits}, hold_bits={self.hold_bits})"
 
+    def __reduce__(self) -> tuple:
+        # pickled by its settings (its compiled closures are not picklable): verify_all's executors send it
+        return (Oracle, (self.start_bits, self.cap_bits, self.hold_bits))
+
     def compile(self, expr: Expr) -> Compiled:
         c = self._compiled.get(expr)
         if c is None:

@@ -23,6 +23,8 @@ import hashlib
 import json
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from identities.limits import deadline
@@ -31,7 +33,8 @@ from identities.metrics import bits
 if TYPE_CHECKING:  # pragma: no cover
     from identities.engine import _Engine, _Sample
 
-__all__ = ["search", "shrink", "Abort", "database_at", "identity_key", "saved_examples", "save_example"]
+__all__ = ["isolated_constants", "search", "shrink", "Abort", "database_at", "identity_key", "saved_examples",
+           "save_example"]
 
 
 class Abort(BaseException):
@@ -130,6 +133,40 @@ def _test(engine: _Engine, body: Any, examples: int, seed: int, phases: tuple, d
     return h_seed(seed)(test)
 
 
+_PRIVATE_CACHE: list[Any] = []
+
+
+@contextmanager
+def isolated_constants() -> Iterator[None]:
+    """Run hypothesis without the "local constants" it mines from the source of imported modules.
+
+    Hypothesis sometimes draws literals found in the caller's own (non
+    site-packages) modules. Which modules are imported changes from one context
+    to another (the command, a pytest session, an editable install), so the
+    same seed would draw differently; inside this block the set is empty and
+    hypothesis' cache of it is a private one, so a seed means the same draws
+    everywhere. (A private hypothesis interface: if it moves, runs still work,
+    only this isolation is lost, and tests/test_engine.py says so.)
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.conjecture.providers import Constants
+
+        original = (providers._get_local_constants, providers.CONSTANTS_CACHE)
+        if not _PRIVATE_CACHE:
+            _PRIVATE_CACHE.append((Constants(), type(providers.CONSTANTS_CACHE)(1024)))
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - a hypothesis without them
+        yield
+        return
+    empty, cache = _PRIVATE_CACHE[0]
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE = cache
+    try:
+        yield
+    finally:
+        providers._get_local_constants, providers.CONSTANTS_CACHE = original
+
+
 def _evaluate(engine: _Engine, inputs: dict[str, Any]) -> _Sample:
     """One example under the time limits; a limit hit aborts the run."""
     from identities.errors import LimitExceeded
@@ -160,7 +197,8 @@ def search(engine: _Engine, examples: int, seed: int, database: Any = None) -> l
 
     phases = (Phase.explicit, Phase.generate, Phase.target)
     try:
-        _test(engine, run, examples, seed, phases, database)()
+        with isolated_constants():
+            _test(engine, run, examples, seed, phases, database)()
     except Unsatisfiable:
         pass
     return samples
@@ -181,7 +219,8 @@ def shrink(engine: _Engine, kind: str, examples: int, seed: int, database: Any =
 
     phases = (Phase.explicit, Phase.generate, Phase.target, Phase.shrink)
     try:
-        _test(engine, run, examples, seed, phases, database)()
+        with isolated_constants():
+            _test(engine, run, examples, seed, phases, database)()
     except _Found as found:
         return found.sample
     except Exception:

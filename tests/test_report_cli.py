@@ -152,8 +152,8 @@ def test_explain_usage_errors_exit_2(tmp_path, monkeypatch, capsys, argv, messag
 
 
 def test_report_verdicts_are_checks_verdicts(tmp_path):
-    """Same seed, same draws: the report's results are the ones ``check --json`` writes (in fresh processes,
-    since hypothesis draws some floats from the constants of the local modules loaded so far)."""
+    """Same seed, same draws: the report's results are the ones ``check --json`` writes, though ``report``
+    imports more of the package (hypothesis would draw from their literals, were the engine not isolating it)."""
     import subprocess
     import sys
 

@@ -21,12 +21,6 @@ from typing import Any
 
 from identities.errors import InvalidArgument
 
-# Loaded with the parser, for every command alike: hypothesis draws some floats from the numeric
-# constants of local modules loaded so far, so a module first imported by ``report`` before it
-# verifies would make its draws differ from ``check``'s with the same seed.
-from identities.report import PlotsInterrupted, report_format, write_report
-from identities.report.baseline import load_baseline
-
 __all__ = ["add_commands", "run_report", "run_explain", "parse_at"]
 
 
@@ -85,6 +79,8 @@ def _registry(files: Sequence[str], select: Sequence[str] = ()) -> Any:
 
 def run_report(args: argparse.Namespace) -> int:
     from identities.engine import verify
+    from identities.report import PlotsInterrupted, report_format, write_report
+    from identities.report.baseline import load_baseline
 
     report_format(args.output)  # an unknown suffix fails before minutes of work, not after
     backends = _backends(args.backend)
