@@ -94,6 +94,14 @@ def test_undefined_intermediate_names_the_nan_and_its_origin():
     assert "`1 + x - 1 - x` cancels completely" in c.detail
 
 
+def test_a_subtraction_that_ends_subnormal_cancelled_rather_than_underflowed():
+    c = diagnose(EXP_MINUS_1.lhs, "lhs", {"x": 1e-40}, F32)  # exp(1e-40) is 1 in float32, 1 - 1 = 0
+    assert (c.label, c.node) == ("cancellation", "exp(x) - 1")
+    tiny = identity("tiny", "x*y/y", "x", vars={"x": "real", "y": "nonzero"})
+    under = diagnose(tiny.lhs, "lhs", {"x": 3e-30, "y": 3e-20}, F32)  # 9e-50 is below float32's subnormals
+    assert (under.label, under.node) == ("underflow", "x*y")
+
+
 def test_log_near_1_amplifies_the_rounding_of_its_argument():
     ident = identity("log1p", "log1p(x)", "log(1 + x)", vars={"x": "real[-0.5, 1]"})
     c = diagnose(ident.rhs, "rhs", {"x": 1e-10}, F64)
