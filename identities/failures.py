@@ -90,18 +90,20 @@ def _split(v: Any, fmt: Any) -> tuple[str, str]:
     return repr(v), hex_text(v)
 
 
-def explain(result: Result, identity: Any = None, *, reproduce: str | None = None) -> str:
+def explain(result: Result, identity: Any = None, *, reproduce: str | None = None, name: bool = True) -> str:
     """The failure text of one Result whose verdict is not the expected one.
 
     ``identity`` (an Identity) adds the identity itself and its domains;
-    ``reproduce`` is the one-line command (or call) that gives the same Result.
+    ``reproduce`` is the one-line command (or call) that gives the same Result;
+    ``name=False`` leaves the name and backend out of the first line, where
+    the reader has them already (pytest's headers and short summary).
     """
     from identities.backends import get_backend
 
     r = result
-    head = f"{r.identity} [{r.backend}]: "
+    head = f"{r.identity} [{r.backend}]: " if name else ""
     if r.verdict == "holds" and r.expected != "holds":
-        head += f"unexpectedly holds; update expect (expected {r.expected}, now holds)"
+        head += f"unexpectedly holds; update expect (expected {r.expected})"
     else:
         head += f"{r.verdict} (expected {r.expected})"
     lines = [head]
