@@ -153,12 +153,13 @@ class Mismatch:
 
     def message(self, header: str = "assert_close") -> str:
         from identities.engine import short_repr
+        from identities.failures import hex_text
 
         fmt = self.fmt
         scalar = self.shape == ()
 
         def val(v: float) -> str:
-            return f"{short_repr(v, fmt)} ({v.hex()})" if math.isfinite(v) else repr(v)
+            return f"{short_repr(v, fmt)} ({hex_text(v)})" if math.isfinite(v) else repr(v)
 
         def where(idx: tuple[int, ...]) -> str:
             return "" if scalar else f" at index {list(idx) if len(idx) != 1 else idx[0]}"
@@ -174,26 +175,27 @@ class Mismatch:
         lines += [f"  worst{where(self.worst)}:",
                   f"    actual   = {val(wa)}",
                   f"    expected = {val(we)}",
-                  f"    {_ulps_text(wu)} ({_bits_text(wu)}), rel error {wr:.3g}, abs error {wb:.3g}"]
+                  f"    {_error_text(wu, wr, wb)}"]
         if not scalar and self.failed > 1:
             lines.append(f"  first mismatches ({k} of {self.failed}):")
             for idx, a, e, u in zip(self.indices, self.actual, self.expected, self.ulps):
                 lines.append(f"    [{', '.join(map(str, idx))}] actual {short_repr(a, fmt)}, "
                              f"expected {short_repr(e, fmt)}, {_ulps_text(u)}")
-            lines.append(f"  max over mismatches: {_ulps_text(self.max_ulps)} ({_bits_text(self.max_ulps)}), "
-                         f"rel error {self.max_rel:.3g}, abs error {self.max_abs:.3g}")
+            lines.append(f"  max over mismatches: {_error_text(self.max_ulps, self.max_rel, self.max_abs)}")
         lines.append(f"  {self.needed}")
         return "\n".join(lines)
 
 
 def _ulps_text(u: float) -> str:
     if math.isinf(u):
-        return "inf ulp (a nan or an infinity where the other side differs)"
+        return "inf ulp"
     return f"{u:.0f} ulp" if u < 1e15 else f"{u:.3g} ulp"
 
 
-def _bits_text(u: float) -> str:
-    return "inf bits" if math.isinf(u) else f"{math.log2(1 + u):.1f} bits"
+def _error_text(u: float, rel: float, abs_: float) -> str:
+    if math.isinf(u):
+        return "inf ulp: a nan or an infinity where the other side differs"
+    return f"{_ulps_text(u)} ({math.log2(1 + u):.1f} bits), rel error {rel:.3g}, abs error {abs_:.3g}"
 
 
 def _ceil_sig(x: float, digits: int = 2) -> float:
@@ -261,8 +263,8 @@ def _mismatch(a: np.ndarray, b: np.ndarray, tol: Tolerance, show: int) -> Mismat
 
 def _needed(max_ulps: float, max_rel: float, max_abs: float, nonfinite: int) -> str:
     if nonfinite:
-        return (f"no tolerance passes: {nonfinite} element{'s' if nonfinite > 1 else ''} pair a nan or an "
-                f"infinity with a different value")
+        return (f"no tolerance passes: at {nonfinite} element{'s' if nonfinite > 1 else ''} a nan or an infinity "
+                f"meets a different value")
     ulps = f"{max_ulps:.0f} ulp" if max_ulps < 1e15 else f"{math.ceil(max_ulps):d} ulp"
-    return (f"would pass with tolerance={ulps!r} (or {_ceil_sig(max_rel):.2g} rel, or "
-            f"{_ceil_sig(max_abs):.2g} abs)")
+    return (f'would pass with tolerance="{ulps}" (or "{_ceil_sig(max_rel):.2g} rel", or '
+            f'"{_ceil_sig(max_abs):.2g} abs")')
