@@ -108,21 +108,31 @@ class ExprReference:
         return Exact(t.to_float(fmt), t.to_float(float64), str(t))
 
 
-def _fraction(v: Any) -> Fraction | None:
-    """An mpmath (or Python) real as an exact Fraction; None where it is not a finite real."""
+def _real(v: Any) -> Any:
+    """An mpmath (or Python) number as a finite mpf; None where it is not a finite real."""
     import mpmath
 
     if isinstance(v, (mpmath.mpc, complex)):
         if v.imag != 0:
             return None
         v = v.real
-    if isinstance(v, int | Fraction):
-        return Fraction(v)
     v = mpmath.mpf(v)
-    if not mpmath.isfinite(v):
-        return None
-    sign, man, exp, _ = v._mpf_  # man_exp drops the sign
-    q = Fraction(int(man)) * Fraction(2) ** int(exp) if man else Fraction(0)
+    return v if mpmath.isfinite(v) else None
+
+
+def _fraction(v: Any) -> Fraction:
+    """A finite mpf as an exact Fraction, clamped far outside the double range (exp(1e10) must not build
+    a ten-billion-bit integer): still rounds to the right infinity or zero."""
+    sign, man, exp, _ = v._mpf_  # (man_exp would drop the sign)
+    if not man:
+        return Fraction(0)
+    top = int(exp) + int(man).bit_length()
+    if top > 1100:
+        q = Fraction(2) ** 1100
+    elif top < -1200:
+        q = Fraction(1, 2**1200)
+    else:
+        q = Fraction(int(man)) * Fraction(2) ** int(exp)
     return -q if sign else q
 
 
@@ -132,14 +142,15 @@ class MpmathReference:
 
     Point values at two precisions can agree on a wrong answer when both lost
     everything to cancellation (``mpmath.exp(x) - 1`` at x = 1e-300 is exactly 0
-    at 128 and at 256 bits), so an exact zero is believed only at the last precision.
+    at 128 and at 256 bits), so an exact zero, and "undefined" (a log or a
+    division of such a zero), are believed only at the last precision.
     """
 
     def __init__(self, fn: Callable[..., Any], names: Sequence[str], *, wrt: str | None = None):
         self.fn = fn
         self.names = tuple(names)
         self.index = None if wrt is None else self.names.index(wrt)
-        label = getattr(fn, "__qualname__", None) or repr(fn)
+        label = getattr(fn, "__name__", None) or repr(fn)
         self.text = label if wrt is None else f"d/d{wrt} {label}"
 
     def _at(self, args: list[Any], prec: int) -> Any:
@@ -155,18 +166,19 @@ class MpmathReference:
             with mpmath.workprec(prec):
                 args = [v if isinstance(v, int) else mpmath.mpf(v) for v in (inputs[n] for n in self.names)]
                 try:
-                    v = self._at(args, prec)
+                    real = _real(self._at(args, prec))
                 except (ValueError, ZeroDivisionError, ArithmeticError):
-                    return None
-                q = _fraction(v)
-                if q is None:
-                    return None
-                text = mpmath.nstr(mpmath.mpf(q.numerator) / q.denominator, 20)
+                    real = None
+                if real is None:  # undefined here, or a cancellation to 0 fed a log or a division
+                    previous = None
+                    continue
+                q = _fraction(real)
+                text = mpmath.nstr(real, 20)
             rounded = (fmt.round(q), float64.round(q))
             if rounded == previous and (q != 0 or prec == MP_PRECISIONS[-1]):
                 return Exact(rounded[0], rounded[1], text)
             previous = rounded
-        return UNKNOWN
+        return None if previous is None else UNKNOWN
 
 
 def _derivative(fn: Callable[..., Any], args: list[Any], i: int, prec: int) -> Any:
@@ -278,6 +290,7 @@ class Search:
         from hypothesis import seed as h_seed
         from hypothesis.errors import Unsatisfiable
 
+        from identities._hypothesis_compat import isolated
         from identities.domains import inputs_strategy
         from identities.engine import _settings  # the engine's settings: CLI, pytest and helpers behave alike
 
@@ -298,7 +311,8 @@ class Search:
         test = given(inputs=inputs_strategy(self.variables, self.fmt, self.assume))(body)
         test = h_seed(self.seed)(_settings(self.examples, phases)(test))
         try:
-            test()
+            with isolated():  # draws depend on the seed only (see identities._hypothesis_compat)
+                test()
         except Found as found:
             return found.point
         except Unsatisfiable:
@@ -352,5 +366,5 @@ def _as_float(out: Any, func: Any, inputs: Mapping[str, Any]) -> float:
         return float(out)
     except (TypeError, ValueError):
         where = ", ".join(f"{k}={v!r}" for k, v in inputs.items())
-        raise InvalidArgument(f"{getattr(func, '__qualname__', func)} returned {out!r} at {where}; "
+        raise InvalidArgument(f"{getattr(func, '__name__', func)} returned {out!r} at {where}; "
                               f"it must return one real number") from None

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from identities._hypothesis_compat import isolated
 from identities.backends import get_backend
 from identities.backends.base import UNDEFINED
 from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded
@@ -310,7 +311,8 @@ def _search(engine: _Engine, examples: int, seed: int) -> tuple[list[_Sample], s
     test = _settings(examples, (Phase.explicit, Phase.generate, Phase.target))(test)
     test = h_seed(seed)(test)
     try:
-        test()
+        with isolated():  # draws depend on the seed only, not on which local modules are imported
+            test()
     except Unsatisfiable:
         if not samples:
             return samples, "no admissible input: every draw was rejected by the domains or 'assume'"
@@ -336,7 +338,8 @@ def _shrink(engine: _Engine, kind: str, examples: int, seed: int) -> _Sample | N
     test = _settings(examples, (Phase.explicit, Phase.generate, Phase.target, Phase.shrink))(test)
     test = h_seed(seed)(test)
     try:
-        test()
+        with isolated():  # draws depend on the seed only, not on which local modules are imported
+            test()
     except _Found as found:
         return found.sample
     except Exception:

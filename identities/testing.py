@@ -79,7 +79,7 @@ def assert_identity(lhs: str, rhs: str, *, vars: Mapping[str, str] | None = None
     results = [verify(ident, b, examples=examples, seed=seed) for b in backends]
     bad = [r for r in results if not r.ok]
     if bad:
-        call = f"reproduce: the same call (seed={seed}, examples={examples})"
+        call = f"the same call (seed={seed}, examples={examples})"
         raise AssertionError("\n\n".join(explain(r, ident, reproduce=call if i == len(bad) - 1 else None)
                                          for i, r in enumerate(bad)))
     return results
@@ -164,8 +164,10 @@ def _accuracy(func: Any, reference: Any, vars: Any, wrt: str | None, tolerance: 
                         max_rel=max(p.rel for p in decided), worst=dict(worst.inputs),
                         skipped=len(points) - len(decided))
     largest = search.largest(worst)
-    minimal = search.minimal(failing[0]) if largest.kind == "fail" else None
-    raise AssertionError(_message(search, func, ref, wrt, decided, failing, largest, minimal)) from largest.error
+    fails = [p for p in failing if p.kind == "fail"]
+    minimal = search.minimal(fails[0]) if fails else None
+    message = _message(search, func, ref, wrt, decided, failing, largest, minimal, len(points) - len(decided))
+    raise AssertionError(message) from largest.error
 
 
 def _title(func: Any, ref: Any, wrt: str | None) -> str:
@@ -174,16 +176,17 @@ def _title(func: Any, ref: Any, wrt: str | None) -> str:
 
 
 def _name(func: Any) -> str:
-    return getattr(func, "__qualname__", None) or repr(func)
+    return getattr(func, "__name__", None) or repr(func)
 
 
 def _message(search: Any, func: Any, ref: Any, wrt: str | None, decided: list[Any], failing: list[Any],
-             largest: Any, minimal: Any) -> str:
+             largest: Any, minimal: Any, skipped: int) -> str:
     from identities.closeness import _ceil_sig
 
     fmt, n = search.fmt, len(decided)
+    skip = f"; {skipped} more skipped, where the reference is undefined or unresolved" if skipped else ""
     head = (f"{_title(func, ref, wrt)}: not within {search.tolerance} in {fmt.name} at {len(failing)} of {n} "
-            f"examples (seed {search.seed})")
+            f"examples (seed {search.seed}{skip})")
     lines = [head]
     lines += _point_lines("largest error found (shrunk: the simplest input with an error this large)", largest,
                           func, fmt)

@@ -47,7 +47,8 @@ rhs = "n**2 + 2*n + 1"
 vars = { n = "integer[-100, 100]" }
 expect = { float64 = "precision_failure" }
 """
-ARGS = ("-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning", "--identities-backend", "float64,mpmath", "--identities-examples", "30")
+ARGS = ("-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning",
+        "--identities-backend", "float64,mpmath", "--identities-examples", "30")
 NAMES = ["double_is_sum", "sqrt_square", "log_product", "square_binomial"]
 
 
