@@ -196,7 +196,9 @@ def write_outputs(state: State) -> list[str]:
     if o.json is not None:
         write_json(o.json, report(results, seed=o.seed, examples=o.examples, backends=list(o.backends)))
         notes.append(f"identities: JSON report of {len(results)} results in {o.json}")
-    if o.report is not None:
+    if o.report is not None and not results:
+        notes.append(f"identities: no identity ran, so no report was written to {o.report}")
+    elif o.report is not None:
         from identities.pytest_plugin import _report_writer
 
         _report_writer()(o.report, results, registry=_registry(wires), seed=o.seed, examples=o.examples,

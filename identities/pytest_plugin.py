@@ -178,7 +178,7 @@ class Recorder:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         state = self.state
         o = state.options
-        if _is_worker(self.config) or not state.results or (o.json is None and o.report is None):
+        if _is_worker(self.config) or (o.json is None and o.report is None):
             return
         from identities._pytest_items import write_outputs
 

@@ -223,3 +223,11 @@ def test_loading_the_plugin_imports_nothing_heavy(tmp_path):
             "sorted({'numpy', 'hypothesis', 'mpmath', 'flint'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip().splitlines()[-1] == "5 True []", out.stdout + out.stderr
+
+
+def test_json_is_written_even_when_no_identity_ran(pytester):
+    pytester.makepyfile(test_plain="def test_one():\n    pass\n")
+    result = pytester.runpytest(*ARGS, "--identities-json", "r.json")
+    result.assert_outcomes(passed=1)
+    doc = json.loads((pytester.path / "r.json").read_text())
+    assert doc["results"] == [] and doc["summary"]["total"] == 0
