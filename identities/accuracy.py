@@ -290,9 +290,8 @@ class Search:
         from hypothesis import seed as h_seed
         from hypothesis.errors import Unsatisfiable
 
-        from identities._hypothesis_compat import isolated
         from identities.domains import inputs_strategy
-        from identities.engine import _settings  # the engine's settings: CLI, pytest and helpers behave alike
+        from identities.search import _settings, isolated_constants  # as the engine: draws depend on the seed only
 
         class Found(Exception):
             def __init__(self, point: Point):
@@ -311,7 +310,7 @@ class Search:
         test = given(inputs=inputs_strategy(self.variables, self.fmt, self.assume))(body)
         test = h_seed(self.seed)(_settings(self.examples, phases)(test))
         try:
-            with isolated():  # draws depend on the seed only (see identities._hypothesis_compat)
+            with isolated_constants():
                 test()
         except Found as found:
             return found.point
@@ -339,7 +338,7 @@ class Search:
 
     def _humanize(self, p: Point) -> Point:
         from identities.domains import admissible
-        from identities.engine import _simpler
+        from identities.simplify import _simpler
 
         admits = admissible(self.variables, self.fmt, self.assume)
         current = p

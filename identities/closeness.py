@@ -152,8 +152,8 @@ class Mismatch:
     needed: str  # a tolerance that passes every element, or why none does
 
     def message(self, header: str = "assert_close") -> str:
-        from identities.engine import short_repr
         from identities.failures import hex_text
+        from identities.simplify import short_repr
 
         fmt = self.fmt
         scalar = self.shape == ()

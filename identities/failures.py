@@ -34,7 +34,7 @@ def float_text(v: Any, fmt: Any = None) -> str:
     if not math.isfinite(v):
         return repr(v)
     if fmt is not None and fmt.width != 64:
-        from identities.engine import short_repr
+        from identities.simplify import short_repr
 
         return f"{short_repr(v, fmt)} ({hex_text(v)})"
     return f"{v!r} ({hex_text(v)})"
@@ -49,14 +49,16 @@ def _ulps(u: float) -> str:
 
 
 def reproduce_command(result: Result, file: str | None, examples: int | None = None) -> str:
-    """``identities check FILE --select NAME --backend B --seed S --examples N``; no FILE for the built-in library."""
+    """``identities check FILE --select NAME --backend B --seed S --examples N --no-database``; no FILE for the
+    built-in library. ``--no-database``: the command must not try counterexamples saved by earlier runs first,
+    since the run it reproduces did not."""
     parts = ["identities", "check"]
     if file:
         parts.append(file)
     parts += ["--select", result.identity, "--backend", result.backend, "--seed", str(result.seed)]
     if examples is not None:
         parts += ["--examples", str(examples)]
-    return shlex.join(parts)
+    return shlex.join([*parts, "--no-database"])
 
 
 def _counterexample(label: str, c: Counterexample, fmt: Any, backend: str) -> list[str]:
@@ -84,7 +86,7 @@ def _split(v: Any, fmt: Any) -> tuple[str, str]:
     if isinstance(v, bool) or not isinstance(v, float) or not math.isfinite(v):
         return (str(v) if not isinstance(v, float) else repr(v)), ""
     if fmt is not None and fmt.width != 64:
-        from identities.engine import short_repr
+        from identities.simplify import short_repr
 
         return short_repr(v, fmt), hex_text(v)
     return repr(v), hex_text(v)

@@ -43,6 +43,7 @@ from identities.backends.base import (
 )
 from identities.expr import FUNCTIONS, Expr, Num
 from identities.formats import FloatFormat
+from identities.limits import ORACLE_CAP_BITS, check_deadline
 
 __all__ = ["Oracle", "OraclePoint", "Truth", "HOLDS", "REFUTED", "LHS_UNDEFINED", "RHS_UNDEFINED",
            "BOTH_UNDEFINED", "UNKNOWN", "DEFAULT_ORACLE"]
@@ -498,7 +499,7 @@ class OraclePoint:
 class Oracle:
     """Rising-precision ball evaluation of identities' sides."""
 
-    def __init__(self, start_bits: int = 256, cap_bits: int = 8192, hold_bits: int = 200):
+    def __init__(self, start_bits: int = 256, cap_bits: int = ORACLE_CAP_BITS, hold_bits: int = 200):
         if not 64 <= start_bits <= cap_bits:
             raise ValueError(f"need 64 <= start_bits <= cap_bits, got start_bits={start_bits!r}, cap_bits={cap_bits!r}")
         self.start_bits = start_bits
@@ -515,6 +516,10 @@ class Oracle:
 
     def __repr__(self) -> str:
         return f"Oracle(start_bits={self.start_bits}, cap_bits={self.cap_bits}, hold_bits={self.hold_bits})"
+
+    def __reduce__(self) -> tuple:
+        # pickled by its settings (its compiled closures are not picklable): verify_all's executors send it
+        return (Oracle, (self.start_bits, self.cap_bits, self.hold_bits))
 
     def compile(self, expr: Expr) -> Compiled:
         c = self._compiled.get(expr)
@@ -562,6 +567,8 @@ class Oracle:
         prec = self.start_bits
         try:
             for prec in self.precisions:
+                if prec > self.start_bits:
+                    check_deadline()
                 with ctx.workprec(prec):
                     if redo_l:
                         L = self._side(fl, inputs)

@@ -27,7 +27,9 @@ def json_value(v: Any) -> Any:
     if v is None or isinstance(v, bool) or isinstance(v, str):
         return v
     if isinstance(v, int):
-        return v if abs(v) <= 2**53 else str(v)
+        if abs(v) <= 2**53:
+            return v
+        return str(v) if v.bit_length() < 4000 else f"{'-' if v < 0 else ''}~2**{abs(v).bit_length() - 1}"
     if isinstance(v, float):
         if math.isfinite(v):
             return v

@@ -104,7 +104,7 @@ def test_expect_is_a_strict_xfail_and_failures_say_what_an_analyst_needs(sample)
     assert "    rhs = -1.0  -0x1p+0  oracle -1, error 0 ulp (0.0 bits)" in text
     assert "culprit: identity: the sides differ in exact arithmetic (relative difference 2)" in text
     command = ("identities check identities_sample.toml --select sqrt_square --backend float64 --seed 3 "
-               "--examples 30")
+               "--examples 30 --no-database")
     assert f"reproduce: {command}" in text
     assert ("unexpectedly holds; update expect (expected precision_failure)\n"
             "  (n + 1)**2 == n**2 + 2*n + 1   [n: integer[-100, 100]]\n"

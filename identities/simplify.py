@@ -1,0 +1,103 @@
+"""Simplifying a counterexample: the simplest inputs, to write, that keep the failure.
+
+Hypothesis shrinks toward small choice sequences, which for floats drawn by
+bit pattern can mean the smallest subnormal or a bound's neighbour; a person
+would rather paste ``x = 2`` than ``x = 2.0000000000000004``. After
+hypothesis has shrunk, each input (and, for two variables, each pair) is
+replaced by the simplest candidate that keeps the same kind of failure:
+short decimals and round binary fractions, one- and two-digit values, each
+rounded into the backend's format and checked against the domains.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from identities.formats import FloatFormat
+
+if TYPE_CHECKING:  # pragma: no cover
+    from identities.engine import _Engine, _Sample
+
+__all__ = ["simplify", "short_repr", "complexity"]
+
+
+def complexity(v: Any, fmt: FloatFormat) -> tuple[int, float]:
+    """How hard a number is to write: significant digits of its shortest repr, then magnitude."""
+    if isinstance(v, int):
+        return (len(str(abs(v)).rstrip("0")) if v else 0, 0.0)
+    if v == 0:
+        return (0, 0.0)
+    mantissa = short_repr(abs(v), fmt).split("e")[0].replace(".", "").strip("0")
+    return (len(mantissa), abs(math.log10(abs(v))))
+
+
+def short_repr(v: float, fmt: FloatFormat) -> str:
+    """The shortest decimal that reads back as v in ``fmt`` (``0.4`` for float32's 0.4000000059604645)."""
+    if fmt.width == 64 or not math.isfinite(v):
+        return repr(v)
+    import numpy as np
+
+    return str({32: np.float32, 16: np.float16}[fmt.width](v))
+
+
+_SIMPLE_FLOATS = {s * m * 10.0**k for s in (1, -1) for m in (1, 2, 3, 5, 1.5, 2.5) for k in range(-3, 4)} | {0.0}
+
+
+def _simpler(v: Any, fmt: FloatFormat) -> list[Any]:
+    """Candidate values simpler to write than v, simplest first."""
+    if isinstance(v, int):
+        cands = {0, 1, -1, 2, -2, 10, -10}
+        for k in range(1, len(str(abs(v)))):
+            cands.add(int(round(v, -k)))
+    else:
+        cands = {float(round(v))} | _SIMPLE_FLOATS
+        if math.isfinite(v) and v != 0:
+            for k in range(1, 17):
+                cands.add(float(f"{v:.{k}g}"))
+            m, e = math.frexp(v)
+            for k in range(1, fmt.precision):
+                try:
+                    cands.add(math.ldexp(round(m * 2**k), e - k))
+                except OverflowError:
+                    break
+        cands = {fmt.round(c) for c in cands}
+    mine = complexity(v, fmt)
+    ranked = sorted(((complexity(c, fmt), c) for c in cands), key=lambda t: (t[0], t[1]))
+    return [c for k, c in ranked if k < mine]
+
+
+def simplify(engine: _Engine, sample: _Sample, rounds: int = 2) -> _Sample:
+    """Replace each input by the simplest value (1.0, 0.5, few digits) that keeps the failure."""
+    from identities.domains import admissible
+
+    admits = admissible(engine.ident.variables, engine.fmt, engine.ident.assume)
+    current = sample
+    names = list(sample.inputs)
+    if len(names) == 2:
+        # greedy per-variable steps miss pairs that only fail together (x = 0.2, y = 8 in exp(x + y))
+        a, b = names
+        pairs = [(ca, cb) for ca in _simpler(sample.inputs[a], engine.fmt)[:20]
+                 for cb in _simpler(sample.inputs[b], engine.fmt)[:20]]
+        pairs.sort(key=lambda p: tuple(x + y for x, y in zip(complexity(p[0], engine.fmt),
+                                                              complexity(p[1], engine.fmt))))
+        for ca, cb in pairs:
+            trial = {a: ca, b: cb}
+            if admits(trial) and engine.evaluate(trial).kind == sample.kind:
+                current = engine.evaluate(trial)
+                break
+    for _ in range(rounds):
+        changed = False
+        for name in current.inputs:
+            for cand in _simpler(current.inputs[name], engine.fmt):
+                trial = dict(current.inputs)
+                trial[name] = cand
+                if not admits(trial):
+                    continue
+                s = engine.evaluate(trial)
+                if s.kind == sample.kind:
+                    current, changed = s, True
+                    break
+        if not changed:
+            break
+    return current
