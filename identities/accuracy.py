@@ -4,11 +4,14 @@
 The reference is either an expression string, evaluated by the oracle (arb
 balls at rising precision: rigorous, so the truth cannot be fooled by
 cancellation), or a callable evaluated by mpmath at rising precision until
-two precisions round to the same value (fast, and as good as the callable:
-``mpmath.log(1 + mpmath.exp(x))`` still cancels at x = -800, so prefer the
-string where that can happen). Derivatives come from the oracle's Taylor
-arithmetic (strings) or ``mpmath.diff`` at high precision (callables), never
-from float finite differences.
+two precisions round to the same value, an exact zero or an undefined value
+only at the last (a good effort, not a proof: prefer the string where the
+callable may cancel). Derivatives come from the oracle's Taylor arithmetic
+(strings) or, for callables, one central difference at a step relative to x
+and a working precision raised until the difference keeps every bit, never
+from float finite differences. (Not ``mpmath.diff`` itself: its default step
+is absolute, 2**-(prec+10), so at x = 1e-250 it differentiates at 0, and
+its ``relative=True`` step grows as x shrinks.)
 
 Three hypothesis runs with one seed, as in the engine (evaluations cached, so
 replays are cheap):
