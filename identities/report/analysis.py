@@ -245,7 +245,7 @@ def explain_command(name: str, ident: Identity | None, backend: str, inputs: Map
 def check_command(r: Result, ident: Identity | None, examples: int) -> str:
     """``identities check`` restricted to this identity and backend, with the run's seed and examples."""
     return (f"identities check{_file_arg(ident)} --select {shlex.quote(r.identity)} --backend {r.backend} "
-            f"--seed {r.seed} --examples {examples}")
+            f"--seed {r.seed} --examples {examples} --no-database")
 
 
 def _point(r: Result, ident: Identity | None, backend: Any, inputs: Mapping[str, Any], values: tuple,
