@@ -64,6 +64,15 @@ def test_usage_errors_exit_2(capsys):
     assert info.value.code == 2
 
 
+def test_broken_pipe_is_quiet(tmp_path):
+    many = tmp_path / "many.toml"  # enough output to fill the pipe after the reader has gone
+    many.write_text("".join(f'[[identity]]\nname = "i{i}"\nlhs = "x + {i}"\nrhs = "{i} + x"\nvars = {{ x = "real" }}\n'
+                            for i in range(3000)))
+    r = subprocess.run(f"{sys.executable} -m identities list {many} | head -1", shell=True, capture_output=True,
+                       text=True, timeout=120)
+    assert r.stdout.count("\n") == 1 and "Traceback" not in r.stderr and "BrokenPipe" not in r.stderr
+
+
 def test_list(capsys):
     assert main(["list", "--select", "notebook_log2_*"]) == 0
     out = capsys.readouterr().out
