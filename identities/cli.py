@@ -1,4 +1,5 @@
-"""The ``identities`` command: ``list``, ``check`` and ``sweep`` (``identities.cli_sweep``).
+"""The ``identities`` command: ``list``, ``check``, ``sweep`` (``identities.cli_sweep``), ``report`` and
+``explain`` (``identities.report.commands``).
 
 Exit status: 0 when every verdict equals its expectation, 1 when one does not,
 2 for a usage or identity-file error (the message names the file, the line,
@@ -60,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     from identities.cli_sweep import add_parser
 
     add_parser(sub)
+
+    from identities.report.commands import add_commands
+
+    add_commands(sub, {"backends": ",".join(DEFAULT_BACKENDS), "examples": DEFAULT_EXAMPLES, "seed": DEFAULT_SEED,
+                       "database": DEFAULT_DATABASE, "example_seconds": EXAMPLE_SECONDS,
+                       "identity_seconds": IDENTITY_SECONDS})
     return p
 
 
@@ -88,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from identities.cli_sweep import run
 
             return run(args)
+        if args.command in ("report", "explain"):
+            from identities.report.commands import run_explain, run_report
+
+            return run_report(args) if args.command == "report" else run_explain(args)
         return _check(args)
     except (IdentitiesError, _Usage) as exc:
         print(f"identities: error: {exc}", file=sys.stderr)

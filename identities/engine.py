@@ -217,6 +217,7 @@ def verify(
     database: str | Any | None = None,
     example_seconds: float = EXAMPLE_SECONDS,
     identity_seconds: float = IDENTITY_SECONDS,
+    keep_samples: bool = False,
 ) -> Result:
     """Check one identity on one backend; never raises for a problem in the identity itself.
 
@@ -224,7 +225,10 @@ def verify(
     Result. ``database`` is a directory path (or a hypothesis ExampleDatabase)
     where minimal counterexamples are saved and replayed first next time;
     None (the default here) uses none. A resource limit hit is the ``error``
-    verdict naming the limit.
+    verdict naming the limit. ``keep_samples`` (float backends) attaches one
+    ``identities.samples.Sample`` per distinct input the search drew, for the
+    report's histograms and plots; it costs a correctly rounded truth per side
+    per example, so it is off by default.
     """
     if not isinstance(examples, int) or isinstance(examples, bool) or examples < 1:
         raise InvalidArgument(f"examples={examples!r} must be a positive integer")
@@ -250,7 +254,14 @@ def verify(
         if not samples:
             return _error(base, f"no admissible input found after {engine.tries[0]} tries: every draw was "
                                 "rejected by the domains or 'assume'", started)
-        return _conclude(engine, samples, examples, seed, base, started, db)
+        result = _conclude(engine, samples, examples, seed, base, started, db)
+        if keep_samples and engine.is_float:
+            from dataclasses import replace
+
+            from identities.samples import sample_records
+
+            result = replace(result, samples=sample_records(samples, engine.fmt))
+        return result
     except search_mod.Abort as exc:
         return _error(base, exc.message, started)
     except (LimitExceeded, IdentitiesError) as exc:
@@ -272,7 +283,7 @@ def verify_all(
 ) -> list[Result]:
     """Every identity on every backend, in order; ``on_result`` sees each Result as it is made.
 
-    ``options`` (``database``, ``example_seconds``, ``identity_seconds``) go to ``verify``.
+    ``options`` (``database``, ``example_seconds``, ``identity_seconds``, ``keep_samples``) go to ``verify``.
     With an ``executor`` (any ``concurrent.futures.Executor``: local processes,
     Dask's ``Client.get_executor()``), each identity x backend runs as one
     task; results are the same as a serial run's (each is seeded on its own)
