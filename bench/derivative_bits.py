@@ -1,12 +1,12 @@
 """Which framework loses bits where: each side's error against the oracle, for the derivative identities.
 
 For every built-in identity tagged ``derivative`` and every backend asked for,
-the engine's own search runs (the same draws, hypothesis ``target`` included,
-as ``identities check``), and for every example where the oracle says the
-identity holds, each side's value is compared with the oracle's truth rounded
-to the format. The table gives the maximum, in bits (log2(1 + ulps)), with
-the side and the input where it happened. A vector identity counts its worst
-component. ``diff`` is autograd on torch and jax, a central difference on
+``verify(..., keep_samples=True)`` runs (the same draws, hypothesis ``target``
+included, as ``identities check``) and keeps, for every example, each side's
+error against the oracle's truth rounded to the format. The table gives the
+largest over the examples where the oracle says the identity holds, in bits
+(log2(1 + ulps)), with the side and the input where it happened (a vector
+identity's example counts its worst component). ``diff`` is autograd on torch and jax, a central difference on
 float32/float64 (so those columns measure the difference quotient).
 
     python bench/derivative_bits.py [--backend float32,torch-float32,jax-float32] [--examples 200]
@@ -21,33 +21,34 @@ import argparse
 import fnmatch
 import math
 
-from identities import builtin
+from identities import builtin, verify
 from identities.backends import available, get_backend
-from identities.engine import _Engine, _search, effective_tolerance
 from identities.metrics import bits
-from identities.oracle import DEFAULT_ORACLE
+from identities.simplify import short_repr
 
 
-def side_errors(ident, backend: str, examples: int, seed: int) -> tuple[float, str, str, int]:
-    """(max bits, side, inputs, examples judged) over the examples where the identity holds."""
-    be = get_backend(backend)
-    engine = _Engine(ident, be, DEFAULT_ORACLE, effective_tolerance(ident, be))
-    samples, error = _search(engine, examples, seed)
-    if error:
-        return math.nan, "", error, 0
-    worst = (-1.0, "", "", 0)
-    judged = 0
-    for s in samples:
+def side_errors(ident, backend: str, examples: int, seed: int) -> tuple[float, str, str]:
+    """(max bits, side, inputs) over the examples where the identity holds; nan when none could be judged."""
+    r = verify(ident, backend, examples=examples, seed=seed, keep_samples=True)
+    fmt = get_backend(backend).format
+    worst = (math.nan, "", r.message)
+    for s in r.samples:
         if s.kind not in ("ok", "precision_failure"):
             continue
-        judged += 1
-        c = engine.describe(s)
-        for side, ulps in (("lhs", c.lhs_ulps), ("rhs", c.rhs_ulps)):
-            b = bits(ulps)
-            if b > worst[0]:
-                where = c.inputs_text(be.format) + (f" [component {c.component}]" if c.component is not None else "")
-                worst = (b, side, where, 0)
-    return worst[0], worst[1], worst[2], judged
+        for side, ulps in (("lhs", s.lhs_ulps), ("rhs", s.rhs_ulps)):
+            b = bits(ulps) if not math.isnan(ulps) else math.nan
+            if not b <= worst[0]:  # also replaces the initial nan
+                worst = (b, side, _where(s.inputs, fmt))
+    return worst
+
+
+def _where(inputs, fmt) -> str:
+    def show(v):
+        if isinstance(v, tuple):
+            return "[" + ", ".join(show(c) for c in v) + "]"
+        return short_repr(v, fmt) if isinstance(v, float) else repr(v)
+
+    return ", ".join(f"{k}={show(v)}" for k, v in inputs.items())
 
 
 def main() -> None:
@@ -72,7 +73,7 @@ def main() -> None:
     for name in names:
         cells = []
         for b in backends:
-            worst, side, where, _ = side_errors(lib[name], b, args.examples, args.seed)
+            worst, side, where = side_errors(lib[name], b, args.examples, args.seed)
             cells.append("n/a" if math.isnan(worst) else f"{worst:.1f}" if worst <= 0 else
                          f"{worst:.1f} ({side}, {where})")
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)

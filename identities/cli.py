@@ -1,4 +1,5 @@
-"""The ``identities`` command: ``list`` and ``check``.
+"""The ``identities`` command: ``list``, ``check``, ``sweep`` (``identities.cli_sweep``), ``report`` and
+``explain`` (``identities.report.commands``).
 
 Exit status: 0 when every verdict equals its expectation, 1 when one does not,
 2 for a usage or identity-file error (the message names the file, the line,
@@ -9,11 +10,15 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Sequence
 
 __all__ = ["main"]
 
+
+
+DEFAULT_DATABASE = ".hypothesis/examples"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,6 +29,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     from identities.engine import DEFAULT_BACKENDS, DEFAULT_EXAMPLES, DEFAULT_SEED
+    from identities.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
 
     p = _Parser(prog="identities", description="Verify mathematical identities in IEEE floats and exactly.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -42,6 +48,25 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--json", metavar="PATH", help="write the identities-report/1 JSON here")
     cp.add_argument("--select", action="append", default=[], metavar="GLOB", help="only names matching GLOB")
     cp.add_argument("-v", "--verbose", action="store_true", help="show the counterexample of every non-holds verdict")
+    cp.add_argument("--database", default=DEFAULT_DATABASE, metavar="DIR",
+                    help=f"where counterexamples are kept and replayed first next time (default: {DEFAULT_DATABASE})")
+    cp.add_argument("--no-database", action="store_true", help="neither read nor write the example database")
+    cp.add_argument("--example-timeout", type=float, default=EXAMPLE_SECONDS, metavar="S",
+                    help=f"wall-time limit per example (default: {EXAMPLE_SECONDS:g} s)")
+    cp.add_argument("--identity-timeout", type=float, default=IDENTITY_SECONDS, metavar="S",
+                    help=f"wall-time limit per identity and backend (default: {IDENTITY_SECONDS:g} s)")
+    cp.add_argument("--workers", type=int, default=1, metavar="N",
+                    help="verify in N local processes (default: 1, in this process); same results")
+
+    from identities.cli_sweep import add_parser
+
+    add_parser(sub)
+
+    from identities.report.commands import add_commands
+
+    add_commands(sub, {"backends": ",".join(DEFAULT_BACKENDS), "examples": DEFAULT_EXAMPLES, "seed": DEFAULT_SEED,
+                       "database": DEFAULT_DATABASE, "example_seconds": EXAMPLE_SECONDS,
+                       "identity_seconds": IDENTITY_SECONDS})
     return p
 
 
@@ -66,6 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "list":
             return _list(args)
+        if args.command == "sweep":
+            from identities.cli_sweep import run
+
+            return run(args)
+        if args.command in ("report", "explain"):
+            from identities.report.commands import run_explain, run_report
+
+            return run_report(args) if args.command == "report" else run_explain(args)
         return _check(args)
     except (IdentitiesError, _Usage) as exc:
         print(f"identities: error: {exc}", file=sys.stderr)
@@ -73,6 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("identities: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `identities check | head`: the reader left; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -88,7 +125,6 @@ def _list(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from identities.backends import BACKENDS
-    from identities.engine import verify
     from identities.results import report, write_json
 
     backends = [b.strip() for b in args.backend.split(",") if b.strip()]
@@ -97,26 +133,51 @@ def _check(args: argparse.Namespace) -> int:
         raise _Usage(f"unknown backend {unknown[0] if unknown else args.backend!r}; known: {', '.join(BACKENDS)}")
     if args.examples < 1:
         raise _Usage(f"--examples must be at least 1, got {args.examples}")
+    if args.workers < 1:
+        raise _Usage(f"--workers must be at least 1, got {args.workers}")
+    for flag, value in (("--example-timeout", args.example_timeout), ("--identity-timeout", args.identity_timeout)):
+        if not value > 0:
+            raise _Usage(f"{flag} must be a positive number of seconds, got {value}")
+    options = {"database": None if args.no_database else args.database,
+               "example_seconds": args.example_timeout, "identity_seconds": args.identity_timeout}
     from identities.backends import get_backend
 
     for b in backends:  # an autodiff backend without its extra: say so now, not after the first rows
         get_backend(b)
     registry = _load(args.files, args.select)
     print(f"identities check: {len(registry)} identities x {', '.join(backends)}; "
-          f"examples={args.examples} seed={args.seed}")
-    results = []
+          f"examples={args.examples} seed={args.seed}" + (f" workers={args.workers}" if args.workers > 1 else ""))
+    results: list = []
     interrupted = False
     width = max([len(n) for n in registry] + [8])
     bw = max(8, *(len(b) for b in backends))
     print(_row((width, bw), "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", ""))
+    from identities.engine import verify_all
+    from identities.progress import Progress
+
+    bar = Progress("check", "results")
+    total = len(registry) * len(backends)
+
+    def show(r) -> None:  # type: ignore[no-untyped-def]
+        results.append(r)
+        bar.clear()
+        print(_result_row((width, bw), r), flush=True)
+        bar.update(len(results), total)
+
+    pool = None
     try:
-        for ident in registry.values():
-            for b in backends:
-                r = verify(ident, b, examples=args.examples, seed=args.seed)
-                results.append(r)
-                print(_result_row((width, bw), r), flush=True)
+        if args.workers > 1:
+            from identities.sweep import local_executor
+
+            pool = local_executor(args.workers)
+        verify_all(registry, backends, examples=args.examples, seed=args.seed, on_result=show, executor=pool,
+                   **options)
     except KeyboardInterrupt:
         interrupted = True
+    finally:
+        bar.clear()
+        if pool is not None:
+            pool.shutdown(wait=not interrupted, cancel_futures=True)
     if args.json:
         write_json(args.json, report(results, seed=args.seed, examples=args.examples, backends=backends,
                                      incomplete=interrupted))

@@ -34,8 +34,8 @@ from identities.errors import IdentityFileError
 from identities.expr import Expr, free_vars, parse
 from identities.formats import FloatFormat
 
-__all__ = ["Domain", "KINDS", "parse_domain", "inputs_strategy", "admissible", "FloatRange", "float_range",
-           "INTEGER_DEFAULT", "MAX_VECTOR_SIZE"]
+__all__ = ["Domain", "KINDS", "parse_domain", "inputs_strategy", "admissible", "empty_reason", "FloatRange",
+           "float_range", "INTEGER_DEFAULT", "MAX_VECTOR_SIZE"]
 
 KINDS = ("real", "positive", "negative", "nonnegative", "nonzero", "probability", "integer")
 INTEGER_DEFAULT = (-100, 100)
@@ -154,6 +154,9 @@ def _check_constant_bounds(d: Domain, var: str, where: dict) -> None:
             raise IdentityFileError(f"{name} bound of {var!r} is not a number: {d.text!r}", **where)
     if lo is not None and hi is not None and lo > hi:
         raise IdentityFileError(f"domain of {var!r} has inverted bounds ({lo!r} > {hi!r}): {d.text!r}", **where)
+    if lo == math.inf or hi == -math.inf:
+        raise IdentityFileError(f"domain of {var!r} is empty (a bound is beyond the largest double): {d.text!r}",
+                                **where)
     lo_k, hi_k, zero_ok = _kind_interval(d.kind)
     if lo is None:
         lo = -math.inf if d.lo is None else None
@@ -384,6 +387,14 @@ def _assumptions(assume: Sequence[Expr]) -> list[Any]:
     return [f64.compile(a) for a in assume]
 
 
+def empty_reason(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat) -> str | None:
+    """Why no input can be drawn in ``fmt`` at all (a constant domain with no value there), or None."""
+    for plan in _plans(variables, fmt):
+        if not plan.domain.depends_on and plan.resolve({}) is None:
+            return f"the domain of {plan.name!r}, {plan.domain.text!r}, has no {fmt.name} values"
+    return None
+
+
 def admissible(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat, assume: Sequence[Expr] = ()
                ) -> Callable[[Mapping[str, Any]], bool]:
     """A predicate: are these inputs ones the strategy could have drawn (domains, format, assume)?"""
@@ -402,7 +413,7 @@ def admissible(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat, assume
 
 
 def inputs_strategy(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat,
-                    assume: Sequence[Expr] = ()) -> Any:
+                    assume: Sequence[Expr] = (), counter: list[int] | None = None) -> Any:
     """A strategy for a dict of inputs, drawn in declaration order, filtered by ``assume``.
 
     Bounds and ``assume`` are evaluated in float64 on the inputs drawn so far.
@@ -416,6 +427,8 @@ def inputs_strategy(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat,
 
     @st.composite
     def draw_inputs(draw: Callable[[Any], Any]) -> dict[str, Any]:
+        if counter is not None:
+            counter[0] += 1
         env: dict[str, Any] = {}
         for plan, static in zip(plans, statics):
             sample = static if static is not None else plan.sampler(env)

@@ -18,18 +18,22 @@ minimal one: the minimal one is rarely the worst.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
+from identities import search as search_mod
 from identities.backends import get_backend
 from identities.backends.base import UNDEFINED
 from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded
 from identities.expr import Bin, uses_diff
 from identities.formats import FloatFormat
 from identities.functions import Function
-from identities.metrics import ErrorStats, absolute, bits, relative
+from identities.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
+from identities.metrics import ErrorStats, absolute, relative
 from identities.oracle import (
     BOTH_UNDEFINED,
     DEFAULT_ORACLE,
@@ -42,10 +46,10 @@ from identities.oracle import (
 )
 from identities.registry import Identity
 from identities.results import Counterexample, Result
-from identities.simplify import humanize
+from identities.simplify import short_repr, simplify
 from identities.tolerance import Tolerance, default_tolerance
 
-__all__ = ["verify", "verify_all", "DEFAULT_BACKENDS", "DEFAULT_SEED", "DEFAULT_EXAMPLES", "PRECEDENCE",
+__all__ = ["verify", "verify_all", "short_repr", "DEFAULT_BACKENDS", "DEFAULT_SEED", "DEFAULT_EXAMPLES", "PRECEDENCE",
            "effective_tolerance"]
 
 DEFAULT_SEED = 0
@@ -69,13 +73,13 @@ class _Sample:
     component: tuple[int, tuple[float, ...]] | None = None  # a vector identity: (worst index, ulps of each)
 
 
-class _Found(Exception):
-    def __init__(self, sample: _Sample):
-        self.sample = sample
-
-
 class _Engine:
-    def __init__(self, ident: Identity, backend: Any, oracle: Oracle, tolerance: Tolerance | None):
+    def __init__(self, ident: Identity, backend: Any, oracle: Oracle, tolerance: Tolerance | None,
+                 example_seconds: float = EXAMPLE_SECONDS, identity_seconds: float = IDENTITY_SECONDS):
+        self.example_seconds = example_seconds
+        self.identity_seconds = identity_seconds
+        self.stop_at = time.monotonic() + identity_seconds
+        self.tries = [0]  # draws attempted, rejected ones included
         self.ident = ident
         self.backend = backend
         self.oracle = oracle
@@ -249,22 +253,6 @@ def effective_tolerance(ident: Identity, backend: Any) -> Tolerance | None:
     return default_tolerance(backend.format, ident.diff_order)
 
 
-def _settings(examples: int, phases: tuple) -> Any:
-    from hypothesis import HealthCheck, Verbosity, settings
-
-    return settings(
-        max_examples=examples,
-        deadline=None,
-        derandomize=False,
-        database=None,
-        phases=phases,
-        suppress_health_check=list(HealthCheck),
-        verbosity=Verbosity.quiet,
-        print_blob=False,
-        report_multiple_bugs=False,
-    )
-
-
 def verify(
     ident: Identity,
     backend: str = "float64",
@@ -272,26 +260,56 @@ def verify(
     examples: int = DEFAULT_EXAMPLES,
     seed: int = DEFAULT_SEED,
     oracle: Oracle | None = None,
+    database: str | Any | None = None,
+    example_seconds: float = EXAMPLE_SECONDS,
+    identity_seconds: float = IDENTITY_SECONDS,
+    keep_samples: bool = False,
 ) -> Result:
     """Check one identity on one backend; never raises for a problem in the identity itself.
 
-    Same identity, backend, examples and seed: same Result.
+    Same identity, backend, examples and seed (and database contents): same
+    Result. ``database`` is a directory path (or a hypothesis ExampleDatabase)
+    where minimal counterexamples are saved and replayed first next time;
+    None (the default here) uses none. A resource limit hit is the ``error``
+    verdict naming the limit. ``keep_samples`` (float backends) attaches one
+    ``identities.samples.Sample`` per distinct input the search drew, for the
+    report's histograms and plots; it costs a correctly rounded truth per side
+    per example, so it is off by default.
     """
     if not isinstance(examples, int) or isinstance(examples, bool) or examples < 1:
         raise InvalidArgument(f"examples={examples!r} must be a positive integer")
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise InvalidArgument(f"seed={seed!r} must be an integer")
+    for name, value in (("example_seconds", example_seconds), ("identity_seconds", identity_seconds)):
+        if not isinstance(value, (int, float)) or not value > 0:
+            raise InvalidArgument(f"{name}={value!r} must be a positive number of seconds")
     be = get_backend(backend) if isinstance(backend, str) else backend
+    db = search_mod.database_at(database) if isinstance(database, (str, os.PathLike)) else database
     started = time.perf_counter()
     tolerance = effective_tolerance(ident, be)
     base = dict(identity=ident.name, backend=be.name, expected=ident.expected(be.name),
                 tolerance=str(tolerance) if tolerance else None, seed=seed)
     try:
-        engine = _Engine(ident, be, oracle or DEFAULT_ORACLE, tolerance)
-        samples, search_error = _search(engine, examples, seed)
-        if search_error is not None:
-            return _error(base, search_error, started)
-        return _conclude(engine, samples, examples, seed, base, started)
+        from identities.domains import empty_reason
+
+        empty = empty_reason(ident.variables, be.format)
+        if empty is not None:
+            return _error(base, f"no admissible input: {empty}", started)
+        engine = _Engine(ident, be, oracle or DEFAULT_ORACLE, tolerance, example_seconds, identity_seconds)
+        samples = search_mod.search(engine, examples, seed, db)
+        if not samples:
+            return _error(base, f"no admissible input found after {engine.tries[0]} tries: every draw was "
+                                "rejected by the domains or 'assume'", started)
+        result = _conclude(engine, samples, examples, seed, base, started, db)
+        if keep_samples and engine.is_float:
+            from dataclasses import replace
+
+            from identities.samples import sample_records
+
+            result = replace(result, samples=sample_records(samples, engine.fmt))
+        return result
+    except search_mod.Abort as exc:
+        return _error(base, exc.message, started)
     except (LimitExceeded, IdentitiesError) as exc:
         return _error(base, f"{type(exc).__name__}: {exc}", started)
     except Exception as exc:  # an engine crash is a verdict, never a lost row
@@ -306,46 +324,39 @@ def verify_all(
     seed: int = DEFAULT_SEED,
     oracle: Oracle | None = None,
     on_result: Callable[[Result], None] | None = None,
+    executor: Executor | None = None,
+    **options: Any,
 ) -> list[Result]:
-    """Every identity on every backend, in order; ``on_result`` sees each Result as it is made."""
+    """Every identity on every backend, in order; ``on_result`` sees each Result as it is made.
+
+    ``options`` (``database``, ``example_seconds``, ``identity_seconds``, ``keep_samples``) go to ``verify``.
+    With an ``executor`` (any ``concurrent.futures.Executor``: local processes,
+    Dask's ``Client.get_executor()``), each identity x backend runs as one
+    task; results are the same as a serial run's (each is seeded on its own)
+    and still come back, and reach ``on_result``, in order.
+    """
     items = list(identities.values()) if isinstance(identities, Mapping) else list(identities)
+    pairs = [(ident, b) for ident in items for b in backends]
     results = []
-    for ident in items:
-        for b in backends:
-            r = verify(ident, b, examples=examples, seed=seed, oracle=oracle)
+    if executor is None:
+        for ident, b in pairs:
+            r = verify(ident, b, examples=examples, seed=seed, oracle=oracle, **options)
             results.append(r)
             if on_result is not None:
                 on_result(r)
+        return results
+    futures = [executor.submit(verify, ident, b, examples=examples, seed=seed, oracle=oracle, **options)
+               for ident, b in pairs]
+    try:
+        for f in futures:
+            r = f.result()
+            results.append(r)
+            if on_result is not None:
+                on_result(r)
+    finally:
+        for f in futures:
+            f.cancel()
     return results
-
-
-def _error(base: dict, message: str, started: float) -> Result:
-    return Result(verdict="error", examples=0, exact_rate=0.0, max_error=ErrorStats(), needed_tolerance=None,
-                  message=message, elapsed=time.perf_counter() - started, **base)
-
-
-def _strategy(engine: _Engine) -> Any:
-    from identities.domains import inputs_strategy
-
-    if not engine.functions:
-        return inputs_strategy(engine.ident.variables, engine.fmt, engine.ident.assume)
-    from identities.functions import inputs_strategy as with_functions
-
-    numeric = inputs_strategy(engine.ident.variables, engine.fmt)  # 'assume' may use the functions
-    return with_functions(engine.functions, numeric, _admissible(engine))
-
-
-def _admissible(engine: _Engine) -> Callable[[Mapping[str, Any]], bool]:
-    """Domains and ``assume``; with functions, also where they are differentiable (``functions.Checker``)."""
-    from identities.domains import admissible
-
-    if not engine.functions:
-        return admissible(engine.ident.variables, engine.fmt, engine.ident.assume)
-    from identities.functions import Checker
-
-    admits = admissible(engine.ident.variables, engine.fmt)
-    check = Checker((engine.ident.lhs, engine.ident.rhs), engine.oracle, engine.ident.assume)
-    return lambda inputs: admits(inputs) and check(inputs)
 
 
 def _exact(v: Any) -> Any:
@@ -364,71 +375,13 @@ def _vector_converter(backend: Any) -> Callable[[Any], Any]:
     return lambda v: vector(v) if isinstance(v, tuple) else conv(v)
 
 
-def _explicit(engine: _Engine) -> list[dict[str, Any]]:
-    rnd = engine.fmt.round
-    out = []
-    for ex in engine.ident.examples:
-        out.append({k: (v if isinstance(v, int) else tuple(rnd(float(c)) for c in v) if isinstance(v, tuple)
-                        else rnd(float(v)) if isinstance(v, float) else v) for k, v in ex.items()})
-    return out
-
-
-def _search(engine: _Engine, examples: int, seed: int) -> tuple[list[_Sample], str | None]:
-    from hypothesis import Phase, example, given, target
-    from hypothesis import seed as h_seed
-    from hypothesis.errors import Unsatisfiable
-
-    samples: list[_Sample] = []
-    use_target = engine.is_float
-
-    def search(inputs: dict[str, Any]) -> None:
-        s = engine.evaluate(inputs)
-        samples.append(s)
-        if use_target and s.kind in ("ok", "precision_failure") and math.isfinite(s.ulps):
-            target(bits(s.ulps), label="bits of error")
-
-    test = given(inputs=_strategy(engine))(search)
-    for ex in reversed(_explicit(engine)):
-        test = example(inputs=ex)(test)
-    test = _settings(examples, (Phase.explicit, Phase.generate, Phase.target))(test)
-    test = h_seed(seed)(test)
-    try:
-        test()
-    except Unsatisfiable:
-        if not samples:
-            return samples, "no admissible input: every draw was rejected by the domains or 'assume'"
-    return samples, None
-
-
-def _shrink(engine: _Engine, kind: str, examples: int, seed: int) -> _Sample | None:
-    from hypothesis import Phase, example, given, target
-    from hypothesis import seed as h_seed
-
-    use_target = engine.is_float
-
-    def find(inputs: dict[str, Any]) -> None:
-        s = engine.evaluate(inputs)
-        if s.kind == kind:
-            raise _Found(s)
-        if use_target and s.kind == "ok" and math.isfinite(s.ulps):
-            target(bits(s.ulps), label="bits of error")
-
-    test = given(inputs=_strategy(engine))(find)
-    for ex in reversed(_explicit(engine)):
-        test = example(inputs=ex)(test)
-    test = _settings(examples, (Phase.explicit, Phase.generate, Phase.target, Phase.shrink))(test)
-    test = h_seed(seed)(test)
-    try:
-        test()
-    except _Found as found:
-        return found.sample
-    except Exception:
-        return None
-    return None
+def _error(base: dict, message: str, started: float) -> Result:
+    return Result(verdict="error", examples=0, exact_rate=0.0, max_error=ErrorStats(), needed_tolerance=None,
+                  message=message, elapsed=time.perf_counter() - started, **base)
 
 
 def _conclude(engine: _Engine, samples: list[_Sample], examples: int, seed: int, base: dict,
-              started: float) -> Result:
+              started: float, database: Any = None) -> Result:
     """Verdict from the search; counts and exact-equality rate from the search's draws; the maximum
     error, the needed tolerance and the worst example from everything evaluated (search, shrink,
     simplification), since the maximum *found* is what a tolerance must cover."""
@@ -442,13 +395,16 @@ def _conclude(engine: _Engine, samples: list[_Sample], examples: int, seed: int,
         reasons = [f"{counts['unknown']} unresolved by the oracle" if counts["unknown"] else "",
                    f"{counts['undefined']} undefined on both sides" if counts["undefined"] else ""]
         reason = ", ".join(r for r in reasons if r) or "none drawn"
-        return _error(base, f"no example could be decided in {len(samples)} tries ({reason})", started)
+        return _error(base, f"no admissible input found after {len(samples)} tries: no example could be "
+                            f"decided ({reason})", started)
     counterexample = None
     if verdict != "holds":
-        minimal = _shrink(engine, verdict, examples, seed)
+        minimal = search_mod.shrink(engine, verdict, examples, seed, database)
         if minimal is None:
             minimal = next(s for s in samples if s.kind == verdict)
-        counterexample = engine.describe(humanize(engine, minimal, _admissible(engine)))
+        simplest = simplify(engine, minimal)
+        search_mod.save_example(engine, database, simplest.inputs)
+        counterexample = engine.describe(simplest)
     seen = list(engine.cache.values()) or samples
     seen_decided = [s for s in seen if s.kind in ("ok", "precision_failure")]
     stats = ErrorStats()
@@ -490,3 +446,5 @@ def _needed(engine: _Engine, decided: list[_Sample]) -> str | None:
     if not math.isfinite(worst):
         return "none"
     return f"{int(worst)} ulp" if worst < 1e6 else f"{worst:.3g} ulp"
+
+

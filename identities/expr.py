@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
 from identities.errors import IdentityFileError
+from identities.limits import MAX_DEPTH, MAX_DIFF_ORDER, MAX_LITERAL_EXPONENT, MAX_NODES, MAX_TEXT
 
 __all__ = [
     "FUNCTIONS",
@@ -82,11 +84,6 @@ VECTOR_FUNCTIONS: dict[str, tuple[int, int]] = {"dot": (2, 2), "total": (1, 1), 
 SPECIAL_FORMS = ("diff", "sum", "D", "grad", "vjp", "stop")
 RESERVED = frozenset(FUNCTIONS) | frozenset(CONSTANTS) | frozenset(SPECIAL_FORMS) | frozenset(VECTOR_FUNCTIONS)
 
-MAX_TEXT = 10_000
-MAX_NODES = 2_000
-MAX_DEPTH = 60
-MAX_DIFF_ORDER = 8
-MAX_LITERAL_EXPONENT = 4_000
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
@@ -301,7 +298,7 @@ class _Parser:
         self.nodes = 0
 
     def fail(self, message: str) -> IdentityFileError:
-        return IdentityFileError(f"{message} in {self.text!r}", **self.where)
+        return IdentityFileError(f"{message} in {_shown(self.text)!r}", **self.where)
 
     def build(self, node: ast.AST, bound: frozenset[str], depth: int = 0) -> Expr:
         self.nodes += 1
@@ -519,9 +516,11 @@ def parse(
     if not text.strip():
         raise IdentityFileError("expression is empty", **where)
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # hostile text must not make the parser print warnings
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise IdentityFileError(f"syntax error in {text!r}: {exc.msg}", **where) from None
+        raise IdentityFileError(f"syntax error in {_shown(text)!r}: {exc.msg}", **where) from None
     except (RecursionError, MemoryError, ValueError):
         raise IdentityFileError(f"expression {text[:60]!r} is too deeply nested to parse", **where) from None
     parser = _Parser(text.strip(), frozenset(variables) | frozenset(vectors or ()), allow_compare, where,
@@ -530,6 +529,11 @@ def parse(
         return parser.build(tree.body, frozenset())
     except RecursionError:
         raise IdentityFileError(f"expression nests deeper than {MAX_DEPTH} levels", **where) from None
+
+
+def _shown(text: str) -> str:
+    """An expression as quoted in a message: whole when short, its start when long."""
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _render(e: Expr, parent: int = 0, right: bool = False) -> str:

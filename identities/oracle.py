@@ -43,6 +43,7 @@ from identities.backends.base import (
 )
 from identities.expr import FUNCTIONS, Expr, Num
 from identities.formats import FloatFormat
+from identities.limits import ORACLE_CAP_BITS, check_deadline
 from identities.vectors import Vec
 
 __all__ = ["Oracle", "OraclePoint", "Truth", "HOLDS", "REFUTED", "LHS_UNDEFINED", "RHS_UNDEFINED",
@@ -505,7 +506,7 @@ _MAX_COMPILED = 4096
 class Oracle:
     """Rising-precision ball evaluation of identities' sides."""
 
-    def __init__(self, start_bits: int = 256, cap_bits: int = 8192, hold_bits: int = 200):
+    def __init__(self, start_bits: int = 256, cap_bits: int = ORACLE_CAP_BITS, hold_bits: int = 200):
         if not 64 <= start_bits <= cap_bits:
             raise ValueError(f"need 64 <= start_bits <= cap_bits, got start_bits={start_bits!r}, cap_bits={cap_bits!r}")
         self.start_bits = start_bits
@@ -522,6 +523,10 @@ class Oracle:
 
     def __repr__(self) -> str:
         return f"Oracle(start_bits={self.start_bits}, cap_bits={self.cap_bits}, hold_bits={self.hold_bits})"
+
+    def __reduce__(self) -> tuple:
+        # pickled by its settings (its compiled closures are not picklable): verify_all's executors send it
+        return (Oracle, (self.start_bits, self.cap_bits, self.hold_bits))
 
     def compile(self, expr: Expr) -> Compiled:
         c = self._compiled.get(expr)
@@ -574,6 +579,8 @@ class Oracle:
         prec = self.start_bits
         try:
             for prec in self.precisions:
+                if prec > self.start_bits:
+                    check_deadline()
                 with ctx.workprec(prec):
                     if redo_l:
                         L = self._side(fl, inputs)

@@ -17,7 +17,7 @@ from typing import Any
 
 from identities.metrics import ErrorStats
 
-__all__ = ["Counterexample", "Result", "SCHEMA", "report", "write_json", "json_value"]
+__all__ = ["Counterexample", "Result", "SCHEMA", "report", "write_json", "write_atomic", "json_value"]
 
 SCHEMA = "identities-report/1"
 
@@ -27,7 +27,9 @@ def json_value(v: Any) -> Any:
     if v is None or isinstance(v, bool) or isinstance(v, str):
         return v
     if isinstance(v, int):
-        return v if abs(v) <= 2**53 else str(v)
+        if abs(v) <= 2**53:
+            return v
+        return str(v) if v.bit_length() < 4000 else f"{'-' if v < 0 else ''}~2**{abs(v).bit_length() - 1}"
     if isinstance(v, float):
         if math.isfinite(v):
             return v
@@ -113,13 +115,16 @@ class Result:
     message: str = ""
     seed: int = 0
     elapsed: float = 0.0
+    # per-example records (identities.samples.Sample), only from verify(..., keep_samples=True);
+    # not part of the identities-report/1 core unless to_json(samples=True) asks for them
+    samples: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         """The verdict is the expected one."""
         return self.verdict == self.expected
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, samples: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
             "identity": self.identity,
             "backend": self.backend,
@@ -142,6 +147,8 @@ class Result:
             out["counterexample"] = self.counterexample.to_json()
         if self.worst is not None:
             out["worst"] = self.worst.to_json()
+        if samples and self.samples:
+            out["samples"] = [s.to_json() for s in self.samples]
         return out
 
 
@@ -173,13 +180,31 @@ def report(results: Iterable[Result], *, seed: int, examples: int, backends: Ite
 
 def write_json(path: str | Path, doc: Mapping[str, Any]) -> None:
     """Write atomically: a temporary file beside the target, renamed into place."""
+    write_atomic(path, json.dumps(doc, indent=1, allow_nan=False) + "\n")
+
+
+def _mode(path: Path) -> int:
+    """The replaced file's permissions, else what ``open()`` would give under the current umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> None:
+    """Write text (UTF-8) or bytes to a temporary file beside ``path``, then rename it into place.
+
+    A reader, or a run interrupted half-way, sees the old file or the new one, never a torn one.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=1, allow_nan=False)
-            fh.write("\n")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, _mode(path))  # mkstemp makes 0600; a report is as readable as any file the user writes
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

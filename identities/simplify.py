@@ -1,24 +1,30 @@
-"""Simplest counterexamples: each input replaced by the simplest value that keeps the failure.
+"""Simplifying a counterexample: the simplest inputs, to write, that keep the failure.
 
 Hypothesis shrinks toward small choice sequences, which for floats drawn by
 bit pattern can mean the smallest subnormal or a bound's neighbour; a person
-would rather paste ``x = 2`` than ``x = 2.0000000000000004``. Vectors are
-simplified component by component; functions are left as hypothesis shrank
-them (toward ``x``, constants, shallow trees).
+would rather paste ``x = 2`` than ``x = 2.0000000000000004``. After
+hypothesis has shrunk, each input (and, for two variables, each pair) is
+replaced by the simplest candidate that keeps the same kind of failure:
+short decimals and round binary fractions, one- and two-digit values, each
+rounded into the backend's format and checked against the domains. A vector
+is simplified component by component; functions are left as hypothesis
+shrank them (toward ``x``, constants, shallow trees).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from identities.formats import FloatFormat
 
-__all__ = ["humanize", "short_repr"]
+if TYPE_CHECKING:  # pragma: no cover
+    from identities.engine import _Engine, _Sample
+
+__all__ = ["simplify", "short_repr", "complexity"]
 
 
-def _complexity(v: Any, fmt: FloatFormat) -> tuple[int, float]:
+def complexity(v: Any, fmt: FloatFormat) -> tuple[int, float]:
     """How hard a number is to write: significant digits of its shortest repr, then magnitude."""
     if isinstance(v, int):
         return (len(str(abs(v)).rstrip("0")) if v else 0, 0.0)
@@ -58,25 +64,25 @@ def _simpler(v: Any, fmt: FloatFormat) -> list[Any]:
                 except OverflowError:
                     break
         cands = {fmt.round(c) for c in cands}
-    mine = _complexity(v, fmt)
-    ranked = sorted(((_complexity(c, fmt), c) for c in cands), key=lambda t: (t[0], t[1]))
+    mine = complexity(v, fmt)
+    ranked = sorted(((complexity(c, fmt), c) for c in cands), key=lambda t: (t[0], t[1]))
     return [c for k, c in ranked if k < mine]
 
 
-def humanize(engine: Any, sample: Any, admits: Callable[[Mapping[str, Any]], bool], rounds: int = 2) -> Any:
-    """Replace each numeric input by the simplest value (1.0, 0.5, few digits) that keeps the failure.
+def simplify(engine: _Engine, sample: _Sample, rounds: int = 2) -> _Sample:
+    """Replace each input by the simplest value (1.0, 0.5, few digits) that keeps the failure."""
+    from identities.search import admissible
 
-    ``engine.evaluate`` judges a trial; ``admits`` says whether the strategy could have drawn it.
-    """
+    admits = admissible(engine)
     current = sample
-    names = [k for k, v in sample.inputs.items() if isinstance(v, (int, float))]  # functions: hypothesis' own
+    names = [k for k, v in sample.inputs.items() if isinstance(v, (int, float))]  # not vectors, functions
     if len(names) == 2:
         # greedy per-variable steps miss pairs that only fail together (x = 0.2, y = 8 in exp(x + y))
         a, b = names
         pairs = [(ca, cb) for ca in _simpler(sample.inputs[a], engine.fmt)[:20]
                  for cb in _simpler(sample.inputs[b], engine.fmt)[:20]]
-        pairs.sort(key=lambda p: tuple(x + y for x, y in zip(_complexity(p[0], engine.fmt),
-                                                              _complexity(p[1], engine.fmt))))
+        pairs.sort(key=lambda p: tuple(x + y for x, y in zip(complexity(p[0], engine.fmt),
+                                                              complexity(p[1], engine.fmt))))
         for ca, cb in pairs:
             trial = {**sample.inputs, a: ca, b: cb}
             if admits(trial) and engine.evaluate(trial).kind == sample.kind:
@@ -100,7 +106,7 @@ def humanize(engine: Any, sample: Any, admits: Callable[[Mapping[str, Any]], boo
     return current
 
 
-def _numbers(inputs: Mapping[str, Any]) -> list[tuple[str, int | None]]:
+def _numbers(inputs: Any) -> list[tuple[str, int | None]]:
     """The numeric inputs to simplify: (name, None), or (name, i) for each component of a vector."""
     out: list[tuple[str, int | None]] = []
     for name, v in inputs.items():

@@ -22,7 +22,9 @@ def test_public_modules_declare_all():
     import importlib
 
     for mod in ("errors", "expr", "formats", "domains", "registry", "oracle", "metrics", "tolerance", "engine",
-                "results", "cli", "backends"):
+                "results", "cli", "backends", "sweep", "sampling", "profile", "oracle_batch", "progress", "cli_sweep",
+                "backends.arrays", "pytest_plugin", "testing", "strategies", "closeness", "accuracy", "failures",
+                "_pytest_items"):
         m = importlib.import_module(f"identities.{mod}")
         assert hasattr(m, "__all__"), mod
         for name in m.__all__:

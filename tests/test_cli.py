@@ -19,7 +19,7 @@ def test_check_writes_the_json_schema(tmp_path, capsys):
         pytest.skip("shared acceptance set not present")
     out = tmp_path / "r.json"
     code = main(["check", str(CASES), "--backend", "float64,mpmath", "--examples", "40", "--json", str(out),
-                 "--select", "sqrt_of_square_false", "--select", "pythagorean_trig"])
+                 "--select", "sqrt_of_square_false", "--select", "pythagorean_trig", "--no-database"])
     assert code == 1  # sqrt_of_square_false is refuted, expected holds
     doc = json.loads(out.read_text())
     assert doc["schema"] == "identities-report/1" and doc["seed"] == 0 and doc["examples"] == 40
@@ -43,7 +43,7 @@ def test_exit_zero_when_all_as_expected(tmp_path):
     f = tmp_path / "ok.toml"
     f.write_text('[[identity]]\nname = "sq"\nlhs = "sqrt(x**2)"\nrhs = "x"\nvars = { x = "real[-4, 4]" }\n'
                  'expect = { float64 = "refuted", mpmath = "refuted" }\n')
-    assert main(["check", str(f), "--backend", "float64,mpmath", "--examples", "20"]) == 0
+    assert main(["check", str(f), "--backend", "float64,mpmath", "--examples", "20", "--no-database"]) == 0
 
 
 def test_bad_files_exit_2_with_located_message():
@@ -62,6 +62,15 @@ def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as info:
         main(["frobnicate"])
     assert info.value.code == 2
+
+
+def test_broken_pipe_is_quiet(tmp_path):
+    many = tmp_path / "many.toml"  # enough output to fill the pipe after the reader has gone
+    many.write_text("".join(f'[[identity]]\nname = "i{i}"\nlhs = "x + {i}"\nrhs = "{i} + x"\nvars = {{ x = "real" }}\n'
+                            for i in range(3000)))
+    r = subprocess.run(f"{sys.executable} -m identities list {many} | head -1", shell=True, capture_output=True,
+                       text=True, timeout=120)
+    assert r.stdout.count("\n") == 1 and "Traceback" not in r.stderr and "BrokenPipe" not in r.stderr
 
 
 def test_list(capsys):

@@ -59,6 +59,22 @@ def test_same_seed_same_result(acceptance_cases):
     assert c.to_json() != a.to_json()
 
 
+def test_same_seed_same_result_whatever_is_imported(acceptance_cases, tmp_path, monkeypatch):
+    # hypothesis mines literals from the source of imported local modules; importing one
+    # full of constants must not change what a seed draws
+    ident = acceptance_cases["exp_of_sum"]
+    before = verify(ident, "float64", examples=200, seed=4).to_json()
+    module = tmp_path / "lots_of_constants.py"
+    module.write_text("VALUES = [" + ", ".join(f"{i * 0.37 - 150}" for i in range(800)) + "]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    __import__("lots_of_constants")
+    from hypothesis.internal.conjecture import providers
+
+    assert providers._get_local_constants is not None  # the private interface isolated_constants relies on
+    after = verify(ident, "float64", examples=200, seed=4).to_json()
+    assert after == before
+
+
 def test_point_identity_of_the_notebook():
     ident = identity("nb", "3*0.6**2*0.4", "0.432")
     r = verify(ident, "float64")

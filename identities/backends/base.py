@@ -41,6 +41,7 @@ from identities.expr import (
     Vjp,
     walk,
 )
+from identities.limits import MAX_INT_BITS, MAX_SUM_TERMS, check_deadline
 
 __all__ = [
     "Undefined",
@@ -56,8 +57,6 @@ __all__ = [
     "RESTORE",
 ]
 
-MAX_INT_BITS = 1 << 20
-MAX_SUM_TERMS = 100_000
 # The environment key under which a derivative leaves the point it is taken at, for ``stop``:
 # not an identifier, so never a user's variable.
 RESTORE = "@restore"
@@ -126,7 +125,10 @@ def int_comb(n: int, k: int) -> int:
         raise Undefined
     if k > n:
         return 0
-    check_int_bits(n, f"comb({n}, {k})")
+    if n > 64:  # bits of the result, from lgamma, before computing it
+        k = min(k, n - k)
+        bits = (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / math.log(2)
+        check_int_bits(int(bits), f"comb({n}, {k})")
     return math.comb(n, k)
 
 
@@ -333,6 +335,8 @@ def _sum(e: Sum, ctx: Context) -> Fn:
         inner = dict(env)
         acc: Any = 0
         for k in range(lo, hi + 1):
+            if not k & 255:
+                check_deadline()
             inner[var] = k
             v = body(inner)
             acc = acc + v if type(acc) is int and type(v) is int else add(acc, v)

@@ -235,7 +235,12 @@ class Float64Backend:
 
     # context -------------------------------------------------------------
     def num(self, node: Num) -> Any:
-        return node.value if isinstance(node.value, int) else float(node.value)
+        if isinstance(node.value, int):
+            return node.value
+        try:
+            return float(node.value)  # correctly rounded
+        except OverflowError:  # a literal beyond the largest double rounds to inf
+            return INF
 
     def const(self, name: str) -> float:
         return {"pi": math.pi, "e": math.e}[name]
