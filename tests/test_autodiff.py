@@ -102,3 +102,14 @@ def test_importing_identities_imports_no_framework():
             "identities.builtin(); print(sorted(m for m in ('torch', 'jax') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_sweeps_refuse_and_explain_names_autograd(capsys):
+    from identities.cli import main
+
+    assert main(["sweep", "--select", "derivative_sin", "--backend", "torch-float32", "--points", "100"]) == 2
+    assert "a sweep runs numpy arrays: use 'identities check --backend torch-float32'" in capsys.readouterr().err
+    backend_or_skip("torch-float32")
+    assert main(["explain", "derivative_sin", "--backend", "torch-float32"]) == 0
+    out = capsys.readouterr().out
+    assert "(torch-float32's diff is autograd, not a quotient)" in out and "central difference" not in out

@@ -160,3 +160,19 @@ def test_file_errors_name_the_problem(body, message):
         loads(text, "rules.toml")
     err = info.value
     assert message in str(err) and err.file == "rules.toml" and err.identity == "bad" and err.line > 0
+
+
+def test_report_renders_the_notation():
+    from identities.report.mathtext import to_html, to_text
+
+    e = parse("diff(f(g(x)), x) - D(f)(g(x))*D(g, 2)(x)", {"x"}, functions={"f", "g"})
+    assert to_text(e) == "d/dx f(g(x)) − f′(g(x))·g″(x)"
+    assert "<i>f</i>′(<i>g</i>(<i>x</i>))" in to_html(e)
+
+
+def test_sweeps_and_explain_leave_function_and_vector_identities_to_check():
+    from identities.cli import main
+
+    assert main(["explain", "rule_chain"]) == 2
+    assert main(["sweep", "--select", "rule_chain", "--select", "notebook_grad_dot", "--points", "100",
+                 "--workers", "1"]) == 0  # both skipped, nothing unexpected

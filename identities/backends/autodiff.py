@@ -77,6 +77,10 @@ class AutodiffBackend:
             return self.tensor(self.format.round(a))
         return a
 
+    def from_float(self, x: float) -> Any:
+        """A double already in the format, as this backend's scalar (the report's difference quotients)."""
+        return self.tensor(x)
+
     def num(self, node: Num) -> Any:
         v = node.value
         return v if isinstance(v, int) else self.tensor(self.format.round(v))
