@@ -100,7 +100,8 @@ class IdentityItem(pytest.Item):
         from identities.engine import verify
 
         o = self.config.stash[STATE].options
-        r = verify(self.identity, self.backend, examples=o.examples, seed=o.seed)
+        # a report draws its plots from the per-example samples; keep them only when one is asked for
+        r = verify(self.identity, self.backend, examples=o.examples, seed=o.seed, keep_samples=o.report is not None)
         self.result = r
         parent = self.parent
         source = BUILTIN if isinstance(parent, _BuiltinFile) else str(self.path)
@@ -145,6 +146,7 @@ def to_wire(r: Result, *, file: str, order: tuple[Any, ...]) -> dict[str, Any]:
     d["counts"] = dict(r.counts)
     d["counterexample"] = _counterexample_wire(r.counterexample)
     d["worst"] = _counterexample_wire(r.worst)
+    d["samples"] = [{**asdict(s), "inputs": dict(s.inputs)} for s in r.samples]
     return {"file": file, "order": list(order), "result": d}
 
 
@@ -159,6 +161,9 @@ def from_wire(wire: dict[str, Any]) -> Result:
     d["max_error"] = ErrorStats(**d["max_error"])
     d["counterexample"] = _counterexample_from(d["counterexample"])
     d["worst"] = _counterexample_from(d["worst"])
+    from identities.samples import Sample
+
+    d["samples"] = tuple(Sample(**s) for s in d.get("samples", ()))
     return Result(**d)
 
 

@@ -206,14 +206,29 @@ class _Engine:
             culprit = "lhs" if el > er else "rhs"
         side = culprit if culprit in ("lhs", "rhs") else "lhs"
         value, truth = (s.lf, tl) if side == "lhs" else (s.rf, tr)
-        return culprit, _cause(self, side, value, truth)
+        return culprit, _cause(self, side, value, truth, s.inputs)
 
 
-def _cause(engine: _Engine, side: str, value: float, truth: Any) -> str:
-    """A short reason for one side's error, where it can be told."""
+def _cause(engine: _Engine, side: str, value: float, truth: Any, inputs: Mapping[str, Any]) -> str:
+    """A short reason for one side's error, where it can be told.
+
+    Float backends use the report's diagnosis (every subexpression in floats
+    and in the oracle; ``identities.report.causes``), so ``check`` and
+    ``report`` tell a cause the same way; the coarse reading below is the
+    fallback.
+    """
     expr = engine.ident.lhs if side == "lhs" else engine.ident.rhs
     if truth is None:
         return ""
+    if engine.is_float:
+        try:
+            from identities.report.causes import diagnose
+
+            c = diagnose(expr, side, inputs, engine.backend, engine.oracle)
+            if c.label not in ("unknown", "exact"):
+                return f"{c.label}: {c.detail}"
+        except Exception:  # noqa: BLE001 - a diagnosis is an explanation, never a reason to lose the result
+            pass
     if isinstance(value, float) and math.isnan(value):
         return f"{side} is undefined in {engine.backend.name} (an intermediate overflowed or left its domain)"
     if isinstance(value, float) and math.isinf(value) and not math.isinf(truth):

@@ -466,7 +466,11 @@ class Truth:
         if isinstance(v, int):
             s = str(v) if v.bit_length() < 200 else f"{float(arb(v).mid()):.17g}"
             return s
-        b = arb(v) if isinstance(v, fmpq) else v
+        if isinstance(v, fmpq):  # an exact rational (a decimal literal): round it well past 20 digits
+            with ctx.workprec(128):
+                b = arb(v)
+        else:
+            b = v
         if b.is_exact() and b.is_integer() and abs(b) < 2**64:
             return str(int(b.unique_fmpz()))
         return b.mid().str(20, radius=False)

@@ -81,6 +81,16 @@ def test_sums_and_integers_are_exact():
     assert compare("3*0.6**2*0.4", "0.43200000000000005").status == REFUTED
 
 
+def test_truths_print_to_20_digits():
+    from flint import fmpq
+
+    from identities.oracle import Truth
+
+    assert str(Truth(fmpq(1, 10**10))) == "1.0000000000000000000e-10"
+    assert str(Truth(fmpq(54, 125))) == "0.43200000000000000000"
+    assert str(Truth(2**60)) == "1152921504606846976"
+
+
 def test_unknown_is_never_a_verdict():
     p = compare("exp(x)", "exp(x)", x=1e308)
     assert p.status == UNKNOWN and "range" in p.note

@@ -190,6 +190,25 @@ def test_report_option_calls_write_report(sample, monkeypatch):
     assert kw["seed"] == 5 and kw["examples"] == 30 and kw["backends"] == ["float64", "mpmath"]
     assert list(kw["registry"]) == ["log_product"]
     assert str(kw["registry"]["log_product"].lhs) == "log(x*y)"
+    # the float results carry their per-example samples, which the report's plots are drawn from
+    f64 = results[0]
+    assert len(f64.samples) >= 10 and {s.kind for s in f64.samples} >= {"ok", "precision_failure"}
+    assert results[1].samples == ()  # mpmath keeps none
+
+
+def test_report_samples_survive_xdist(sample, monkeypatch):
+    pytest.importorskip("xdist")
+    from identities._pytest_items import from_wire, to_wire
+    from identities.engine import verify
+    from identities.registry import identity
+
+    r = verify(identity("t", "exp(x + y)", "exp(x)*exp(y)", vars={"x": "real[-9, 9]", "y": "real[-9, 9]"}),
+               "float64", examples=20, keep_samples=True)
+    wire = to_wire(r, file="f.toml", order=("f.toml", 0, 0, 0))
+    import json
+
+    back = from_wire(json.loads(json.dumps(wire)))  # plain types only: what execnet can carry
+    assert [s.to_json() for s in back.samples] == [s.to_json() for s in r.samples] and len(r.samples) >= 10
 
 
 def test_a_bad_file_is_a_located_collection_error(pytester):
