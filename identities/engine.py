@@ -89,9 +89,8 @@ class _Engine:
         self.size = ident.size  # None, or the components of a vector-valued identity
         self.functions = ident.functions  # drawn per example, then substituted and compiled
         self.instances: dict[tuple, tuple] = {}
-        self.convert = backend.convert_input
-        if any(d.size is not None for _, d in ident.variables):
-            self.convert = _vector_converter(backend)
+        self.vectors = any(d.size is not None for _, d in ident.variables)
+        self.convert = _vector_converter(backend) if self.vectors else backend.convert_input
         if not self.functions:
             self.lhs = backend.compile(ident.lhs)
             self.rhs = backend.compile(ident.rhs)
@@ -220,7 +219,10 @@ def _cause(engine: _Engine, side: str, value: float, truth: Any, inputs: Mapping
     expr = engine.ident.lhs if side == "lhs" else engine.ident.rhs
     if truth is None:
         return ""
-    if engine.is_float:
+    if engine.functions:  # diagnose the functions drawn, substituted
+        lhs, rhs, _, _, inputs = engine.instance(inputs)
+        expr = lhs if side == "lhs" else rhs
+    if engine.is_float and not engine.vectors:  # the diagnosis walks scalar subexpressions
         try:
             from identities.report.causes import diagnose
 
