@@ -140,13 +140,18 @@ def _check(args: argparse.Namespace) -> int:
             raise _Usage(f"{flag} must be a positive number of seconds, got {value}")
     options = {"database": None if args.no_database else args.database,
                "example_seconds": args.example_timeout, "identity_seconds": args.identity_timeout}
+    from identities.backends import get_backend
+
+    for b in backends:  # an autodiff backend without its extra: say so now, not after the first rows
+        get_backend(b)
     registry = _load(args.files, args.select)
     print(f"identities check: {len(registry)} identities x {', '.join(backends)}; "
           f"examples={args.examples} seed={args.seed}" + (f" workers={args.workers}" if args.workers > 1 else ""))
     results: list = []
     interrupted = False
     width = max([len(n) for n in registry] + [8])
-    print(_row(width, "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", ""))
+    bw = max(8, *(len(b) for b in backends))
+    print(_row((width, bw), "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", ""))
     from identities.engine import verify_all
     from identities.progress import Progress
 
@@ -156,7 +161,7 @@ def _check(args: argparse.Namespace) -> int:
     def show(r) -> None:  # type: ignore[no-untyped-def]
         results.append(r)
         bar.clear()
-        print(_result_row(width, r), flush=True)
+        print(_result_row((width, bw), r), flush=True)
         bar.update(len(results), total)
 
     pool = None
@@ -190,9 +195,11 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
-def _row(width: int, *cells: str) -> str:
+def _row(width: int | tuple[int, int], *cells: str) -> str:
+    """One table row; width is the name column's, or (name column, backend column)."""
+    width, bw = width if isinstance(width, tuple) else (width, 8)
     name, backend, verdict, ulps, bits, exact, needed, note = cells
-    return f"{name:<{width}}  {backend:<8} {verdict:<18} {ulps:>9} {bits:>5} {exact:>6}  {needed:<12}{note}"
+    return f"{name:<{width}}  {backend:<{bw}} {verdict:<18} {ulps:>9} {bits:>5} {exact:>6}  {needed:<12}{note}"
 
 
 def _fmt_ulps(u: float) -> str:
@@ -201,7 +208,7 @@ def _fmt_ulps(u: float) -> str:
     return f"{u:.3g}" if u >= 1e6 else str(int(u))
 
 
-def _result_row(width: int, r) -> str:  # type: ignore[no-untyped-def]
+def _result_row(width: int | tuple[int, int], r) -> str:  # type: ignore[no-untyped-def]
     note = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
     if r.verdict == "error":
         return _row(width, r.identity, r.backend, r.verdict, "-", "-", "-", "-", note + f"  {r.message}")
@@ -228,6 +235,9 @@ def _detail(r) -> str:  # type: ignore[no-untyped-def]
                                          ("rhs", c.rhs, c.truth_decimal[1], c.rhs_ulps)):
             lines.append(f"    {side} = {value!r:<26} true {side} = {truth or 'undefined'}  ({_fmt_ulps(err)} ulp off)")
         lines.append(f"    {_fmt_ulps(c.ulps)} ulp apart; culprit: {c.culprit}; {c.cause}")
+        if c.component is not None:
+            per = ", ".join(_fmt_ulps(u) for u in c.component_ulps or ())
+            lines.append(f"    component {c.component} (counting from 0) is the worst; ulp apart by component: {per}")
     if r.tolerance:
         lines.append(f"  tolerance {r.tolerance}; needed {r.needed_tolerance}")
     if r.message:

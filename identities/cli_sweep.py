@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from identities.cli import _detail, _load, _result_row, _row, _Usage
     from identities.progress import Progress
     from identities.results import report, write_json
-    from identities.sweep import sweep_all
+    from identities.sweep import sweep_all, sweepable
 
     backends = [b.strip() for b in args.backend.split(",") if b.strip()]
     unknown = [b for b in backends if b not in BACKENDS]
@@ -66,6 +66,13 @@ def run(args: argparse.Namespace) -> int:
             raise _Usage(f"{flag} must be at least 1, got {value}")
     writer = _report_writer() if args.output else None
     registry = _load(args.files, args.select)
+    skipped = [n for n, ident in registry.items() if not sweepable(ident)]
+    if skipped:
+        from identities.registry import Registry
+
+        registry = Registry(ident for ident in registry.values() if sweepable(ident))
+        print(f"identities sweep: skipped {len(skipped)} with function or vector variables (check them with "
+              f"'identities check'): {', '.join(skipped)}")
     print(f"identities sweep: {len(registry)} identities x {', '.join(backends)}; points={args.points:,} "
           f"seed={args.seed} workers={args.workers} functions={args.functions}")
     width = max([len(n) for n in registry] + [8])

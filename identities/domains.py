@@ -1,6 +1,7 @@
 """Domains of variables, and the hypothesis strategies that draw from them.
 
-Grammar: ``kind`` or ``kind[lo, hi]`` with kind one of ``real``, ``positive``,
+Grammar: ``kind`` or ``kind[lo, hi]``, optionally prefixed ``vector[n]`` (n draws
+of that domain, a vector variable: ``vector[4] real[-10, 10]``), with kind one of ``real``, ``positive``,
 ``negative``, ``nonnegative``, ``nonzero``, ``probability`` (real[0, 1]) and
 ``integer``. Bounds are inclusive expressions; a bound may use variables
 declared before it (``integer[0, n]``, ``positive[1e-16*abs(x), abs(x)]``),
@@ -34,11 +35,13 @@ from identities.expr import Expr, free_vars, parse
 from identities.formats import FloatFormat
 
 __all__ = ["Domain", "KINDS", "parse_domain", "inputs_strategy", "admissible", "empty_reason", "FloatRange",
-           "float_range", "INTEGER_DEFAULT"]
+           "float_range", "INTEGER_DEFAULT", "MAX_VECTOR_SIZE"]
 
 KINDS = ("real", "positive", "negative", "nonnegative", "nonzero", "probability", "integer")
 INTEGER_DEFAULT = (-100, 100)
+MAX_VECTOR_SIZE = 64
 _DOMAIN = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?:\[(.*)\])?\s*$", re.S)
+_VECTOR = re.compile(r"^\s*vector\s*\[([^\]]*)\]\s*(.*)$", re.S)
 _INF = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf}
 
 # the mixture of float sources: cumulative thresholds out of 100
@@ -53,6 +56,7 @@ class Domain:
     lo: Expr | None = None
     hi: Expr | None = None
     text: str = ""
+    size: int | None = None  # a vector of this many components, each drawn from the domain
 
     @property
     def is_integer(self) -> bool:
@@ -92,6 +96,9 @@ def parse_domain(text: object, earlier: Sequence[str] = (), *, file: str = "<str
     where = {"file": file, "line": line, "identity": identity}
     if not isinstance(text, str):
         raise IdentityFileError(f"domain of {var!r} must be a string like \"real[-1, 1]\", got {text!r}", **where)
+    vector = _VECTOR.match(text)
+    if vector:
+        return _vector_domain(vector.group(1), vector.group(2), text, earlier, var, where)
     m = _DOMAIN.match(text)
     if not m:
         raise IdentityFileError(f"domain of {var!r} is not kind or kind[lo, hi]: {text!r}", **where)
@@ -116,6 +123,18 @@ def parse_domain(text: object, earlier: Sequence[str] = (), *, file: str = "<str
     domain = Domain(kind, lo, hi, text.strip())
     _check_constant_bounds(domain, var, where)
     return domain
+
+
+def _vector_domain(size: str, rest: str, text: str, earlier: Sequence[str], var: str, where: dict) -> Domain:
+    if not size.strip().isdigit() or not 1 <= int(size) <= MAX_VECTOR_SIZE:
+        raise IdentityFileError(f"vector size of {var!r} must be an integer from 1 to {MAX_VECTOR_SIZE}: {text!r}",
+                                **where)
+    d = parse_domain(rest.strip() or "real", earlier, var=var, **where)
+    if d.is_integer:
+        raise IdentityFileError(f"vector {var!r} must have real components, not {d.kind}: {text!r}", **where)
+    if d.depends_on:
+        raise IdentityFileError(f"bounds of vector {var!r} must be constants: {text!r}", **where)
+    return Domain(d.kind, d.lo, d.hi, text.strip(), int(size))
 
 
 def _constant(e: Expr | None) -> float | None:
@@ -329,11 +348,19 @@ class _Plan:
                 hit = lambda draw: draw(ints)  # noqa: E731
             else:
                 hit = _FloatSampler(r)
+            if self.domain.size is not None:  # a vector: each component drawn alike
+                hit = _vector_sampler(hit, self.domain.size)
             if len(self._samplers) < 256:
                 self._samplers[key] = hit
         return hit
 
     def admits(self, value: Any, env: Mapping[str, Any]) -> bool:
+        if self.domain.size is not None:
+            return (isinstance(value, tuple) and len(value) == self.domain.size
+                    and all(self._admits(v, env) for v in value))
+        return self._admits(value, env)
+
+    def _admits(self, value: Any, env: Mapping[str, Any]) -> bool:
         r = self.resolve(env)
         if r is None or isinstance(value, bool):
             return False
@@ -343,6 +370,10 @@ class _Plan:
             return False
         v = float(value)
         return (math.isfinite(v) and r.fmt.round(v) == v and r.lo <= v <= r.hi and (v != 0 or r.zero))
+
+
+def _vector_sampler(one: Callable[[Any], Any], n: int) -> Callable[[Any], tuple]:
+    return lambda draw: tuple(one(draw) for _ in range(n))
 
 
 def _plans(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat) -> list[_Plan]:

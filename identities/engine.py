@@ -29,8 +29,9 @@ from identities import search as search_mod
 from identities.backends import get_backend
 from identities.backends.base import UNDEFINED
 from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded
-from identities.expr import Bin, Diff, walk
+from identities.expr import Bin, uses_diff
 from identities.formats import FloatFormat
+from identities.functions import Function
 from identities.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
 from identities.metrics import ErrorStats, absolute, relative
 from identities.oracle import (
@@ -69,6 +70,7 @@ class _Sample:
     ulps: float
     rel: float
     abs: float
+    component: tuple[int, tuple[float, ...]] | None = None  # a vector identity: (worst index, ulps of each)
 
 
 class _Engine:
@@ -84,28 +86,70 @@ class _Engine:
         self.fmt: FloatFormat = backend.format
         self.is_float = bool(getattr(backend, "is_float", False))
         self.tolerance = tolerance
-        self.lhs = backend.compile(ident.lhs)
-        self.rhs = backend.compile(ident.rhs)
+        self.size = ident.size  # None, or the components of a vector-valued identity
+        self.functions = ident.functions  # drawn per example, then substituted and compiled
+        self.instances: dict[tuple, tuple] = {}
+        self.vectors = any(d.size is not None for _, d in ident.variables)
+        self.convert = _vector_converter(backend) if self.vectors else backend.convert_input
+        if not self.functions:
+            self.lhs = backend.compile(ident.lhs)
+            self.rhs = backend.compile(ident.rhs)
         self.cache: dict[tuple, _Sample] = {}
+
+    def instance(self, inputs: Mapping[str, Any]) -> tuple:
+        """The sides with the drawn functions substituted, compiled: (lhs, rhs, lhs fn, rhs fn, numeric inputs)."""
+        from identities.functions import substitute
+
+        fns = {k: v for k, v in inputs.items() if isinstance(v, Function)}
+        key = tuple(fns.items())
+        hit = self.instances.get(key)
+        if hit is None:
+            lhs, rhs = substitute(self.ident.lhs, fns), substitute(self.ident.rhs, fns)
+            if len(self.instances) >= 1024:
+                self.instances.clear()
+            hit = self.instances[key] = (lhs, rhs, self.backend.compile(lhs), self.backend.compile(rhs))
+        return (*hit, {k: v for k, v in inputs.items() if k not in fns})
 
     def evaluate(self, inputs: Mapping[str, Any]) -> _Sample:
         key = tuple(inputs.items())
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        exact = {k: (v if isinstance(v, int) else float(v)) for k, v in inputs.items()}
-        point = self.oracle.compare(self.ident.lhs, self.ident.rhs, exact)
-        conv = self.backend.convert_input
-        env = {k: conv(v) for k, v in exact.items()}
-        lhs, rhs = self.lhs(env), self.rhs(env)
+        exact = {k: (v if isinstance(v, int) else v if type(v) is float else _exact(v)) for k, v in inputs.items()}
+        if self.functions:
+            lhs_e, rhs_e, lhs_c, rhs_c, numeric = self.instance(exact)
+        else:
+            lhs_e, rhs_e, lhs_c, rhs_c, numeric = self.ident.lhs, self.ident.rhs, self.lhs, self.rhs, exact
+        conv = self.convert
+        env = {k: conv(v) for k, v in numeric.items()}
+        lhs, rhs = lhs_c(env), rhs_c(env)
+        component = None
+        if self.size is None:
+            point = self.oracle.compare(lhs_e, rhs_e, numeric)
+            lf, rf, ulps, kind = self.judge(point, lhs, rhs)
+        else:  # a vector identity is its worst component (see identities.vectors)
+            from identities.vectors import compare_components, components, worst_component
+
+            points = compare_components(self.oracle, lhs_e, rhs_e, numeric, self.size)
+            i, per = worst_component(self.judge, points, lhs, rhs, self.size)
+            point, lhs, rhs = points[i], components(lhs, self.size)[i], components(rhs, self.size)[i]
+            lf, rf, ulps, kind = per[i]
+            component = (i, tuple(p[2] for p in per))
+        truth = point.rhs or point.lhs
+        err_abs = absolute(lf, rf)
+        err_rel = relative(lf, rf, truth.approx() if truth is not None else math.nan)
+        sample = _Sample(exact, kind, point, lhs, rhs, lf, rf, ulps, err_rel, err_abs, component)
+        if len(self.cache) < 100_000:
+            self.cache[key] = sample
+        return sample
+
+    def judge(self, point: OraclePoint, lhs: Any, rhs: Any) -> tuple[float, float, float, str]:
+        """One (scalar) value pair against the oracle's verdict at that point: (lf, rf, ulps, kind)."""
         lf, rf = self.backend.to_float(lhs), self.backend.to_float(rhs)
         if self.is_float:
             ulps = self.fmt.ulp_distance(lf, rf)
         else:
             ulps = self.backend.ulp_distance(lhs, rhs)
-        truth = point.rhs or point.lhs
-        err_abs = absolute(lf, rf)
-        err_rel = relative(lf, rf, truth.approx() if truth is not None else math.nan)
         status = point.status
         if status == BOTH_UNDEFINED:
             kind = "undefined"
@@ -119,10 +163,7 @@ class _Engine:
             kind = "precision_failure"
         else:
             kind = "ok"
-        sample = _Sample(exact, kind, point, lhs, rhs, lf, rf, ulps, err_rel, err_abs)
-        if len(self.cache) < 100_000:
-            self.cache[key] = sample
-        return sample
+        return lf, rf, ulps, kind
 
     # -- counterexample records --------------------------------------------------------------
     def describe(self, s: _Sample) -> Counterexample:
@@ -143,7 +184,9 @@ class _Engine:
         return Counterexample(
             inputs=dict(s.inputs), lhs=shown_l, rhs=shown_r, truth_lhs=tl if p.lhs is not None else "undefined",
             truth_rhs=tr if p.rhs is not None else "undefined", truth_decimal=decimal, culprit=culprit,
-            ulps=s.ulps, lhs_ulps=el, rhs_ulps=er, cause=cause, kind=s.kind)
+            ulps=s.ulps, lhs_ulps=el, rhs_ulps=er, cause=cause, kind=s.kind,
+            component=s.component[0] if s.component else None,
+            component_ulps=s.component[1] if s.component else None)
 
     def _culprit(self, s: _Sample, el: float, er: float, tl: Any, tr: Any) -> tuple[str, str]:
         p = s.point
@@ -176,7 +219,10 @@ def _cause(engine: _Engine, side: str, value: float, truth: Any, inputs: Mapping
     expr = engine.ident.lhs if side == "lhs" else engine.ident.rhs
     if truth is None:
         return ""
-    if engine.is_float:
+    if engine.functions:  # diagnose the functions drawn, substituted
+        lhs, rhs, _, _, inputs = engine.instance(inputs)
+        expr = lhs if side == "lhs" else rhs
+    if engine.is_float and not engine.vectors:  # the diagnosis walks scalar subexpressions
         try:
             from identities.report.causes import diagnose
 
@@ -191,7 +237,7 @@ def _cause(engine: _Engine, side: str, value: float, truth: Any, inputs: Mapping
         return f"overflow: {side} is {value} in {engine.backend.name}, its true value {truth!r} is finite"
     if value == 0 and truth != 0:
         return f"underflow: {side} is 0 in {engine.backend.name}, its true value is {truth!r}"
-    if any(isinstance(n, Diff) for n in walk(expr)) and engine.is_float:
+    if uses_diff(expr) and engine.is_float and not getattr(engine.backend, "autodiff", False):
         return f"finite-difference approximation in {side}"
     if isinstance(expr, Bin) and expr.op in ("+", "-"):
         return f"rounding error in {side}, amplified where its terms cancel"
@@ -219,6 +265,8 @@ def effective_tolerance(ident: Identity, backend: Any) -> Tolerance | None:
         return None
     if backend.name in ident.tolerance:
         return ident.tolerance[backend.name]
+    if getattr(backend, "autodiff", False):  # derivatives by autograd, not difference quotients
+        return default_tolerance(backend.format)
     return default_tolerance(backend.format, ident.diff_order)
 
 
@@ -328,6 +376,22 @@ def verify_all(
     return results
 
 
+def _exact(v: Any) -> Any:
+    """An input as the oracle takes it: a float, a vector as a tuple of floats, a function as it is."""
+    if isinstance(v, tuple):
+        return tuple(float(c) for c in v)
+    return v if isinstance(v, Function) else float(v)
+
+
+def _vector_converter(backend: Any) -> Callable[[Any], Any]:
+    """Inputs for a backend: a vector in the backend's own vector type (``convert_vector``) or as a Vec."""
+    from identities.vectors import Vec
+
+    conv = backend.convert_input
+    vector = getattr(backend, "convert_vector", None) or (lambda v: Vec(conv(c) for c in v))
+    return lambda v: vector(v) if isinstance(v, tuple) else conv(v)
+
+
 def _error(base: dict, message: str, started: float) -> Result:
     return Result(verdict="error", examples=0, exact_rate=0.0, max_error=ErrorStats(), needed_tolerance=None,
                   message=message, elapsed=time.perf_counter() - started, **base)
@@ -389,6 +453,8 @@ def _needed(engine: _Engine, decided: list[_Sample]) -> str | None:
             if s.lf == s.rf:
                 return 0.0
             d = abs(s.lf - s.rf)
+            if not math.isfinite(d):  # a side is nan or inf in the format while defined in the reals
+                return math.inf
             return min(d / max(abs(s.lf), abs(s.rf)), d)
 
         t = max(need(s) for s in decided)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["IdentitiesError", "IdentityFileError", "InvalidArgument", "LimitExceeded"]
+__all__ = ["IdentitiesError", "IdentityFileError", "InvalidArgument", "LimitExceeded", "BackendUnavailable"]
 
 
 class IdentitiesError(Exception):
@@ -35,3 +35,7 @@ class IdentityFileError(IdentitiesError, ValueError):
 
 class LimitExceeded(IdentitiesError, ArithmeticError):
     """An evaluation would exceed a resource limit (integer size, sum length, ...)."""
+
+
+class BackendUnavailable(IdentitiesError, ImportError):
+    """A backend needs an optional dependency (an extra) that is not installed; the message says which."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -31,6 +31,13 @@ __all__ = [
     "Diff",
     "Sum",
     "Cmp",
+    "Apply",
+    "Grad",
+    "Vjp",
+    "Stop",
+    "VecVar",
+    "VECTOR_FUNCTIONS",
+    "DERIVATIVES",
     "parse",
     "free_vars",
     "walk",
@@ -71,8 +78,11 @@ FUNCTIONS: dict[str, tuple[int, int]] = {
     "erfc": (1, 1),
 }
 CONSTANTS = ("pi", "e")
-SPECIAL_FORMS = ("diff", "sum")
-RESERVED = frozenset(FUNCTIONS) | frozenset(CONSTANTS) | frozenset(SPECIAL_FORMS)
+# Functions of vectors, handled by the vector layer (identities.vectors) or a backend's own
+# vector operations, not by every scalar function table: name -> (min args, max args).
+VECTOR_FUNCTIONS: dict[str, tuple[int, int]] = {"dot": (2, 2), "total": (1, 1), "ones": (1, 1)}
+SPECIAL_FORMS = ("diff", "sum", "D", "grad", "vjp", "stop")
+RESERVED = frozenset(FUNCTIONS) | frozenset(CONSTANTS) | frozenset(SPECIAL_FORMS) | frozenset(VECTOR_FUNCTIONS)
 
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
@@ -112,6 +122,13 @@ class Var(Expr):
 
 
 @dataclass(frozen=True, slots=True)
+class VecVar(Var):
+    """A vector variable (``vector[n] ...`` domain): its size travels with it, for shape checks."""
+
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
 class Neg(Expr):
     arg: Expr
 
@@ -140,14 +157,19 @@ class Call(Expr):
 
 @dataclass(frozen=True, slots=True)
 class Diff(Expr):
-    """``diff(body, var, order)``: the order-th derivative of body in var, at var's value."""
+    """``diff(body, var, order)``: the order-th derivative of body in var, at var's value.
+
+    With ``at``, var is a bound name and the derivative is taken at the value of ``at``:
+    what ``D(f)(point)`` becomes once a function variable is substituted.
+    """
 
     body: Expr
     var: str
     order: int
+    at: Expr | None = None
 
     def children(self) -> tuple[Expr, ...]:
-        return (self.body,)
+        return (self.body,) if self.at is None else (self.at, self.body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +183,57 @@ class Sum(Expr):
 
     def children(self) -> tuple[Expr, ...]:
         return (self.lo, self.hi, self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class Apply(Expr):
+    """``f(arg)`` (order 0) or ``D(f)(arg)`` (order n): a function variable, or its derivative, at a point.
+
+    Never compiled: the engine substitutes a drawn function (``identities.functions``) first.
+    """
+
+    fn: str
+    arg: Expr
+    order: int = 0
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.arg,)
+
+
+@dataclass(frozen=True, slots=True)
+class Grad(Expr):
+    """``grad(body, var)``: the gradient of a scalar body in the vector variable var."""
+
+    body: Expr
+    var: str
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.body,)
+
+
+@dataclass(frozen=True, slots=True)
+class Vjp(Expr):
+    """``vjp(body, var, v)``: v^T J, J the Jacobian of the vector body in var (``y.backward(gradient=v)``)."""
+
+    body: Expr
+    var: str
+    v: Expr
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.v, self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class Stop(Expr):
+    """``stop(arg)``: arg's value, held constant by every derivative (torch's ``detach()``)."""
+
+    arg: Expr
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.arg,)
+
+
+DERIVATIVES = (Diff, Grad, Vjp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +260,11 @@ def free_vars(expr: Expr) -> set[str]:
     if isinstance(expr, Sum):
         return free_vars(expr.lo) | free_vars(expr.hi) | (free_vars(expr.body) - {expr.var})
     if isinstance(expr, Diff):
+        if expr.at is not None:  # var is bound, like a sum's index
+            return (free_vars(expr.body) - {expr.var}) | free_vars(expr.at)
         return free_vars(expr.body) | {expr.var}
+    if isinstance(expr, (Grad, Vjp)):
+        return free_vars(expr.body) | {expr.var} | (free_vars(expr.v) if isinstance(expr, Vjp) else set())
     out: set[str] = set()
     for child in expr.children():
         out |= free_vars(child)
@@ -195,16 +272,29 @@ def free_vars(expr: Expr) -> set[str]:
 
 
 def uses_diff(expr: Expr) -> int:
-    """Highest derivative order in the expression (0 when there is no ``diff``)."""
-    return max((node.order for node in walk(expr) if isinstance(node, Diff)), default=0)
+    """Highest derivative order in the expression (0 when there is none); grad, vjp count as 1."""
+    return max((_order(node) for node in walk(expr)), default=0)
+
+
+def _order(node: Expr) -> int:
+    if isinstance(node, (Diff, Apply)):
+        return node.order
+    return 1 if isinstance(node, (Grad, Vjp)) else 0
+
+
+def _has_derivative(expr: Expr) -> bool:
+    return any(_order(n) for n in walk(expr))
 
 
 class _Parser:
-    def __init__(self, text: str, variables: frozenset[str], allow_compare: bool, where: dict):
+    def __init__(self, text: str, variables: frozenset[str], allow_compare: bool, where: dict,
+                 functions: frozenset[str] = frozenset(), vectors: Mapping[str, int] | None = None):
         self.text = text
         self.variables = variables
         self.allow_compare = allow_compare
         self.where = where
+        self.functions = functions
+        self.vectors = vectors or {}
         self.nodes = 0
 
     def fail(self, message: str) -> IdentityFileError:
@@ -223,9 +313,13 @@ class _Parser:
             name = node.id
             if name in CONSTANTS:
                 return Const(name)
+            if name in self.vectors and name not in bound:
+                return VecVar(name, self.vectors[name])
             if name in self.variables or name in bound:
                 return Var(name)
-            if name in FUNCTIONS or name in SPECIAL_FORMS:
+            if name in self.functions:
+                raise self.fail(f"function variable {name!r} must be applied to a point, like {name}(x)")
+            if name in RESERVED:
                 raise self.fail(f"function {name!r} used as a value")
             raise self.fail(f"undeclared variable {name!r}")
         if isinstance(node, ast.UnaryOp):
@@ -277,6 +371,8 @@ class _Parser:
         return Num(exact, text)
 
     def call(self, node: ast.Call, bound: frozenset[str], d: int) -> Expr:
+        if isinstance(node.func, ast.Call):
+            return self.derivative_at(node, bound, d)
         if not isinstance(node.func, ast.Name):
             raise self.fail("only calls of whitelisted functions by name are allowed")
         name = node.func.id
@@ -289,13 +385,74 @@ class _Parser:
             return self.diff(args, bound, d)
         if name == "sum":
             return self.sum(args, bound, d)
-        if name not in FUNCTIONS:
+        if name in self.functions:
+            if len(args) != 1:
+                raise self.fail(f"function variable {name!r} takes 1 argument, got {len(args)}")
+            return Apply(name, self.build(args[0], bound, d), 0)
+        if name == "D":
+            raise self.fail("D(f) is a derivative to apply at a point, like D(f)(x)")
+        if name in ("grad", "vjp"):
+            return self.gradient(name, args, bound, d)
+        if name == "stop":
+            if len(args) != 1:
+                raise self.fail(f"stop() takes 1 argument, got {len(args)}")
+            return Stop(self.build(args[0], bound, d))
+        table = FUNCTIONS if name in FUNCTIONS else VECTOR_FUNCTIONS
+        if name not in table:
             raise self.fail(f"unknown function {name!r}")
-        lo, hi = FUNCTIONS[name]
+        lo, hi = table[name]
         if not lo <= len(args) <= hi:
             want = str(lo) if lo == hi else f"{lo} or {hi}"
             raise self.fail(f"{name}() takes {want} argument{'s' if hi > 1 else ''}, got {len(args)}")
         return Call(name, tuple(self.build(a, bound, d) for a in args))
+
+    def derivative_at(self, node: ast.Call, bound: frozenset[str], d: int) -> Expr:
+        """``D(f)(a)``, ``D(f, n)(a)``, ``D(D(f))(a)``: a function variable's derivative at a point."""
+        fn, order = self.derivative_operator(node.func)
+        if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+            raise self.fail(f"D({fn}) is applied to one point, like D({fn})(x)")
+        return Apply(fn, self.build(node.args[0], bound, d), order)
+
+    def derivative_operator(self, op: ast.expr) -> tuple[str, int]:
+        usage = "only D(f) or D(f, n) of a function variable f may be applied to a point"
+        if not (isinstance(op, ast.Call) and isinstance(op.func, ast.Name) and op.func.id == "D"):
+            raise self.fail(usage)
+        if op.keywords or len(op.args) not in (1, 2):
+            raise self.fail(usage)
+        order = 1
+        if len(op.args) == 2:
+            lit = op.args[1]
+            if not (isinstance(lit, ast.Constant) and type(lit.value) is int and 1 <= lit.value <= MAX_DIFF_ORDER):
+                raise self.fail(f"D(f, n) order must be an integer literal from 1 to {MAX_DIFF_ORDER}")
+            order = lit.value
+        inner = op.args[0]
+        if isinstance(inner, ast.Call):  # D(D(f)) is D(f, 2)
+            fn, more = self.derivative_operator(inner)
+            order += more
+        elif isinstance(inner, ast.Name) and inner.id in self.functions:
+            fn = inner.id
+        else:
+            what = ast.get_source_segment(self.text, inner) or type(inner).__name__
+            raise self.fail(f"D() takes a declared function variable (functions = {{ f = ... }}), got {what!r}")
+        if order > MAX_DIFF_ORDER:
+            raise self.fail(f"derivative order must be at most {MAX_DIFF_ORDER}")
+        return fn, order
+
+    def gradient(self, name: str, args: list[ast.expr], bound: frozenset[str], d: int) -> Expr:
+        want = 2 if name == "grad" else 3
+        if len(args) != want or not isinstance(args[1], ast.Name):
+            raise self.fail("grad takes (expr, vector variable)" if name == "grad"
+                            else "vjp takes (expr, vector variable, cotangent vector)")
+        var = args[1].id
+        if var not in self.vectors:
+            hint = f"; use diff(expr, {var}) for a scalar" if var in self.variables else ""
+            raise self.fail(f"{name} variable {var!r} is not a declared vector variable{hint}")
+        body = self.build(args[0], bound, d)
+        if _has_derivative(body):
+            raise self.fail(f"a derivative inside {name}() is not supported (nested derivatives)")
+        if name == "grad":
+            return Grad(body, var)
+        return Vjp(body, var, self.build(args[2], bound, d))
 
     def diff(self, args: list[ast.expr], bound: frozenset[str], d: int) -> Expr:
         if len(args) not in (2, 3) or not isinstance(args[1], ast.Name):
@@ -303,6 +460,8 @@ class _Parser:
         var = args[1].id
         if var not in self.variables:
             raise self.fail(f"diff variable {var!r} is not a declared variable")
+        if var in self.vectors:
+            raise self.fail(f"diff variable {var!r} is a vector; use grad(expr, {var}) or vjp(expr, {var}, v)")
         order = 1
         if len(args) == 3:
             lit = args[2]
@@ -314,7 +473,7 @@ class _Parser:
             body, order = body.body, order + body.order
             if order > MAX_DIFF_ORDER:
                 raise self.fail(f"diff order must be at most {MAX_DIFF_ORDER}")
-        if any(isinstance(n, Diff) for n in walk(body)):
+        if _has_derivative(body):
             raise self.fail("nested diff is only supported in one variable, directly nested (diff(diff(f, x), x))")
         return Diff(body, var, order)
 
@@ -338,10 +497,14 @@ def parse(
     file: str = "<string>",
     line: int = 0,
     identity: str | None = None,
+    functions: frozenset[str] | set[str] = frozenset(),
+    vectors: Mapping[str, int] | None = None,
 ) -> Expr:
     """Parse ``text`` into an ``Expr``, rejecting anything outside the whitelist.
 
-    Raises ``IdentityFileError`` naming the file, line and identity given.
+    ``functions`` are the declared function variables (``f(x)``, ``D(f)(x)``);
+    ``vectors`` maps each vector variable to its size. Raises
+    ``IdentityFileError`` naming the file, line and identity given.
     """
     where = {"file": file, "line": line, "identity": identity}
     if isinstance(text, (int, float)) and not isinstance(text, bool):
@@ -360,7 +523,8 @@ def parse(
         raise IdentityFileError(f"syntax error in {_shown(text)!r}: {exc.msg}", **where) from None
     except (RecursionError, MemoryError, ValueError):
         raise IdentityFileError(f"expression {text[:60]!r} is too deeply nested to parse", **where) from None
-    parser = _Parser(text.strip(), frozenset(variables), allow_compare, where)
+    parser = _Parser(text.strip(), frozenset(variables) | frozenset(vectors or ()), allow_compare, where,
+                     frozenset(functions), vectors)
     try:
         return parser.build(tree.body, frozenset())
     except RecursionError:
@@ -392,7 +556,17 @@ def _render(e: Expr, parent: int = 0, right: bool = False) -> str:
         return f"{e.fn}({', '.join(_render(a) for a in e.args)})"
     if isinstance(e, Diff):
         order = f", {e.order}" if e.order != 1 else ""
-        return f"diff({_render(e.body)}, {e.var}{order})"
+        at = f", at={_render(e.at)}" if e.at is not None else ""  # internal: a substituted D(f)(point)
+        return f"diff({_render(e.body)}, {e.var}{order}{at})"
+    if isinstance(e, Apply):
+        op = e.fn if e.order == 0 else f"D({e.fn})" if e.order == 1 else f"D({e.fn}, {e.order})"
+        return f"{op}({_render(e.arg)})"
+    if isinstance(e, Grad):
+        return f"grad({_render(e.body)}, {e.var})"
+    if isinstance(e, Vjp):
+        return f"vjp({_render(e.body)}, {e.var}, {_render(e.v)})"
+    if isinstance(e, Stop):
+        return f"stop({_render(e.arg)})"
     if isinstance(e, Sum):
         return f"sum({_render(e.body)}, {e.var}, {_render(e.lo)}, {_render(e.hi)})"
     if isinstance(e, Cmp):

@@ -44,6 +44,7 @@ from identities.backends.base import (
 from identities.expr import FUNCTIONS, Expr, Num
 from identities.formats import FloatFormat
 from identities.limits import ORACLE_CAP_BITS, check_deadline
+from identities.vectors import Vec
 
 __all__ = ["Oracle", "OraclePoint", "Truth", "HOLDS", "REFUTED", "LHS_UNDEFINED", "RHS_UNDEFINED",
            "BOTH_UNDEFINED", "UNKNOWN", "DEFAULT_ORACLE"]
@@ -105,6 +106,17 @@ def _finite(result: Any, arg: Any = None) -> Any:
             raise OutOfRange
         raise NeedPrecision
     return result
+
+
+def _with_c0(s: arb_series, c0: arb, prec: int) -> arb_series:
+    """s with its constant term replaced (a more accurate one), at s's own length.
+
+    The length is the series' ``prec``, not ``len(coeffs())``: trailing zero
+    coefficients are trimmed, and a series cut short loses its derivatives.
+    """
+    coeffs = s.coeffs() or [arb(0)]
+    coeffs[0] = c0
+    return arb_series(coeffs, prec=prec)
 
 
 def _integer(x: Value) -> int:
@@ -294,10 +306,7 @@ class _ArbContext:
 
     def expm1(self, x: Value) -> Value:
         if isinstance(x, arb_series):
-            e = x.exp()
-            coeffs = e.coeffs()
-            coeffs[0] = _c0(x).expm1()
-            return arb_series(coeffs, prec=len(x.coeffs()) or 1)
+            return _with_c0(x.exp(), _c0(x).expm1(), x.prec)
         return _finite(_A(x).expm1(), x)
 
     def log(self, x: Value, base: Value = None) -> Value:
@@ -314,10 +323,7 @@ class _ArbContext:
         if _sign(x + 1) <= 0:
             raise Undefined
         if isinstance(x, arb_series):
-            r = (x + 1).log()
-            coeffs = r.coeffs()
-            coeffs[0] = _c0(x).log1p()
-            return arb_series(coeffs, prec=len(x.coeffs()) or 1)
+            return _with_c0((x + 1).log(), _c0(x).log1p(), x.prec)
         return _finite(_A(x).log1p(), x)
 
     def _bounded(self, x: Value, name: str, lo: int, hi: int) -> Value:
@@ -336,9 +342,7 @@ class _ArbContext:
                 s = (_A(y) / _A(x)).atan()
             else:
                 s = -(_A(x) / _A(y)).atan()
-            coeffs = s.coeffs()
-            coeffs[0] = arb.atan2(y0, x0)
-            return arb_series(coeffs, prec=len(s.coeffs()) or 1)
+            return _with_c0(s, arb.atan2(y0, x0), s.prec)
         return _finite(arb.atan2(_A(y), _A(x)), y)
 
     def sinh(self, x: Value) -> Value:
@@ -500,6 +504,9 @@ class OraclePoint:
     note: str = ""
 
 
+_MAX_COMPILED = 4096
+
+
 class Oracle:
     """Rising-precision ball evaluation of identities' sides."""
 
@@ -528,16 +535,21 @@ class Oracle:
     def compile(self, expr: Expr) -> Compiled:
         c = self._compiled.get(expr)
         if c is None:
+            if len(self._compiled) >= _MAX_COMPILED:  # generated functions make new expressions every example
+                self._compiled.clear()
             c = self._compiled[expr] = compile_expr(expr, self._ctx)
         return c
 
     @staticmethod
     def _inputs(env: Mapping[str, Any]) -> dict[str, Any]:
-        return {k: (arb(v) if isinstance(v, float) else v) for k, v in env.items()}
+        return {k: (arb(v) if isinstance(v, float) else Vec(arb(c) for c in v) if isinstance(v, tuple) else v)
+                for k, v in env.items()}
 
     def _narrow(self, v: Value) -> bool:
         if isinstance(v, (int, fmpq)):
             return True
+        if isinstance(v, tuple):  # a vector: every component
+            return all(self._narrow(c) for c in v)
         return v.is_exact() or v.rel_accuracy_bits() >= self.hold_bits
 
     def _side(self, fn: Fn, env: Env) -> Any:

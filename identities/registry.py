@@ -19,16 +19,18 @@ from typing import Any
 
 from identities.domains import Domain, parse_domain
 from identities.errors import IdentityFileError
-from identities.expr import RESERVED, Expr, free_vars, parse, uses_diff
+from identities.expr import RESERVED, Bin, Expr, parse, uses_diff
+from identities.functions import FunctionSpace
 from identities.tolerance import Tolerance, parse_tolerance
 
 __all__ = ["Identity", "Registry", "load", "loads", "builtin", "identity", "VERDICTS", "KNOWN_BACKENDS"]
 
 VERDICTS = ("holds", "precision_failure", "refuted", "domain_mismatch", "error")
-KNOWN_BACKENDS = ("float64", "float32", "float16", "mpmath")
+KNOWN_BACKENDS = ("float64", "float32", "float16", "mpmath", "torch-float32", "torch-float64", "jax-float32",
+                  "jax-float64")
 _NAME = re.compile(r"^[a-z0-9_.-]+$")
 _VAR = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_KEYS = ("name", "lhs", "rhs", "vars", "examples", "tolerance", "expect", "tags", "source", "assume")
+_KEYS = ("name", "lhs", "rhs", "vars", "functions", "examples", "tolerance", "expect", "tags", "source", "assume")
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,10 +53,18 @@ class Identity:
     assume: tuple[Expr, ...] = ()
     file: str = "<string>"
     line: int = 0
+    functions: tuple[tuple[str, FunctionSpace], ...] = ()  # function variables, drawn (identities.functions)
 
     @property
     def vars(self) -> dict[str, Domain]:
         return dict(self.variables)
+
+    @property
+    def size(self) -> int | None:
+        """The number of components of a vector-valued identity (None for a scalar one)."""
+        from identities.vectors import shape
+
+        return shape(Bin("-", self.lhs, self.rhs))
 
     @property
     def diff_order(self) -> int:
@@ -229,6 +239,7 @@ def _identity_from_table(entry: Any, path: str, index: int, loc: _Locator) -> Id
             entry["lhs"],
             entry["rhs"],
             vars=entry.get("vars", {}),
+            functions=entry.get("functions", {}),
             examples=entry.get("examples", []),
             tolerance=entry.get("tolerance", {}),
             expect=entry.get("expect", {}),
@@ -246,17 +257,18 @@ def _identity_from_table(entry: Any, path: str, index: int, loc: _Locator) -> Id
 def identity(name: str, lhs: str, rhs: str, *, vars: Mapping[str, str] | None = None,
              examples: Iterable[Mapping[str, Any]] = (), tolerance: Mapping[str, str] | str | None = None,
              expect: Mapping[str, str] | None = None, tags: Iterable[str] = (), source: str = "",
-             assume: Iterable[str] = ()) -> Identity:
+             assume: Iterable[str] = (), functions: Mapping[str, str] | None = None) -> Identity:
     """Build an identity from Python values, with the same checks as a file."""
     if isinstance(tolerance, str):
         tolerance = {b: tolerance for b in KNOWN_BACKENDS if b != "mpmath"}
     return build_identity(name, lhs, rhs, vars=vars or {}, examples=list(examples), tolerance=tolerance or {},
-                          expect=expect or {}, tags=list(tags), source=source, assume=list(assume))
+                          expect=expect or {}, tags=list(tags), source=source, assume=list(assume),
+                          functions=dict(functions or {}))
 
 
 def build_identity(name: str, lhs: Any, rhs: Any, *, vars: Any, examples: Any, tolerance: Any, expect: Any,
                    tags: Any, source: Any, assume: Any, file: str = "<string>", line: int = 0,
-                   key_line: Any = None) -> Identity:
+                   key_line: Any = None, functions: Any = None) -> Identity:
     def at(key: str) -> int:
         return key_line(key) if key_line else line
 
@@ -273,30 +285,33 @@ def build_identity(name: str, lhs: Any, rhs: Any, *, vars: Any, examples: Any, t
         if not _VAR.match(var) or var in RESERVED:
             why = "is reserved (a function or constant)" if var in RESERVED else "is not a plain identifier"
             raise fail(f"variable name {var!r} {why}", "vars")
-        variables.append((var, parse_domain(text, [v for v, _ in variables], file=file, line=at("vars"),
-                                            identity=name, var=var)))
-    names = {v for v, _ in variables}
+        variables.append((var, parse_domain(text, [v for v, d in variables if d.size is None], file=file,
+                                            line=at("vars"), identity=name, var=var)))
+    vectors = {v: d.size for v, d in variables if d.size is not None}
+    names = {v for v, _ in variables} - set(vectors)
     integer_vars = {v for v, d in variables if d.is_integer}
+    spaces = _function_spaces(functions or {}, names | set(vectors), fail)
 
     sides = []
     for key, text in (("lhs", lhs), ("rhs", rhs)):
-        e = parse(text, names, file=file, line=at(key), identity=name)
+        e = parse(text, names, file=file, line=at(key), identity=name, functions=set(spaces), vectors=vectors)
         for node_var in _diff_vars(e):
             if node_var in integer_vars:
                 raise fail(f"diff in {node_var!r}, which is an integer variable", key)
         sides.append(e)
-    unused = names - free_vars(sides[0]) - free_vars(sides[1])
-    _ = unused  # an unused variable is allowed (it may only constrain others)
+    _check_shapes(sides, fail)
 
     if not isinstance(assume, list) or not all(isinstance(a, str) for a in assume):
         raise fail(f"'assume' must be a list of strings, got {assume!r}", "assume")
     assumptions = []
     for a in assume:
-        e = parse(a, names, allow_compare=True, file=file, line=at("assume"), identity=name)
+        e = parse(a, names, allow_compare=True, file=file, line=at("assume"), identity=name, functions=set(spaces),
+                  vectors=vectors)
         from identities.expr import Cmp
 
         if not isinstance(e, Cmp):
             raise fail(f"assumption {a!r} is not a comparison", "assume")
+        _check_shapes([e], fail, "assume")
         assumptions.append(e)
 
     tol = _backend_table(tolerance, "tolerance", fail)
@@ -320,11 +335,44 @@ def build_identity(name: str, lhs: Any, rhs: Any, *, vars: Any, examples: Any, t
         raise fail(f"'tags' must be a list of strings, got {tags!r}", "tags")
     if not isinstance(source, str):
         raise fail(f"'source' must be a string, got {source!r}", "source")
-    checked_examples = _check_examples(examples, variables, fail)
+    checked_examples = _check_examples(examples, variables, fail, spaces, dict(file=file, line=at("examples"),
+                                                                                identity=name))
 
     return Identity(name=name, lhs=sides[0], rhs=sides[1], variables=tuple(variables),
                     examples=tuple(checked_examples), tolerance=tolerances, expect=exp, tags=tuple(tags),
-                    source=source, assume=tuple(assumptions), file=file, line=line)
+                    source=source, assume=tuple(assumptions), file=file, line=line, functions=tuple(spaces.items()))
+
+
+def _function_spaces(functions: Any, taken: set[str], fail: Any) -> dict[str, FunctionSpace]:
+    from identities.functions import parse_space
+
+    if not isinstance(functions, dict):
+        raise fail(f"'functions' must be a table of name = \"elementary\", got {functions!r}", "functions")
+    spaces: dict[str, FunctionSpace] = {}
+    for fn, text in functions.items():
+        if not _VAR.match(fn) or fn in RESERVED or fn in taken:
+            why = ("is reserved (a function or constant)" if fn in RESERVED else "is also a variable" if fn in taken
+                   else "is not a plain identifier")
+            raise fail(f"function variable name {fn!r} {why}", "functions")
+        try:
+            spaces[fn] = parse_space(text, spaces)
+        except ValueError as exc:
+            raise fail(f"function {fn!r}: {exc}", "functions") from None
+    return spaces
+
+
+def _check_shapes(exprs: list[Expr], fail: Any, key: str | None = None) -> None:
+    """Vectors and scalars combined sensibly; lhs and rhs of one size (or a scalar, broadcast)."""
+    from identities.vectors import ShapeError, shape
+
+    shapes = []
+    for k, e in zip(("lhs", "rhs") if key is None else (key,), exprs):
+        try:
+            shapes.append(shape(e))
+        except ShapeError as exc:
+            raise fail(str(exc), k) from None
+    if len(shapes) == 2 and None not in shapes and shapes[0] != shapes[1]:
+        raise fail(f"lhs is a vector of size {shapes[0]}, rhs of size {shapes[1]}", "rhs")
 
 
 def _diff_vars(e: Expr) -> set[str]:
@@ -342,10 +390,15 @@ def _backend_table(value: Any, key: str, fail: Any) -> dict[str, str]:
     return dict(value)
 
 
-def _check_examples(examples: Any, variables: list[tuple[str, Domain]], fail: Any) -> list[dict[str, Any]]:
+def _check_examples(examples: Any, variables: list[tuple[str, Domain]], fail: Any,
+                    spaces: Mapping[str, FunctionSpace] | None = None, where: Mapping[str, Any] | None = None
+                    ) -> list[dict[str, Any]]:
+    from identities.functions import parse_function
+
     if not isinstance(examples, list):
         raise fail(f"'examples' must be a list of tables like [{{ x = 1.5 }}], got {examples!r}", "examples")
-    names = [v for v, _ in variables]
+    spaces = spaces or {}
+    names = [*spaces, *(v for v, _ in variables)]
     out = []
     for ex in examples:
         if not isinstance(ex, dict):
@@ -355,19 +408,31 @@ def _check_examples(examples: Any, variables: list[tuple[str, Domain]], fail: An
         if missing or extra:
             what = f"lacks {missing[0]!r}" if missing else f"has undeclared variable {extra[0]!r}"
             raise fail(f"example {ex!r} {what}", "examples")
-        checked = {}
+        checked: dict[str, Any] = {}
+        for n in spaces:
+            if not isinstance(ex[n], str):
+                raise fail(f"example function {n} = {ex[n]!r} is not an expression in x, like \"sin(x)\"", "examples")
+            checked[n] = parse_function(ex[n], **(where or {}))
         for n, d in variables:
             v = ex[n]
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise fail(f"example value {n} = {v!r} is not a number", "examples")
-            if d.is_integer:
-                if isinstance(v, float) and not v.is_integer():
-                    raise fail(f"example value {n} = {v!r} is not an integer, but {n} is {d.text}", "examples")
-                v = int(v)
-            else:
-                v = float(v)
-                if v != v or v in (float("inf"), float("-inf")):
-                    raise fail(f"example value {n} = {v!r} is not finite", "examples")
-            checked[n] = v
+            if d.size is not None:
+                if not (isinstance(v, list) and len(v) == d.size):
+                    raise fail(f"example value {n} = {v!r} is not a list of {d.size} numbers", "examples")
+                checked[n] = tuple(_example_number(n, c, d, fail) for c in v)
+                continue
+            checked[n] = _example_number(n, v, d, fail)
         out.append(checked)
     return out
+
+
+def _example_number(n: str, v: Any, d: Domain, fail: Any) -> int | float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise fail(f"example value {n} = {v!r} is not a number", "examples")
+    if d.is_integer:
+        if isinstance(v, float) and not v.is_integer():
+            raise fail(f"example value {n} = {v!r} is not an integer, but {n} is {d.text}", "examples")
+        return int(v)
+    v = float(v)
+    if v != v or v in (float("inf"), float("-inf")):
+        raise fail(f"example value {n} = {v!r} is not finite", "examples")
+    return v

@@ -34,7 +34,9 @@ def json_value(v: Any) -> Any:
         if math.isfinite(v):
             return v
         return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    return str(v)
+    if isinstance(v, (tuple, list)):  # a vector input, or per-component errors
+        return [json_value(c) for c in v]
+    return str(v)  # includes a function input: its expression in x
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ class Counterexample:
     defined); ``truth_lhs``/``truth_rhs`` the oracle's, rounded to the
     backend's format, and ``truth_decimal`` the same to 20 digits.
     ``lhs_ulps``/``rhs_ulps`` are each side's error against its truth.
+    For a vector-valued identity the values are those of the worst component,
+    ``component`` its index and ``component_ulps`` the ulps between the sides
+    in every component.
     """
 
     inputs: Mapping[str, Any]
@@ -59,6 +64,8 @@ class Counterexample:
     rhs_ulps: float
     cause: str = ""
     kind: str = ""
+    component: int | None = None
+    component_ulps: tuple[float, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,14 +79,19 @@ class Counterexample:
             "kind": self.kind,
             "ulps": json_value(self.ulps),
             "error_ulps": {"lhs": json_value(self.lhs_ulps), "rhs": json_value(self.rhs_ulps)},
+            **({"component": self.component, "component_ulps": json_value(self.component_ulps)}
+               if self.component is not None else {}),
         }
 
     def inputs_text(self, fmt: Any = None) -> str:
-        """``x=0.4, n=3``: each float as the shortest decimal that reads back in ``fmt``."""
-        from identities.engine import short_repr
+        """``x=0.4, n=3``: each float as the shortest decimal that reads back in ``fmt``; a vector as
+        ``[1.0, 2.5]`` and a function as ``"sin(x)"``, as they are written in ``examples``."""
+        from identities.simplify import short_repr
 
         def show(v: Any) -> str:
-            return repr(v) if fmt is None or isinstance(v, int) else short_repr(v, fmt)
+            if isinstance(v, tuple):
+                return "[" + ", ".join(show(c) for c in v) + "]"
+            return short_repr(v, fmt) if fmt is not None and isinstance(v, float) else repr(v)
 
         return ", ".join(f"{k}={show(v)}" for k, v in self.inputs.items())
 

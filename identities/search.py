@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from identities.errors import IdentitiesError
 from identities.limits import deadline
 from identities.metrics import bits
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from identities.engine import _Engine, _Sample
 
 __all__ = ["isolated_constants", "search", "shrink", "Abort", "database_at", "identity_key", "saved_examples",
-           "save_example"]
+           "save_example", "strategy", "admissible"]
 
 
 class Abort(BaseException):
@@ -54,7 +55,7 @@ def identity_key(engine: _Engine) -> bytes:
     """A database key for an identity's definition on one backend: a renamed or edited identity starts afresh."""
     ident = engine.ident
     text = "\x1f".join([ident.name, str(ident.lhs), str(ident.rhs),
-                        ";".join(f"{n}:{d}" for n, d in ident.variables),
+                        ";".join(f"{n}:{d}" for n, d in (*ident.variables, *ident.functions)),
                         ";".join(str(a) for a in ident.assume), engine.backend.name, "identities-db/1"])
     return hashlib.sha256(text.encode()).hexdigest().encode()
 
@@ -73,25 +74,34 @@ def saved_examples(engine: _Engine, database: Any) -> list[dict[str, Any]]:
     """Counterexamples saved by earlier runs that are still admissible inputs, in a stable order."""
     if database is None:
         return []
-    from identities.domains import admissible
-
-    admits = admissible(engine.ident.variables, engine.fmt, engine.ident.assume)
+    admits = admissible(engine)
     out = []
     for raw in sorted(database.fetch(identity_key(engine))):
         try:
-            inputs = json.loads(raw.decode())
-        except (ValueError, UnicodeDecodeError):
+            inputs = _from_json(engine, json.loads(raw.decode()))
+        except (ValueError, UnicodeDecodeError, IdentitiesError):
             continue
         if isinstance(inputs, dict) and admits(inputs):
             out.append(inputs)
     return out
 
 
+def _from_json(engine: _Engine, inputs: Any) -> Any:
+    """Saved inputs back as drawn ones: a vector's list as a tuple, a function's text as a Function."""
+    if not isinstance(inputs, dict):
+        return inputs
+    from identities.functions import parse_function
+
+    spaces = dict(engine.ident.functions)
+    return {k: (parse_function(v) if k in spaces and isinstance(v, str) else tuple(v) if isinstance(v, list) else v)
+            for k, v in inputs.items()}
+
+
 def save_example(engine: _Engine, database: Any, inputs: dict[str, Any]) -> None:
     if database is None:
         return
     key = identity_key(engine)
-    value = json.dumps(inputs, sort_keys=True).encode()
+    value = json.dumps(inputs, sort_keys=True, default=str).encode()  # a function as its text
     existing = list(database.fetch(key))
     if value not in existing and len(existing) < MAX_SAVED:
         database.save(key, value)
@@ -114,19 +124,50 @@ def _settings(examples: int, phases: tuple) -> Any:
 
 
 def _explicit(engine: _Engine, database: Any) -> list[dict[str, Any]]:
-    own = [{k: (v if isinstance(v, int) else engine.fmt.round(float(v))) for k, v in ex.items()}
-           for ex in engine.ident.examples]
+    own = [{k: _in_format(v, engine.fmt.round) for k, v in ex.items()} for ex in engine.ident.examples]
     return own + [ex for ex in saved_examples(engine, database) if ex not in own]
+
+
+def _in_format(v: Any, rnd: Any) -> Any:
+    """An example's value as a draw: floats rounded to the format (each component of a vector); ints and
+    functions as they are."""
+    if isinstance(v, tuple):
+        return tuple(rnd(float(c)) for c in v)
+    return rnd(float(v)) if isinstance(v, float) else v
+
+
+def strategy(engine: _Engine) -> Any:
+    """The inputs' strategy: the domains, ``assume``; with function variables, the functions first
+    (``identities.functions``), then the numbers, where the functions are differentiable."""
+    from identities.domains import inputs_strategy
+
+    if not engine.ident.functions:
+        return inputs_strategy(engine.ident.variables, engine.fmt, engine.ident.assume, counter=engine.tries)
+    from identities.functions import inputs_strategy as with_functions
+
+    numeric = inputs_strategy(engine.ident.variables, engine.fmt, counter=engine.tries)  # 'assume' may use them
+    return with_functions(engine.ident.functions, numeric, admissible(engine))
+
+
+def admissible(engine: _Engine) -> Any:
+    """A predicate: could ``strategy(engine)`` have drawn these inputs? (Used on saved and simplified ones.)"""
+    from identities.domains import admissible as within_domains
+
+    ident = engine.ident
+    if not ident.functions:
+        return within_domains(ident.variables, engine.fmt, ident.assume)
+    from identities.functions import Checker
+
+    admits = within_domains(ident.variables, engine.fmt)
+    check = Checker((ident.lhs, ident.rhs), engine.oracle, ident.assume)
+    return lambda inputs: admits(inputs) and check(inputs)
 
 
 def _test(engine: _Engine, body: Any, examples: int, seed: int, phases: tuple, database: Any) -> Any:
     from hypothesis import example, given
     from hypothesis import seed as h_seed
 
-    from identities.domains import inputs_strategy
-
-    strategy = inputs_strategy(engine.ident.variables, engine.fmt, engine.ident.assume, counter=engine.tries)
-    test = given(inputs=strategy)(body)
+    test = given(inputs=strategy(engine))(body)
     for ex in reversed(_explicit(engine, database)):
         test = example(inputs=ex)(test)
     test = _settings(examples, phases)(test)

@@ -6,7 +6,9 @@ would rather paste ``x = 2`` than ``x = 2.0000000000000004``. After
 hypothesis has shrunk, each input (and, for two variables, each pair) is
 replaced by the simplest candidate that keeps the same kind of failure:
 short decimals and round binary fractions, one- and two-digit values, each
-rounded into the backend's format and checked against the domains.
+rounded into the backend's format and checked against the domains. A vector
+is simplified component by component; functions are left as hypothesis
+shrank them (toward ``x``, constants, shallow trees).
 """
 
 from __future__ import annotations
@@ -69,11 +71,11 @@ def _simpler(v: Any, fmt: FloatFormat) -> list[Any]:
 
 def simplify(engine: _Engine, sample: _Sample, rounds: int = 2) -> _Sample:
     """Replace each input by the simplest value (1.0, 0.5, few digits) that keeps the failure."""
-    from identities.domains import admissible
+    from identities.search import admissible
 
-    admits = admissible(engine.ident.variables, engine.fmt, engine.ident.assume)
+    admits = admissible(engine)
     current = sample
-    names = list(sample.inputs)
+    names = [k for k, v in sample.inputs.items() if isinstance(v, (int, float))]  # not vectors, functions
     if len(names) == 2:
         # greedy per-variable steps miss pairs that only fail together (x = 0.2, y = 8 in exp(x + y))
         a, b = names
@@ -82,16 +84,17 @@ def simplify(engine: _Engine, sample: _Sample, rounds: int = 2) -> _Sample:
         pairs.sort(key=lambda p: tuple(x + y for x, y in zip(complexity(p[0], engine.fmt),
                                                               complexity(p[1], engine.fmt))))
         for ca, cb in pairs:
-            trial = {a: ca, b: cb}
+            trial = {**sample.inputs, a: ca, b: cb}
             if admits(trial) and engine.evaluate(trial).kind == sample.kind:
                 current = engine.evaluate(trial)
                 break
     for _ in range(rounds):
         changed = False
-        for name in current.inputs:
-            for cand in _simpler(current.inputs[name], engine.fmt):
+        for name, index in _numbers(current.inputs):
+            old = current.inputs[name]
+            for cand in _simpler(old if index is None else old[index], engine.fmt):
                 trial = dict(current.inputs)
-                trial[name] = cand
+                trial[name] = cand if index is None else (*old[:index], cand, *old[index + 1:])
                 if not admits(trial):
                     continue
                 s = engine.evaluate(trial)
@@ -101,3 +104,14 @@ def simplify(engine: _Engine, sample: _Sample, rounds: int = 2) -> _Sample:
         if not changed:
             break
     return current
+
+
+def _numbers(inputs: Any) -> list[tuple[str, int | None]]:
+    """The numeric inputs to simplify: (name, None), or (name, i) for each component of a vector."""
+    out: list[tuple[str, int | None]] = []
+    for name, v in inputs.items():
+        if isinstance(v, tuple):
+            out += [(name, i) for i in range(len(v))]
+        elif isinstance(v, (int, float)):
+            out.append((name, None))
+    return out

@@ -74,6 +74,15 @@ class _Task:
     oracle: tuple[int, int, int]
 
 
+NOT_SWEEPABLE = ("a sweep draws scalar inputs as arrays; an identity with function or vector variables is "
+                 "checked by 'identities check'")
+
+
+def sweepable(ident: Identity) -> bool:
+    """Whether a sweep can draw this identity's inputs: scalars only, no function or vector variables."""
+    return not ident.functions and all(d.size is None for _, d in ident.variables)
+
+
 class _Prepared:
     """What a process compiles once per identity and format, reused by every chunk it runs."""
 
@@ -86,6 +95,8 @@ class _Prepared:
         from identities.sampling import Sampler
 
         ident = task.ident
+        if not sweepable(ident):
+            raise InvalidArgument(NOT_SWEEPABLE)
         self.backends = [get_backend(b) for b in task.backends]
         self.fmt = self.backends[0].format
         self.ints = frozenset(n for n, d in ident.variables if d.is_integer)
@@ -297,7 +308,7 @@ def sweep_all(identities: Iterable[Identity] | Mapping[str, Identity],
     processes for the call, and 1 runs everything in this process.
     ``progress(done, total)`` is called with points finished after each chunk.
     """
-    from identities.backends import BACKENDS, get_backend
+    from identities.backends import AUTODIFF_BACKENDS, BACKENDS, get_backend
     from identities.oracle import DEFAULT_ORACLE
 
     _check(points, seed, workers, chunk_size, profile_points, functions)
@@ -306,6 +317,9 @@ def sweep_all(identities: Iterable[Identity] | Mapping[str, Identity],
     for b in names:
         if b not in BACKENDS:
             raise InvalidArgument(f"unknown backend name={b!r}; known: {', '.join(BACKENDS)}")
+        if b in AUTODIFF_BACKENDS:  # numpy arrays would stand in for the framework, under its name
+            raise InvalidArgument(f"backend={b!r} evaluates with its framework's own operations and autograd, "
+                                  f"point by point; a sweep runs numpy arrays: use 'identities check --backend {b}'")
     o = oracle or DEFAULT_ORACLE
     settings = dict(points=points, seed=seed, chunk=chunk_size or chunk_size_for(points), functions=functions,
                     oracle=(o.start_bits, o.cap_bits, o.hold_bits), keep=profile_points)

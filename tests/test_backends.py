@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from identities.backends import BACKENDS, UNDEFINED, get_backend
+from identities.backends import BACKENDS, UNDEFINED, available, get_backend
 from identities.errors import InvalidArgument, LimitExceeded
 from identities.expr import FUNCTIONS, parse
 from identities.oracle import Oracle
@@ -18,6 +18,17 @@ POINTS = {
 }
 
 
+# measured, not assumed: where an autodiff framework's own function is more than 2 ulps off at POINTS
+SLACK = {("jax-float32", "gamma"): 20, ("jax-float32", "lgamma"): 7, ("jax-float64", "gamma"): 4}
+
+
+def backend_or_skip(name):
+    """The backend, or a skip naming the extra it needs."""
+    if not available(name):
+        pytest.skip(f"the {name.split('-')[0]} extra is not installed (pip install '.[autodiff]')")
+    return get_backend(name)
+
+
 def test_points_cover_the_whitelist():
     assert set(POINTS) == set(FUNCTIONS)
 
@@ -25,14 +36,14 @@ def test_points_cover_the_whitelist():
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
 def test_every_backend_implements_every_function(backend, name):
-    be = get_backend(backend)
+    be = backend_or_skip(backend)
     args = POINTS[name]
     names = [f"a{i}" for i in range(len(args))]
     e = parse(f"{name}({', '.join(names)})", set(names))
     env = {n: be.convert_input(v) for n, v in zip(names, args)}
     value = be.to_float(be.compile(e)(env))
     truth = Oracle().evaluate(e, dict(zip(names, args))).to_float(be.format)
-    tolerance = {"float16": 2, "float32": 2, "float64": 2, "mpmath": 0}[backend]
+    tolerance = SLACK.get((backend, name), 0 if backend == "mpmath" else 2)
     assert be.format.ulp_distance(value, truth) <= tolerance, (value, truth)
 
 
@@ -52,7 +63,7 @@ def test_unknown_backend_is_a_clear_error():
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_undefined_is_a_value_not_an_exception(backend):
-    be = get_backend(backend)
+    be = backend_or_skip(backend)
     f = be.compile(parse("sqrt(x)*sqrt(y)", {"x", "y"}))
     v = f({"x": be.convert_input(-4.0), "y": be.convert_input(-4.0)})
     assert v is UNDEFINED or math.isnan(be.to_float(v))

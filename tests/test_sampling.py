@@ -12,8 +12,8 @@ LIB = builtin()
 @pytest.mark.parametrize("fmt", [float64, float32, float16])
 def test_every_draw_is_admissible(fmt):
     for ident in LIB.values():
-        if not ident.variables:
-            continue
+        if not ident.variables or ident.functions or any(d.size is not None for _, d in ident.variables):
+            continue  # sweeps (and their sampler) are over scalar inputs
         cols, _ = Sampler(ident.variables, fmt, ident.assume).draw(300, np.random.default_rng(0))
         admits = admissible(ident.variables, fmt, ident.assume)
         for i in range(300):

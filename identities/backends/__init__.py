@@ -1,6 +1,10 @@
 """Backends: one protocol (``Backend``), one module per number system.
 
 ``get_backend(name)`` builds one by name; ``BACKENDS`` lists the names.
+``AUTODIFF_BACKENDS`` (torch, jax) need their extras installed
+(``pip install 'identities[torch]'`` / ``'identities[jax]'``); without them
+``get_backend`` raises ``BackendUnavailable`` saying so. Nothing here imports
+torch or jax until such a backend is asked for.
 """
 
 from __future__ import annotations
@@ -9,9 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from identities.backends.base import UNDEFINED, Backend, Compiled, Undefined
-from identities.errors import InvalidArgument
+from identities.errors import BackendUnavailable, InvalidArgument
 
-__all__ = ["Backend", "Compiled", "Undefined", "UNDEFINED", "BACKENDS", "FLOAT_BACKENDS", "get_backend"]
+__all__ = ["Backend", "Compiled", "Undefined", "UNDEFINED", "BACKENDS", "FLOAT_BACKENDS", "AUTODIFF_BACKENDS",
+           "get_backend", "available"]
 
 
 def _float64() -> Any:
@@ -38,21 +43,54 @@ def _mpmath() -> Any:
     return MpmathBackend()
 
 
+_EXTRAS = {"torch": ("PyTorch", "torch==2.13.0"), "jax": ("JAX", "jax jaxlib")}
+
+
+def _autodiff(framework: str, width: int) -> Callable[[], Any]:
+    def make() -> Any:
+        import importlib
+
+        try:
+            module = importlib.import_module(f"identities.backends.{framework}_backend")
+        except ImportError as exc:
+            what, pip = _EXTRAS[framework]
+            raise BackendUnavailable(
+                f"backend {framework}-float{width} needs {what}, which is not installed ({exc}); "
+                f"install the extra: pip install 'identities[{framework}]' (or: pip install {pip})") from None
+        return getattr(module, f"{framework}_float{width}")()
+
+    return make
+
+
 _FACTORIES: dict[str, Callable[[], Any]] = {
     "float64": _float64,
     "float32": _float32,
     "float16": _float16,
     "mpmath": _mpmath,
+    "torch-float32": _autodiff("torch", 32),
+    "torch-float64": _autodiff("torch", 64),
+    "jax-float32": _autodiff("jax", 32),
+    "jax-float64": _autodiff("jax", 64),
 }
 BACKENDS = tuple(_FACTORIES)
-FLOAT_BACKENDS = ("float64", "float32", "float16")
+FLOAT_BACKENDS = ("float64", "float32", "float16", "torch-float32", "torch-float64", "jax-float32", "jax-float64")
+AUTODIFF_BACKENDS = ("torch-float32", "torch-float64", "jax-float32", "jax-float64")
 _CACHE: dict[str, Any] = {}
 
 
 def get_backend(name: str) -> Any:
-    """The backend called ``name`` (one instance per process)."""
+    """The backend called ``name`` (one instance per process); BackendUnavailable if its extra is missing."""
     if not isinstance(name, str) or name not in _FACTORIES:
         raise InvalidArgument(f"unknown backend name={name!r}; known: {', '.join(BACKENDS)}")
     if name not in _CACHE:
         _CACHE[name] = _FACTORIES[name]()
     return _CACHE[name]
+
+
+def available(name: str) -> bool:
+    """Whether ``get_backend(name)`` would work here (the autodiff backends need their extras)."""
+    try:
+        get_backend(name)
+    except BackendUnavailable:
+        return False
+    return True

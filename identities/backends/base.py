@@ -22,7 +22,25 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from identities.errors import LimitExceeded
-from identities.expr import Bin, Call, Cmp, Const, Diff, Expr, Neg, Num, Sum, Var
+from identities.expr import (
+    VECTOR_FUNCTIONS,
+    Apply,
+    Bin,
+    Call,
+    Cmp,
+    Const,
+    Diff,
+    Expr,
+    Grad,
+    Neg,
+    Num,
+    Stop,
+    Sum,
+    Var,
+    VecVar,
+    Vjp,
+    walk,
+)
 from identities.limits import MAX_INT_BITS, MAX_SUM_TERMS, check_deadline
 
 __all__ = [
@@ -36,8 +54,12 @@ __all__ = [
     "MAX_SUM_TERMS",
     "check_int_bits",
     "as_integer",
+    "RESTORE",
 ]
 
+# The environment key under which a derivative leaves the point it is taken at, for ``stop``:
+# not an identifier, so never a user's variable.
+RESTORE = "@restore"
 
 
 class Undefined(Exception):
@@ -124,6 +146,8 @@ class Context(Protocol):
     def function(self, name: str) -> Callable[..., Any]: ...
     def diff(self, body: Fn, env: Env, var: str, order: int) -> Any: ...
     def compare(self, op: str, a: Any, b: Any) -> bool: ...
+    # contexts with their own vectors and autograd (native_vectors = True) also provide
+    # grad(body, env, var), vjp(body, env, var, v) and stop(arg, env); see identities.vectors
 
 
 class Backend(Protocol):
@@ -160,7 +184,18 @@ class Compiled:
 
 
 def compile_expr(expr: Expr, ctx: Context) -> Compiled:
+    """Compile once; vectors, gradients and ``stop`` go through ``identities.vectors`` unless the
+    context has its own (``native_vectors``, as torch and jax do)."""
+    if not getattr(ctx, "native_vectors", False) and _needs_vectors(expr):
+        from identities.vectors import VectorContext
+
+        ctx = VectorContext(ctx)
     return Compiled(expr, _compile(expr, ctx))
+
+
+def _needs_vectors(expr: Expr) -> bool:
+    return any(isinstance(n, (VecVar, Grad, Vjp, Stop)) or (isinstance(n, Call) and n.fn in VECTOR_FUNCTIONS)
+               for n in walk(expr))
 
 
 def _compile(e: Expr, ctx: Context) -> Fn:  # noqa: C901 - one dispatch over node types
@@ -196,9 +231,18 @@ def _compile(e: Expr, ctx: Context) -> Fn:  # noqa: C901 - one dispatch over nod
         a, b = args
         return lambda env: fn(a(env), b(env))
     if isinstance(e, Diff):
-        body = _compile(e.body, ctx)
-        var, order, diff = e.var, e.order, ctx.diff
-        return lambda env: diff(body, env, var, order)
+        return _diff(e, ctx)
+    if isinstance(e, Grad):
+        body, var, grad = _compile(e.body, ctx), e.var, ctx.grad
+        return lambda env: grad(body, env, var)
+    if isinstance(e, Vjp):
+        body, v, var, vjp = _compile(e.body, ctx), _compile(e.v, ctx), e.var, ctx.vjp
+        return lambda env: vjp(body, env, var, v(env))
+    if isinstance(e, Stop):
+        arg, stop = _compile(e.arg, ctx), ctx.stop
+        return lambda env: stop(arg, env)
+    if isinstance(e, Apply):
+        raise TypeError(f"function variable {e.fn!r} must be substituted before compiling (identities.functions)")
     if isinstance(e, Sum):
         return _sum(e, ctx)
     if isinstance(e, Cmp):
@@ -212,6 +256,25 @@ def _compile(e: Expr, ctx: Context) -> Fn:  # noqa: C901 - one dispatch over nod
 
         return chain
     raise TypeError(f"cannot compile {e!r}")
+
+
+def _diff(e: Diff, ctx: Context) -> Fn:
+    body = _compile(e.body, ctx)
+    var, order, diff = e.var, e.order, ctx.diff
+    at = _compile(e.at, ctx) if e.at is not None else None
+    keep = any(isinstance(n, Stop) for n in walk(e.body))
+    if at is None and not keep:
+        return lambda env: diff(body, env, var, order)
+
+    def derivative(env: Env) -> Any:
+        inner = dict(env)
+        if at is not None:  # D(f)(point): var is bound to the point
+            inner[var] = at(env)
+        if keep:  # stop() inside: evaluated at the point, not where the derivative probes
+            inner[RESTORE] = {var: inner[var]}
+        return diff(body, inner, var, order)
+
+    return derivative
 
 
 def _binary(e: Bin, ctx: Context) -> Fn:

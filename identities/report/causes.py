@@ -314,6 +314,8 @@ def diagnose(side_expr: Expr, side: str, inputs: Mapping[str, Any], backend: Any
         if found is not None:
             return Cause(found[0], side, row.text, found[1], side_bits)
     label, node, detail, amp = _at_origin(origin, rows, oracle, n_ops, origin is top)
+    if label == "finite_difference" and getattr(backend, "autodiff", False):  # torch, jax: no quotient
+        label, detail = "rounding", f"`{node}` is {backend.name}'s autograd: rounding in its forward and backward pass"
     if math.isnan(top.value):
         nan = next(r for r in rows_list if math.isnan(r.value) and r.truth is not None)
         detail = (f"`{nan.text}` is nan in {fmt.name} but {_short(nan)} in the reals" +

@@ -187,6 +187,10 @@ def run_explain(args: argparse.Namespace) -> int:
         raise InvalidArgument(f"--plot {args.plot!r}: the plot is a PNG; give a path ending in .png")
     registry = _registry(args.files)
     ident = _find(args.name, registry, args.files)
+    if ident.functions or any(d.size is not None for _, d in ident.variables):
+        raise InvalidArgument(f"explain walks scalar inputs through each subexpression; {ident.name!r} has function "
+                              f"or vector variables: 'identities check --select {ident.name} -v' names the input "
+                              "and, for a vector, every component")
     backend = get_backend(args.backend)
     if args.at:
         at = parse_at(args.at, ident)

@@ -28,7 +28,7 @@ from identities.expr import Diff, Expr, walk
 from identities.oracle import DEFAULT_ORACLE, Oracle
 from identities.registry import Identity
 
-__all__ = ["FDRow", "FDTable", "find_diff", "finite_difference_table", "STEPS"]
+__all__ = ["FDRow", "FDTable", "find_diff", "finite_difference_table", "own_diff", "STEPS"]
 
 STEPS = tuple(10.0**-k for k in range(1, 17))
 
@@ -110,7 +110,7 @@ class FDTable:
             if refined is not None:
                 line += f", from f and its derivatives {_step(refined)}"
             out.append(line)
-        out.append(f"  ({self.backend}'s diff uses the central quotient with h = {self.engine_step:.3g})")
+        out.append(f"  ({self.backend}'s diff {own_diff(self.backend, self.engine_step)})")
         return "\n".join(out)
 
 
@@ -178,6 +178,11 @@ def _error(q: float, truth: Fraction) -> float:
     return float(abs(Fraction(q) - truth))
 
 
+def own_diff(backend: str, step: float) -> str:
+    """What the backend's own ``diff`` is: the central quotient with its step, or autograd (torch, jax)."""
+    return "is autograd, not a quotient" if math.isnan(step) else f"uses the central quotient with h = {step:.3g}"
+
+
 def finite_difference_table(ident: Identity, backend: Any, at: Mapping[str, Any],
                             oracle: Oracle = DEFAULT_ORACLE) -> FDTable:
     """The table for the identity's first ``diff`` at the point ``at`` (values for every variable)."""
@@ -223,4 +228,5 @@ def finite_difference_table(ident: Identity, backend: Any, at: Mapping[str, Any]
         truth=float(fmt.round(truth)), rows=tuple(rows), best_forward=best("forward_error"),
         best_central=best("central_error"), theory_forward=eps ** (1 / (n + 1)) * scale,
         theory_central=eps ** (1 / (n + 2)) * scale, refined_forward=refined_f, refined_central=refined_c,
-        engine_step=fmt.round(eps ** (1.0 / (n + 2)) * scale), eps=eps, model=model)
+        engine_step=math.nan if getattr(backend, "autodiff", False) else fmt.round(eps ** (1.0 / (n + 2)) * scale),
+        eps=eps, model=model)

@@ -15,6 +15,7 @@ from typing import Any
 
 from identities.report.analysis import Analysis, Point
 from identities.report.document import ReportData
+from identities.report.fdtable import own_diff
 from identities.report.mathtext import identity_html
 from identities.report.plots import COLORS
 from identities.report.text import (
@@ -263,8 +264,7 @@ def _fd(a: Analysis) -> str:
                     else f"; from f and its derivatives: {refined:.1e}")
         facts.append(f"<li>best {name} step: h = {best.h:.0e} (error {err:.1e}); theory: {rule}·max(|x|, 1) = "
                      f"{theory:.1e}{more}</li>")
-    facts.append(f"<li>{_e(t.backend)}'s own <code>diff</code> uses the central quotient with h = "
-                 f"{t.engine_step:.3g}</li>")
+    facts.append(f"<li>{_e(t.backend)}'s own <code>diff</code> {own_diff(t.backend, t.engine_step)}</li>")
     out.append(f"<ul class=facts>{''.join(facts)}</ul>")
     if "fd" in a.plots:
         out.append(_img(a.plots["fd"], f"error of difference quotients against h for {t.diff}"))

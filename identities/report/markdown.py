@@ -11,6 +11,7 @@ from pathlib import Path
 
 from identities.report.analysis import Analysis, Point
 from identities.report.document import ReportData
+from identities.report.fdtable import own_diff
 from identities.report.mathtext import identity_text
 from identities.report.text import (
     CAUSE_WORDS,
@@ -125,7 +126,7 @@ def _fd(a: Analysis, images: dict[str, bytes], prefix: str) -> list[str]:
             more = "; from f and its derivatives: any h" if math.isinf(refined) else f"; refined: {refined:.1e}"
         out.append(f"- best {name} step h = {best.h:.0e} (error {err:.1e}); theory eps^(1/{t.order + k})·"
                    f"max(|x|, 1) = {theory:.1e}{more}")
-    out += [f"- {t.backend}'s own `diff` uses the central quotient with h = {t.engine_step:.3g}", ""]
+    out += [f"- {t.backend}'s own `diff` {own_diff(t.backend, t.engine_step)}", ""]
     if "fd" in a.plots:
         name = f"{prefix}fd.png"
         images[name] = a.plots["fd"]

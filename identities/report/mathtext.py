@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 
-from identities.expr import Bin, Call, Cmp, Const, Diff, Expr, Neg, Num, Sum, Var
+from identities.expr import Apply, Bin, Call, Cmp, Const, Diff, Expr, Grad, Neg, Num, Stop, Sum, Var, Vjp
 
 __all__ = ["to_html", "to_text", "identity_html", "identity_text"]
 
@@ -78,7 +78,7 @@ def _prec(e: Expr) -> int:
         return _PREC[e.op]
     if isinstance(e, Neg):
         return _PREC["neg"]
-    if isinstance(e, (Sum, Diff)):
+    if isinstance(e, (Sum, Diff, Grad, Vjp)):
         return _PREC["+"]  # a big operator binds loosely: parenthesize it as an operand
     if isinstance(e, Num) and e.text.startswith("-"):
         return _PREC["neg"]
@@ -123,7 +123,19 @@ def _render(e: Expr, st: _Style) -> str:  # noqa: C901 - one dispatch over node 
         return f"{_NAMED.get(e.fn, e.fn)}({', '.join(args)})"
     if isinstance(e, Diff):
         body = _render(e.body, st)
-        return st.deriv(st.var(e.var), e.order) + (f"({body})" if _prec(e.body) < _PREC["atom"] else body)
+        out = st.deriv(st.var(e.var), e.order) + (f"({body})" if _prec(e.body) < _PREC["atom"] else body)
+        return out if e.at is None else f"{out} at {st.var(e.var)} = {_render(e.at, st)}"
+    if isinstance(e, Apply):  # f(u), f′(u), f″(u), f⁽ⁿ⁾(u)
+        marks = {0: "", 1: "′", 2: "″"}.get(e.order, f"⁽{str(e.order).translate(_SUPERSCRIPT)}⁾")
+        return f"{st.var(e.fn)}{marks}({_render(e.arg, st)})"
+    if isinstance(e, (Grad, Vjp)):  # ∇ₓ e; vjp as vᵀ ∂ₓe, what backward(gradient=v) computes
+        body = _render(e.body, st)
+        body = f"({body})" if _prec(e.body) < _PREC["atom"] else body
+        if isinstance(e, Grad):
+            return st.sub("∇", e.var) + " " + body
+        return f"{_wrap(_render(e.v, st), e.v, _PREC['atom'])}ᵀ {st.sub('∂', e.var)}{body}"
+    if isinstance(e, Stop):  # held constant by derivatives: detach()
+        return f"stop({_render(e.arg, st)})"
     if isinstance(e, Sum):
         body = _render(e.body, st)
         return st.sum(st.var(e.var), _render(e.lo, st), _render(e.hi, st)) + _wrap(body, e.body, _PREC["*"])
