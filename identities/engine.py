@@ -25,6 +25,8 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
+from flint import arb
+
 from identities import search as search_mod
 from identities.backends import get_backend
 from identities.backends.base import UNDEFINED
@@ -191,10 +193,7 @@ class _Engine:
     def _culprit(self, s: _Sample, el: float, er: float, tl: Any, tr: Any) -> tuple[str, str]:
         p = s.point
         if s.kind == "refuted":
-            d = abs(p.lhs.to_fraction() - p.rhs.to_fraction())
-            scale = max(abs(p.lhs.to_fraction()), abs(p.rhs.to_fraction()))
-            rel = float(d / scale) if scale else math.inf
-            return "identity", f"the sides differ in exact arithmetic (relative difference {rel:.3g})"
+            return "identity", f"the sides differ in exact arithmetic (relative difference {_rel(p.lhs, p.rhs):.3g})"
         if s.kind == "domain_mismatch":
             side = "lhs" if p.status == LHS_UNDEFINED else "rhs"
             other = "rhs" if side == "lhs" else "lhs"
@@ -247,8 +246,18 @@ def _cause(engine: _Engine, side: str, value: float, truth: Any, inputs: Mapping
 def _mp_truth(backend: Any, t: Any) -> Any:
     if t is None:
         return UNDEFINED
+    if isinstance(t.value, arb):  # from the ball's midpoint, never an exact Fraction: 2**-1e176 has no room
+        man, exp = t.value.mid().man_exp()
+        return backend.ctx.ldexp(backend.ctx.mpf(int(man)), int(exp))
     f = t.to_fraction()
     return backend.ctx.fdiv(f.numerator, f.denominator)
+
+
+def _rel(a: Any, b: Any) -> float:
+    """|a - b| / max(|a|, |b|) of two truths, in ball arithmetic (exact Fractions may not fit in memory)."""
+    x, y = arb(a.value), arb(b.value)
+    scale = max(abs(x.mid()), abs(y.mid()))
+    return float(abs(((x - y) / scale).mid())) if scale != 0 else math.inf
 
 
 def _shown(backend: Any, value: Any, as_float: float, is_float: bool) -> Any:

@@ -29,9 +29,9 @@ Function spaces (the value of a ``functions`` entry):
 A draw is admissible only where the functions are defined and differentiable
 as often as the identity needs: for each application f(u) (or D(f, n)(u)),
 under k enclosing derivatives, the oracle must find f^(n+k) at u defined and
-finite, with the function's value and that derivative at most
-``MAX_MAGNITUDE`` in size (well-scaled functions: a rule is about
-derivatives, not about overflow). Other draws are rejected, as an ``assume``
+finite, with the function's value and that derivative 0 or between
+``MIN_MAGNITUDE`` (1e-300) and ``MAX_MAGNITUDE`` (1e6) in size (well-scaled
+functions: a rule is about derivatives, not about overflow or e**(-1e176)). Other draws are rejected, as an ``assume``
 rejects them.
 """
 
@@ -49,12 +49,14 @@ from identities.errors import IdentitiesError, IdentityFileError
 from identities.expr import DERIVATIVES, Apply, Bin, Call, Const, Diff, Expr, Grad, Neg, Num, Sum, Var, Vjp, parse, walk
 
 __all__ = ["Function", "FunctionSpace", "parse_space", "parse_function", "substitute", "requirements",
-           "Checker", "function_strategy", "inputs_strategy", "SPACES", "PARAM", "MAX_MAGNITUDE"]
+           "Checker", "function_strategy", "inputs_strategy", "SPACES", "PARAM", "MAX_MAGNITUDE",
+           "MIN_MAGNITUDE"]
 
 PARAM = "x"
 SPACES = ("elementary", "invertible", "inverse")
 MAX_DEPTH = 5
 MAX_MAGNITUDE = 1e6
+MIN_MAGNITUDE = 1e-300
 _SPACE = re.compile(r"^\s*(elementary|invertible)\s*(?:\[\s*(\d+)\s*\])?\s*$|^\s*inverse\s*\(\s*(\w+)\s*\)\s*$")
 
 
@@ -186,6 +188,15 @@ def requirements(*sides: Expr) -> list[tuple[str, Expr, int]]:
     return [(fn, arg, order) for (fn, arg), order in need.items()]
 
 
+def _well_scaled(t: Any) -> bool:
+    """0, or a magnitude from MIN_MAGNITUDE to MAX_MAGNITUDE (from the ball's midpoint, never an exact Fraction)."""
+    size = abs(t.approx())
+    if size == 0:
+        v = t.value
+        return bool(v.is_zero()) if hasattr(v, "is_zero") else v == 0
+    return MIN_MAGNITUDE <= size <= MAX_MAGNITUDE
+
+
 def _names(e: Expr) -> set[str]:
     return {n.name for n in walk(e) if isinstance(n, Var)}
 
@@ -221,7 +232,7 @@ class Checker:
                     t = self.oracle.evaluate(probe, env)
                 except self.fails:
                     return False
-                if t is None or not abs(t.approx()) <= MAX_MAGNITUDE:  # approx: never an exact huge Fraction
+                if t is None or not _well_scaled(t):
                     return False
         return True
 

@@ -559,6 +559,10 @@ class Oracle:
             return UNDEFINED
         except NeedPrecision:
             return None
+        except ValueError as exc:  # flint: a Taylor series divided by one whose leading ball may hold 0
+            if "nonzero" in str(exc):  # (tan near a pole, a quotient near a zero): more bits decide
+                return None
+            raise
 
     def evaluate(self, expr: Expr, env: Mapping[str, Any]) -> Truth | None:
         """One expression at one point; None where it is undefined. Raises OutOfRange/LookupError."""
