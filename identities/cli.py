@@ -84,6 +84,27 @@ class _Usage(Exception):
     pass
 
 
+def verify_arguments(args: argparse.Namespace) -> tuple[list[str], dict]:
+    """The backends and verify options of ``check`` and ``report`` (examples, time limits, database),
+    checked; a bad value is a usage error (exit 2) before any work."""
+    from identities.backends import BACKENDS
+    from identities.errors import InvalidArgument
+
+    backends = [b.strip() for b in args.backend.split(",") if b.strip()]
+    unknown = [b for b in backends if b not in BACKENDS]
+    if unknown or not backends:
+        raise InvalidArgument(f"unknown backend {unknown[0] if unknown else args.backend!r}; "
+                              f"known: {', '.join(BACKENDS)}")
+    if args.examples < 1:
+        raise InvalidArgument(f"--examples must be at least 1, got {args.examples}")
+    for flag, value in (("--example-timeout", args.example_timeout), ("--identity-timeout", args.identity_timeout)):
+        if not value > 0:
+            raise InvalidArgument(f"{flag} must be a positive number of seconds, got {value}")
+    options = {"database": None if args.no_database else args.database,
+               "example_seconds": args.example_timeout, "identity_seconds": args.identity_timeout}
+    return backends, options
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from identities.errors import IdentitiesError
@@ -124,22 +145,11 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from identities.backends import BACKENDS
     from identities.results import report, write_json
 
-    backends = [b.strip() for b in args.backend.split(",") if b.strip()]
-    unknown = [b for b in backends if b not in BACKENDS]
-    if unknown or not backends:
-        raise _Usage(f"unknown backend {unknown[0] if unknown else args.backend!r}; known: {', '.join(BACKENDS)}")
-    if args.examples < 1:
-        raise _Usage(f"--examples must be at least 1, got {args.examples}")
+    backends, options = verify_arguments(args)
     if args.workers < 1:
         raise _Usage(f"--workers must be at least 1, got {args.workers}")
-    for flag, value in (("--example-timeout", args.example_timeout), ("--identity-timeout", args.identity_timeout)):
-        if not value > 0:
-            raise _Usage(f"{flag} must be a positive number of seconds, got {value}")
-    options = {"database": None if args.no_database else args.database,
-               "example_seconds": args.example_timeout, "identity_seconds": args.identity_timeout}
     from identities.backends import get_backend
 
     for b in backends:  # an autodiff backend without its extra: say so now, not after the first rows

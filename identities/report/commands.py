@@ -55,16 +55,6 @@ def add_commands(sub: Any, defaults: Mapping[str, Any]) -> None:
     ep.add_argument("--plot", metavar="PATH", help="also write the plot of error against h (PNG) here")
 
 
-def _backends(text: str) -> list[str]:
-    from identities.backends import BACKENDS
-
-    backends = [b.strip() for b in text.split(",") if b.strip()]
-    unknown = [b for b in backends if b not in BACKENDS]
-    if unknown or not backends:
-        raise InvalidArgument(f"unknown backend {unknown[0] if unknown else text!r}; known: {', '.join(BACKENDS)}")
-    return backends
-
-
 def _registry(files: Sequence[str], select: Sequence[str] = ()) -> Any:
     from identities.registry import builtin, load
 
@@ -83,14 +73,9 @@ def run_report(args: argparse.Namespace) -> int:
     from identities.report.baseline import load_baseline
 
     report_format(args.output)  # an unknown suffix fails before minutes of work, not after
-    backends = _backends(args.backend)
-    if args.examples < 1:
-        raise InvalidArgument(f"--examples must be at least 1, got {args.examples}")
-    for flag, value in (("--example-timeout", args.example_timeout), ("--identity-timeout", args.identity_timeout)):
-        if not value > 0:
-            raise InvalidArgument(f"{flag} must be a positive number of seconds, got {value}")
-    options = {"database": None if args.no_database else args.database,
-               "example_seconds": args.example_timeout, "identity_seconds": args.identity_timeout}
+    from identities.cli import verify_arguments
+
+    backends, options = verify_arguments(args)
     if args.baseline:
         load_baseline(args.baseline)  # a bad baseline fails now, not after the run
     registry = _registry(args.files, args.select)
