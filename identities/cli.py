@@ -87,7 +87,7 @@ class _Usage(Exception):
 def verify_arguments(args: argparse.Namespace) -> tuple[list[str], dict]:
     """The backends and verify options of ``check`` and ``report`` (examples, time limits, database),
     checked; a bad value is a usage error (exit 2) before any work."""
-    from identities.backends import BACKENDS
+    from identities.backends import BACKENDS, get_backend
     from identities.errors import InvalidArgument
 
     backends = [b.strip() for b in args.backend.split(",") if b.strip()]
@@ -95,6 +95,8 @@ def verify_arguments(args: argparse.Namespace) -> tuple[list[str], dict]:
     if unknown or not backends:
         raise InvalidArgument(f"unknown backend {unknown[0] if unknown else args.backend!r}; "
                               f"known: {', '.join(BACKENDS)}")
+    for b in backends:  # an autodiff backend without its extra (BackendUnavailable): now, not after the first rows
+        get_backend(b)
     if args.examples < 1:
         raise InvalidArgument(f"--examples must be at least 1, got {args.examples}")
     for flag, value in (("--example-timeout", args.example_timeout), ("--identity-timeout", args.identity_timeout)):
@@ -150,10 +152,6 @@ def _check(args: argparse.Namespace) -> int:
     backends, options = verify_arguments(args)
     if args.workers < 1:
         raise _Usage(f"--workers must be at least 1, got {args.workers}")
-    from identities.backends import get_backend
-
-    for b in backends:  # an autodiff backend without its extra: say so now, not after the first rows
-        get_backend(b)
     registry = _load(args.files, args.select)
     print(f"identities check: {len(registry)} identities x {', '.join(backends)}; "
           f"examples={args.examples} seed={args.seed}" + (f" workers={args.workers}" if args.workers > 1 else ""))
