@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["main"]
 
@@ -82,6 +84,39 @@ def _load(files: Sequence[str], select: Sequence[str]):  # type: ignore[no-untyp
 
 class _Usage(Exception):
     pass
+
+
+class Interrupts:
+    """Ctrl-C that is not lost: the handler raises KeyboardInterrupt *and* remembers it.
+
+    Python delivers the KeyboardInterrupt wherever the interpreter is; when that
+    is a garbage-collector callback (hypothesis installs one), the exception is
+    printed as "ignored" and the run would go on. ``check()`` between results
+    raises it again, so the results so far are still written and the exit is 130.
+    """
+
+    def __init__(self) -> None:
+        self.hit = False
+        self._previous: Any = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        self.hit = True
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> Interrupts:
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        except ValueError:  # not the main thread: leave Python's handler alone
+            self._previous = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def check(self) -> None:
+        if self.hit:
+            raise KeyboardInterrupt
 
 
 def verify_arguments(args: argparse.Namespace) -> tuple[list[str], dict]:
@@ -166,20 +201,25 @@ def _check(args: argparse.Namespace) -> int:
     bar = Progress("check", "results")
     total = len(registry) * len(backends)
 
+    ctrl_c = Interrupts()
+
     def show(r) -> None:  # type: ignore[no-untyped-def]
         results.append(r)
         bar.clear()
         print(_result_row((width, bw), r), flush=True)
         bar.update(len(results), total)
+        ctrl_c.check()
 
     pool = None
     try:
-        if args.workers > 1:
-            from identities.sweep import local_executor
+        with ctrl_c:
+            if args.workers > 1:
+                from identities.sweep import local_executor
 
-            pool = local_executor(args.workers)
-        verify_all(registry, backends, examples=args.examples, seed=args.seed, on_result=show, executor=pool,
-                   **options)
+                pool = local_executor(args.workers)
+            verify_all(registry, backends, examples=args.examples, seed=args.seed, on_result=show, executor=pool,
+                       **options)
+            ctrl_c.check()
     except KeyboardInterrupt:
         interrupted = True
     finally:

@@ -164,6 +164,22 @@ def test_engine_crash_is_an_error_row(monkeypatch):
     assert r.verdict == "error" and r.message.endswith("RuntimeError: boom")
 
 
+def test_a_swallowed_ctrl_c_is_not_lost():
+    # Python raises KeyboardInterrupt wherever it is; inside a gc callback it is only printed
+    # ("Exception ignored in ..."), so the command remembers it and stops at the next result
+    from identities.cli import Interrupts
+
+    with Interrupts() as ctrl_c:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass  # swallowed, as the gc machinery does
+        with pytest.raises(KeyboardInterrupt):
+            ctrl_c.check()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_ctrl_c_writes_what_finished(tmp_path):
     out = tmp_path / "partial.json"
     proc = subprocess.Popen([sys.executable, "-m", "identities", "check", "--examples", "200", "--json", str(out),

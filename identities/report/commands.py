@@ -85,14 +85,19 @@ def run_report(args: argparse.Namespace) -> int:
     results = []
     interrupted = False
     started = time.perf_counter()
+    from identities.cli import Interrupts
+
     try:
-        for ident in registry.values():
-            for b in backends:
-                r = verify(ident, b, examples=args.examples, seed=args.seed, keep_samples=True, **options)
-                results.append(r)
-                flag = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
-                bits = "" if r.verdict == "error" or not r.samples else f"  {r.max_error.bits:.1f} bits"
-                print(f"  [{len(results)}/{total}] {r.identity} {r.backend}: {r.verdict}{bits}{flag}", flush=True)
+        with Interrupts() as ctrl_c:  # a Ctrl-C swallowed by a gc callback still stops the run
+            for ident in registry.values():
+                for b in backends:
+                    r = verify(ident, b, examples=args.examples, seed=args.seed, keep_samples=True, **options)
+                    results.append(r)
+                    flag = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
+                    bits = "" if r.verdict == "error" or not r.samples else f"  {r.max_error.bits:.1f} bits"
+                    print(f"  [{len(results)}/{total}] {r.identity} {r.backend}: {r.verdict}{bits}{flag}",
+                          flush=True)
+                    ctrl_c.check()
     except KeyboardInterrupt:
         interrupted = True
         print(f"identities: interrupted; writing the {len(results)} results finished so far", file=sys.stderr)
