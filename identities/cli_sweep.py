@@ -52,7 +52,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from identities.backends import BACKENDS
-    from identities.cli import _detail, _load, _result_row, _row, _Usage
+    from identities.cli import Interrupts, _detail, _load, _result_row, _row, _Usage
     from identities.progress import Progress
     from identities.results import report, write_json
     from identities.sweep import sweep_all, sweepable
@@ -84,12 +84,16 @@ def run(args: argparse.Namespace) -> int:
         results.append(r)
         bar.clear()
         print(_result_row(width, r) + _means(r), flush=True)
+        ctrl_c.check()
 
     interrupted = False
     started = time.perf_counter()
+    ctrl_c = Interrupts()  # a Ctrl-C swallowed by a gc callback still stops the run
     try:
-        sweep_all(registry, backends, points=args.points, seed=args.seed, workers=args.workers,
-                  chunk_size=args.chunk_size, functions=args.functions, progress=bar, on_result=show)
+        with ctrl_c:
+            sweep_all(registry, backends, points=args.points, seed=args.seed, workers=args.workers,
+                      chunk_size=args.chunk_size, functions=args.functions, progress=bar, on_result=show)
+            ctrl_c.check()
     except KeyboardInterrupt:
         interrupted = True
     finally:

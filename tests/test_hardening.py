@@ -196,3 +196,22 @@ def test_ctrl_c_writes_what_finished(tmp_path):
     assert doc["incomplete"] is True
     finished = len(doc["results"])
     assert 0 < finished < 3 * len(builtin())
+
+
+def test_ctrl_c_during_a_sweep_writes_what_finished(tmp_path):
+    out = tmp_path / "partial.json"
+    proc = subprocess.Popen([sys.executable, "-m", "identities", "sweep", "--points", "20000", "--workers", "1",
+                             "--backend", "float64", "--json", str(out)],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    rows = 0
+    for line in proc.stdout:
+        rows += bool(re.match(r"^\w+\s+float64\s", line))
+        if rows >= 2:
+            break
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "interrupted" in err, (proc.returncode, err[-2000:])
+    doc = json.loads(out.read_text())
+    assert doc["incomplete"] is True
+    assert 2 <= len(doc["results"]) < len(builtin())
+    assert all(r["backend"] == "float64" for r in doc["results"])
