@@ -14,10 +14,13 @@ Each draw picks one of four sources (the selector shrinks toward the first):
 ====  ===========================================================  =====
  1    hypothesis' own ``floats()`` in the bounds: simple values,       20%
       and what shrinking lands on (1.0, 0.5 rather than 5e-324)
- 2    edge values inside the bounds: the bounds, +-0, +-1, the         15%
+ 2    edge values inside the bounds: the bounds, +-0, +-1, the         10%
       smallest normal and subnormal, the largest finite value
- 3    uniform in value between the bounds ("typical" inputs)          20%
- 4    uniform over the bit patterns (ordinals) between the bounds:    45%
+ 3    near +-1 or a finite nonzero bound, at a relative distance       10%
+      2**-k, k uniform up to the precision: where log, acos,
+      x**n - 1 and the like cancel (edges when there is none)
+ 4    uniform in value between the bounds ("typical" inputs)          20%
+ 5    uniform over the bit patterns (ordinals) between the bounds:    40%
       every binade equally likely, as Herbie samples
 ====  ===========================================================  =====
 
@@ -26,8 +29,8 @@ rarely makes *all* of them typical at once (0.2**n), and failures such as
 ``exp(x + y)`` against ``exp(x)*exp(y)`` need every variable of moderate size;
 so half the examples (a first byte, which shrinks toward the independent half)
 draw every float variable from one source: uniform in value 50%, bit patterns
-30%, simple 10%, edges 10% (hypothesis' own generation already repeats simple
-and edge values across variables).
+30%, simple 10%, near +-1 or a bound 10% (hypothesis' own generation already
+repeats simple and edge values across variables).
 """
 
 from __future__ import annotations
@@ -53,10 +56,11 @@ _VECTOR = re.compile(r"^\s*vector\s*\[([^\]]*)\]\s*(.*)$", re.S)
 _INF = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf}
 
 # the mixture of float sources: cumulative thresholds out of 100
-_SIMPLE, _EDGE, _UNIFORM = 20, 35, 55
-# the joint draws' mixture (module docstring): simple 10%, edges 10%, uniform in value 50%, bit patterns 30%
+_SIMPLE, _EDGE, _NEAR, _UNIFORM = 20, 30, 40, 60
+# the joint draws' mixture (module docstring): simple 10%, near +-1 or a bound 10%, uniform in value 50%, bit
+# patterns 30%
 _UNIT_BYTES = 12  # the uniform-in-value draw: 96 random bits, finer than any format's spacing near the bounds
-_JOINT = ((10, 0), (20, _SIMPLE), (70, _EDGE), (100, _UNIFORM))
+_JOINT = ((10, 0), (20, _SIMPLE), (70, _NEAR), (100, _UNIFORM))
 
 
 def _joint_source(r: int) -> int:
@@ -209,6 +213,14 @@ class FloatRange:
     hi: float
     zero: bool
 
+    def centres(self) -> list[float]:
+        """Where the edge source also draws close by: +-1 and the nonzero finite bounds, inside the range."""
+        out = [c for c in (1.0, -1.0) if self.lo <= c <= self.hi] * 2
+        for c in (self.lo, self.hi):
+            if c != 0 and abs(c) < self.fmt.max and c not in out:
+                out.append(c)
+        return out
+
     def edges(self) -> list[float]:
         f = self.fmt
         cands = [1.0, 0.0, -1.0, 0.5, self.lo, self.hi, f.min_subnormal, -f.min_subnormal,
@@ -256,6 +268,7 @@ class _FloatSampler:
         simple = st.floats(r.lo, r.hi, width=fmt.width, allow_nan=False, allow_infinity=False)
         self.simple = simple if r.zero else simple.filter(lambda x: x != 0)
         self.edges = st.sampled_from(r.edges())
+        self.centres = r.centres()
 
     def from_ordinal(self, i: int) -> float:
         o = self.o_lo + i
@@ -279,13 +292,28 @@ class _FloatSampler:
             x = fmt.min_subnormal if r.hi > 0 else -fmt.min_subnormal
         return x
 
+    def near_centre(self, b: bytes) -> float:
+        """c*(1 +- 2**-k*(1 + u)), u in [0, 1): close to a centre (1, -1, a bound) at a scale k uniform
+        over the format's precision, where log, acos, x**n - 1 and the like cancel."""
+        r, fmt = self.r, self.fmt
+        c = self.centres[b[0] % len(self.centres)]  # +-1 listed twice: the commonest place of trouble
+        k = 1 + b[1] % (fmt.precision - 1)
+        step = abs(c) * 2.0**-k * (1 + int.from_bytes(b[2:], "big") / 65536)
+        x = fmt.round(c - step if b[0] & 64 else c + step)
+        x = min(max(x, r.lo), r.hi)
+        if x == 0 and not r.zero:
+            x = fmt.min_subnormal if r.hi > 0 else -fmt.min_subnormal
+        return x
+
     def __call__(self, draw: Callable[[Any], Any], sel: int | None = None) -> float:
         if sel is None:
             sel = draw(_BYTES[1])[0] * 100 // 256
         if sel < _SIMPLE:
             return draw(self.simple)
-        if sel < _EDGE:
+        if sel < _EDGE or (sel < _NEAR and not self.centres):
             return draw(self.edges)
+        if sel < _NEAR:
+            return self.near_centre(draw(_BYTES[4]))
         if sel < _UNIFORM:
             return self.from_unit(draw(_BYTES[_UNIT_BYTES]))
         # hypothesis' integers() favour small values; fixed-size bytes are uniform

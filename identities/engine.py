@@ -272,8 +272,9 @@ def effective_tolerance(ident: Identity, backend: Any) -> Tolerance | None:
     """The tolerance an identity is checked with on a backend (None: decided by the oracle)."""
     if not getattr(backend, "is_float", False):
         return None
-    if backend.name in ident.tolerance:
-        return ident.tolerance[backend.name]
+    declared = ident.tolerance_for(backend.name)
+    if declared is not None:
+        return declared
     if getattr(backend, "autodiff", False):  # derivatives by autograd, not difference quotients
         return default_tolerance(backend.format)
     return default_tolerance(backend.format, ident.diff_order)

@@ -26,6 +26,7 @@ from identities.tolerance import Tolerance, parse_tolerance
 __all__ = ["Identity", "Registry", "load", "loads", "builtin", "identity", "VERDICTS", "KNOWN_BACKENDS"]
 
 VERDICTS = ("holds", "precision_failure", "refuted", "domain_mismatch", "error")
+ALL = "*"  # the key of a tolerance or expect given as one value for every backend: tolerance = "8 ulp"
 KNOWN_BACKENDS = ("float64", "float32", "float16", "mpmath", "torch-float32", "torch-float64", "jax-float32",
                   "jax-float64")
 _NAME = re.compile(r"^[a-z0-9_.-]+$")
@@ -71,7 +72,15 @@ class Identity:
         return max(uses_diff(self.lhs), uses_diff(self.rhs))
 
     def expected(self, backend: str) -> str:
-        return self.expect.get(backend, "holds")
+        if backend in self.expect:
+            return self.expect[backend]
+        verdict = self.expect.get(ALL, "holds")
+        # one expectation for every backend: a precision failure is a float backend's verdict only
+        return "holds" if verdict == "precision_failure" and backend == "mpmath" else verdict
+
+    def tolerance_for(self, backend: str) -> Tolerance | None:
+        """The declared tolerance for a float backend (its own entry, else the one for every backend)."""
+        return self.tolerance.get(backend, self.tolerance.get(ALL))
 
     def __repr__(self) -> str:
         return f"<Identity {self.name}: {self.lhs} == {self.rhs} ({self.file}:{self.line})>"
@@ -256,11 +265,9 @@ def _identity_from_table(entry: Any, path: str, index: int, loc: _Locator) -> Id
 
 def identity(name: str, lhs: str, rhs: str, *, vars: Mapping[str, str] | None = None,
              examples: Iterable[Mapping[str, Any]] = (), tolerance: Mapping[str, str] | str | None = None,
-             expect: Mapping[str, str] | None = None, tags: Iterable[str] = (), source: str = "",
+             expect: Mapping[str, str] | str | None = None, tags: Iterable[str] = (), source: str = "",
              assume: Iterable[str] = (), functions: Mapping[str, str] | None = None) -> Identity:
     """Build an identity from Python values, with the same checks as a file."""
-    if isinstance(tolerance, str):
-        tolerance = {b: tolerance for b in KNOWN_BACKENDS if b != "mpmath"}
     return build_identity(name, lhs, rhs, vars=vars or {}, examples=list(examples), tolerance=tolerance or {},
                           expect=expect or {}, tags=list(tags), source=source, assume=list(assume),
                           functions=dict(functions or {}))
@@ -327,7 +334,8 @@ def build_identity(name: str, lhs: Any, rhs: Any, *, vars: Any, examples: Any, t
     exp = _backend_table(expect, "expect", fail)
     for backend, verdict in exp.items():
         if verdict not in VERDICTS:
-            raise fail(f"expect.{backend} = {verdict!r} is not a verdict; verdicts: {', '.join(VERDICTS)}", "expect")
+            what = "expect" if backend == ALL else f"expect.{backend}"
+            raise fail(f"{what} = {verdict!r} is not a verdict; verdicts: {', '.join(VERDICTS)}", "expect")
         if backend == "mpmath" and verdict == "precision_failure":
             raise fail("expect.mpmath cannot be 'precision_failure' (that verdict is for float backends)", "expect")
 
@@ -382,8 +390,12 @@ def _diff_vars(e: Expr) -> set[str]:
 
 
 def _backend_table(value: Any, key: str, fail: Any) -> dict[str, str]:
+    """A per-backend table; a plain string is the value for every backend, kept under ``ALL``."""
+    if isinstance(value, str):
+        return {ALL: value}
     if not isinstance(value, dict):
-        raise fail(f"'{key}' must be a table of backend = value, like {{ float64 = ... }}, got {value!r}", key)
+        raise fail(f"'{key}' must be a table of backend = value, like {{ float64 = ... }}, or one value for "
+                   f"every backend, got {value!r}", key)
     for backend in value:
         if backend not in KNOWN_BACKENDS:
             raise fail(f"{key} names unknown backend {backend!r}; known: {', '.join(KNOWN_BACKENDS)}", key)

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from identities import IdentityFileError, builtin, identity, load, loads
+from identities import IdentityFileError, builtin, identity, load, loads, verify
 from tests.conftest import SHARED
 
 GOOD = '''
@@ -53,6 +53,9 @@ def entry(**fields):
     ({"tolerance": '{ mpmath = "4 ulp" }'}, "mpmath takes no tolerance", 6),
     ({"expect": '{ float64 = "fine" }'}, "is not a verdict", 6),
     ({"expect": '{ mpmath = "precision_failure" }'}, "cannot be 'precision_failure'", 6),
+    ({"expect": '"fine"'}, "expect = 'fine' is not a verdict", 6),
+    ({"expect": '["holds"]'}, "or one value for every backend", 6),
+    ({"tolerance": '"4 ulps or"'}, "is not 'N ulp'", 6),
     ({"lhs": '"x + y"'}, "undeclared variable 'y'", 3),
     ({"lhs": '"frobnicate(x)"'}, "unknown function 'frobnicate'", 3),
     ({"lhs": '"x.__class__"'}, "attribute access", 3),
@@ -126,9 +129,27 @@ def test_select_and_merge():
         reg + reg.select("log_product")
 
 
+def test_one_tolerance_and_one_expectation_for_every_backend(tmp_path):
+    # the notebook's 3*.6**2*.4: 0.43200000000000005 in float64, one ulp from 0.432; exactly 54/125 in the oracle
+    f = tmp_path / "point.toml"
+    f.write_text(entry(name='"binomial_point"', lhs='"3*.6**2*.4"', rhs='"0.432"', vars=None,
+                       tolerance='"0 ulp"', expect='"precision_failure"')
+                 + entry(name='"false_everywhere"', lhs='"x + 1e-40"', rhs='"x"', vars='{ x = "real[-1, 1]" }',
+                         expect='"refuted"'))
+    reg = load(f)
+    point = reg["binomial_point"]
+    assert str(point.tolerance_for("float32")) == "0 ulp" and point.tolerance_for("mpmath") is not None
+    assert [point.expected(b) for b in ("float64", "float16", "mpmath")] == ["precision_failure"] * 2 + ["holds"]
+    assert [reg["false_everywhere"].expected(b) for b in ("float64", "mpmath")] == ["refuted", "refuted"]
+    r64, rmp = verify(point, "float64"), verify(point, "mpmath")
+    assert (r64.verdict, r64.max_error.ulps, r64.ok) == ("precision_failure", 1.0, True)
+    assert (rmp.verdict, rmp.ok) == ("holds", True)
+    assert verify(reg["false_everywhere"], "float64", examples=20).verdict == "refuted"
+
+
 def test_python_factory_matches_file_checks():
     ident = identity("softplus", "log(1 + exp(x))", "log1p(exp(x))", vars={"x": "real[-50, 50]"}, tolerance="8 ulp")
-    assert str(ident.tolerance["float64"]) == "8 ulp"
+    assert str(ident.tolerance_for("float64")) == "8 ulp" == str(ident.tolerance_for("torch-float32"))
     with pytest.raises(IdentityFileError, match="undeclared variable 'y'"):
         identity("bad", "x + y", "x", vars={"x": "real"})
 
