@@ -59,7 +59,16 @@ _INF = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf}
 _SIMPLE, _EDGE, _NEAR, _UNIFORM = 20, 30, 40, 60
 # the joint draws' mixture (module docstring): simple 10%, near +-1 or a bound 10%, uniform in value 50%, bit
 # patterns 30%
-_UNIT_BYTES = 12  # the uniform-in-value draw: 96 random bits, finer than any format's spacing near the bounds
+# A number in [0, 1) for the uniform draws: 80 random bits (finer than any format's spacing near the bounds),
+# drawn as a coarse 2-byte and a fine 8-byte choice. Hypothesis' optimiser (``target``) climbs a bytes
+# choice by adding 1, 2, 4, ... up to 2**20 to it as an integer; on one long choice that only ever moved
+# the value by less than an ulp, and the target phase spent its budget re-running one input. The coarse
+# choice gives it steps of 1/65536 of the range.
+_UNIT_BITS = 80
+
+
+def _unit(draw: Callable[[Any], Any]) -> bytes:
+    return draw(_BYTES[2]) + draw(_BYTES[8])
 _JOINT = ((10, 0), (20, _SIMPLE), (70, _NEAR), (100, _UNIFORM))
 
 
@@ -315,9 +324,9 @@ class _FloatSampler:
         if sel < _NEAR:
             return self.near_centre(draw(_BYTES[4]))
         if sel < _UNIFORM:
-            return self.from_unit(draw(_BYTES[_UNIT_BYTES]))
+            return self.from_unit(_unit(draw))
         # hypothesis' integers() favour small values; fixed-size bytes are uniform
-        return self.from_ordinal(int.from_bytes(draw(_BYTES[9]), "big") % (self.span + 1))
+        return self.from_ordinal((int.from_bytes(_unit(draw), "big") * (self.span + 1)) >> _UNIT_BITS)
 
 
 class _Bytes(dict):
