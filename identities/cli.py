@@ -175,7 +175,8 @@ def _list(args: argparse.Namespace) -> int:
     width = max((len(n) for n in registry), default=8)
     for ident in registry.values():
         vars_ = ", ".join(f"{n}: {d}" for n, d in ident.variables) or "(a point identity)"
-        expect = "  expect " + ", ".join(f"{b}={v}" for b, v in ident.expect.items()) if ident.expect else ""
+        expect = "  expect " + ", ".join(v if b == "*" else f"{b}={v}" for b, v in ident.expect.items()) \
+            if ident.expect else ""
         print(f"{ident.name:<{width}}  {ident.lhs} == {ident.rhs}   [{vars_}]{expect}")
     print(f"{len(registry)} identities")
     return 0

@@ -78,3 +78,14 @@ def test_list(capsys):
     out = capsys.readouterr().out
     assert "notebook_log2_product" in out and "log(8*2, 2) == log(2, 2) + log(8, 2)" in out
     assert out.strip().endswith("4 identities")
+
+
+def test_list_shows_one_expectation_for_every_backend(tmp_path, capsys):
+    f = tmp_path / "point.toml"
+    f.write_text('[[identity]]\nname = "binomial_point"\nlhs = "3*.6**2*.4"\nrhs = "0.432"\ntolerance = "0 ulp"\n'
+                 'expect = "precision_failure"\n')
+    assert main(["list", str(f)]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith("[(a point identity)]  expect precision_failure")
+    # float64 rounds 3*.6**2*.4 to 0.43200000000000005, one ulp off; float32 happens to round to 0.432 exactly
+    assert main(["check", str(f), "--backend", "float64,mpmath"]) == 0
+    assert main(["check", str(f), "--backend", "float32"]) == 1
