@@ -76,6 +76,8 @@ def _load(files: Sequence[str], select: Sequence[str]):  # type: ignore[no-untyp
     from identities.registry import builtin, load
 
     registry = load(*files) if files else builtin()
+    if not len(registry):
+        raise _Usage(f"{', '.join(files)}: no identities (an identity file holds [[identity]] tables)")
     chosen = registry.select(*select)
     if select and not len(chosen):
         raise _Usage(f"--select {' '.join(select)} matches none of the {len(registry)} identities")

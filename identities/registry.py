@@ -345,6 +345,16 @@ def build_identity(name: str, lhs: Any, rhs: Any, *, vars: Any, examples: Any, t
         raise fail(f"'source' must be a string, got {source!r}", "source")
     checked_examples = _check_examples(examples, variables, fail, spaces, dict(file=file, line=at("examples"),
                                                                                 identity=name))
+    if checked_examples and variables:
+        from identities.domains import admissible
+        from identities.formats import float64
+
+        within = admissible(variables, float64)
+        for ex in checked_examples:
+            if not within(ex):
+                domains = ", ".join(f"{n}: {d}" for n, d in variables)
+                shown = {k: v for k, v in ex.items() if k in dict(variables)}
+                raise fail(f"example {shown!r} is outside the declared domains ({domains})", "examples")
 
     return Identity(name=name, lhs=sides[0], rhs=sides[1], variables=tuple(variables),
                     examples=tuple(checked_examples), tolerance=tolerances, expect=exp, tags=tuple(tags),

@@ -89,3 +89,16 @@ def test_list_shows_one_expectation_for_every_backend(tmp_path, capsys):
     # float64 rounds 3*.6**2*.4 to 0.43200000000000005, one ulp off; float32 happens to round to 0.432 exactly
     assert main(["check", str(f), "--backend", "float64,mpmath"]) == 0
     assert main(["check", str(f), "--backend", "float32"]) == 1
+
+
+def test_a_file_without_identities_and_an_example_outside_its_domain_are_errors(tmp_path, capsys):
+    empty = tmp_path / "empty.toml"
+    empty.write_text("# nothing yet\n")
+    assert main(["check", str(empty)]) == 2
+    assert f"{empty}: no identities" in capsys.readouterr().err
+    outside = tmp_path / "outside.toml"
+    outside.write_text('[[identity]]\nname = "a"\nlhs = "x"\nrhs = "x"\nvars = { x = "real[0, 1]" }\n'
+                       'examples = [{ x = 5 }]\n')
+    assert main(["check", str(outside)]) == 2
+    assert (f"{outside}:6: identity 'a': example {{'x': 5.0}} is outside the declared domains (x: real[0, 1])"
+            in capsys.readouterr().err)

@@ -59,6 +59,8 @@ def _registry(files: Sequence[str], select: Sequence[str] = ()) -> Any:
     from identities.registry import builtin, load
 
     registry = load(*files) if files else builtin()
+    if not len(registry):
+        raise InvalidArgument(f"{', '.join(files)}: no identities (an identity file holds [[identity]] tables)")
     if select:
         chosen = registry.select(*select)
         if not len(chosen):
