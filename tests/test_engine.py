@@ -143,3 +143,23 @@ def test_a_rounding_failure_needing_every_input_typical_is_found_at_any_seed():
     found = [verify(ident, "float64", examples=100, seed=s, database=None) for s in range(10)]
     assert [r.verdict for r in found] == ["precision_failure"] * 10
     assert min(r.max_error.ulps for r in found) > 16
+
+
+def test_a_failure_near_one_is_found_by_the_draws_near_one():
+    # log(x**n) loses digits only where x**n is near 1: a sliver of [1e-10, 1e10] that neither uniform nor
+    # bit-pattern draws reach; the draws near +-1 do. (Without them: found at 9 seeds in 20, 200 examples.)
+    ident = identity("log_power", "log(x**n)", "n*log(x)", vars={"x": "positive[1e-10, 1e10]", "n": "integer[1, 20]"})
+    found = [verify(ident, "float64", examples=200, seed=s, database=None) for s in range(10)]
+    assert sum(r.verdict == "precision_failure" for r in found) >= 9
+    r = found[0]
+    assert r.counterexample.inputs == {"x": 1.0005, "n": 2} and r.counterexample.culprit == "lhs"
+
+
+def test_centres_of_the_near_draws():
+    from identities.domains import float_range
+    from identities.formats import float64
+
+    assert float_range("positive", 1e-10, 1e10, float64).centres() == [1.0, 1.0, 1e-10, 1e10]
+    assert float_range("real", -1.0, 1.0, float64).centres() == [1.0, -1.0, 1.0, -1.0]
+    assert float_range("real", -math.inf, math.inf, float64).centres() == [1.0, -1.0, 1.0, -1.0]  # no finite bound
+    assert float_range("real", 2.0, 3.0, float64).centres() == [2.0, 3.0]
