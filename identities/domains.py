@@ -9,7 +9,7 @@ and ``inf`` / ``-inf`` mean unbounded. ``integer`` with no bounds draws from
 [-100, 100].
 
 Float variables draw values of the backend's own format, never nan or inf.
-Each draw picks one of four sources (the selector shrinks toward the first):
+Each draw picks one of five sources (the selector shrinks toward the first):
 
 ====  ===========================================================  =====
  1    hypothesis' own ``floats()`` in the bounds: simple values,       20%
