@@ -16,9 +16,10 @@ Each draw picks one of five sources (the selector shrinks toward the first):
       and what shrinking lands on (1.0, 0.5 rather than 5e-324)
  2    edge values inside the bounds: the bounds, +-0, +-1, the         10%
       smallest normal and subnormal, the largest finite value
- 3    near +-1 or a finite nonzero bound, at a relative distance       10%
-      2**-k, k uniform up to the precision: where log, acos,
-      x**n - 1 and the like cancel (edges when there is none)
+ 3    near +-1, a finite nonzero bound or +- an input drawn before    10%
+      it, at a relative distance 2**-k, k uniform up to the
+      precision: where log, acos, x**n - 1, x - y and the like
+      cancel (edges when there is none)
  4    uniform in value between the bounds ("typical" inputs)          20%
  5    uniform over the bit patterns (ordinals) between the bounds:    40%
       every binade equally likely, as Herbie samples
@@ -301,11 +302,12 @@ class _FloatSampler:
             x = fmt.min_subnormal if r.hi > 0 else -fmt.min_subnormal
         return x
 
-    def near_centre(self, b: bytes) -> float:
-        """c*(1 +- 2**-k*(1 + u)), u in [0, 1): close to a centre (1, -1, a bound) at a scale k uniform
-        over the format's precision, where log, acos, x**n - 1 and the like cancel."""
+    def near_centre(self, b: bytes, centres: Sequence[float] | None = None) -> float:
+        """c*(1 +- 2**-k*(1 + u)), u in [0, 1): close to a centre (1, -1, a bound, +-an earlier input) at a
+        scale k uniform over the format's precision, where log, acos, x**n - 1, x - y and the like cancel."""
         r, fmt = self.r, self.fmt
-        c = self.centres[b[0] % len(self.centres)]  # +-1 listed twice: the commonest place of trouble
+        centres = centres or self.centres
+        c = centres[b[0] % len(centres)]  # +-1 listed twice: the commonest place of trouble
         k = 1 + b[1] % (fmt.precision - 1)
         step = abs(c) * 2.0**-k * (1 + int.from_bytes(b[2:], "big") / 65536)
         x = fmt.round(c - step if b[0] & 64 else c + step)
@@ -314,15 +316,22 @@ class _FloatSampler:
             x = fmt.min_subnormal if r.hi > 0 else -fmt.min_subnormal
         return x
 
-    def __call__(self, draw: Callable[[Any], Any], sel: int | None = None) -> float:
+    def __call__(self, draw: Callable[[Any], Any], sel: int | None = None, others: Sequence[float] = ()) -> float:
+        """One draw; ``others`` are the float inputs drawn before it, whose +- values the near source also
+        aims at (x - y, x + y and x/y - 1 cancel there)."""
         if sel is None:
             sel = draw(_BYTES[1])[0] * 100 // 256
         if sel < _SIMPLE:
             return draw(self.simple)
-        if sel < _EDGE or (sel < _NEAR and not self.centres):
+        centres = self.centres
+        if _EDGE <= sel < _NEAR and others:
+            r = self.r
+            centres = centres + [v for o in others for v in (o, -o)
+                                 if v != 0 and r.lo <= v <= r.hi and abs(v) < self.fmt.max]
+        if sel < _EDGE or (sel < _NEAR and not centres):
             return draw(self.edges)
         if sel < _NEAR:
-            return self.near_centre(draw(_BYTES[4]))
+            return self.near_centre(draw(_BYTES[4]), centres)
         if sel < _UNIFORM:
             return self.from_unit(_unit(draw))
         # hypothesis' integers() favour small values; fixed-size bytes are uniform
@@ -434,11 +443,11 @@ class _Plan:
 
 
 def _vector_sampler(one: Callable[..., Any], n: int) -> Callable[..., tuple]:
-    return lambda draw, sel=None: tuple(one(draw, sel) for _ in range(n))
+    return lambda draw, sel=None, others=(): tuple(one(draw, sel, others) for _ in range(n))
 
 
 def _int_sampler(ints: Any) -> Callable[..., int]:
-    return lambda draw, sel=None: draw(ints)
+    return lambda draw, sel=None, others=(): draw(ints)
 
 
 def _plans(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat) -> list[_Plan]:
@@ -501,10 +510,13 @@ def inputs_strategy(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat,
             if mode >= 128:
                 sel = _joint_source((mode - 128) * 100 // 128)
         env: dict[str, Any] = {}
+        others: list[float] = []  # the float inputs so far, for the near source
         for plan, static in zip(plans, statics):
             sample = static if static is not None else plan.sampler(env)
             h_assume(sample is not _EMPTY)
-            env[plan.name] = sample(draw, sel)
+            v = env[plan.name] = sample(draw, sel, others)
+            if type(v) is float:
+                others.append(v)
         for c in checks:
             h_assume(c(env) is True)
         return env

@@ -123,3 +123,22 @@ def test_admissible_matches_the_domains():
 def test_single_value_domain():
     got = draws([("x", parse_domain("real[1, 1]"))], n=5)
     assert {i["x"] for i in got} == {1.0}
+
+
+def test_the_near_source_also_aims_at_earlier_inputs():
+    # x - y, x + y and x/y - 1 cancel where y is close to +-x: the near draws use +-(earlier inputs) as centres
+    from identities.domains import _EDGE, _FloatSampler, float_range
+
+    sampler = _FloatSampler(float_range("real", -10.0, 10.0, float64))
+    assert sampler.centres == [1.0, -1.0, 1.0, -1.0, -10.0, 10.0]
+    picks = {6: 3.25, 7: -3.25}  # after the six fixed centres: the earlier input, then its negation
+    for index, centre in picks.items():
+        chosen = bytes([index, 29, 0, 0])  # k = 30: a relative distance of 2**-30
+
+        def draw(_strategy, chosen=chosen):
+            return chosen
+
+        y = sampler(draw, _EDGE, others=[3.25])
+        assert y != centre and abs(y - centre) <= 2 * 3.25 * 2.0**-30
+    y = sampler(lambda _s: bytes([6, 29, 0, 0]), _EDGE, others=[11.0])  # an input outside the range is no centre
+    assert abs(y - 1.0) <= 2.0**-29
