@@ -180,38 +180,32 @@ def test_a_swallowed_ctrl_c_is_not_lost():
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_ctrl_c_writes_what_finished(tmp_path):
+def _interrupted(tmp_path, args, row, rows):
+    """Run the command, send Ctrl-C after ``rows`` result rows matching ``row``; its JSON report."""
     out = tmp_path / "partial.json"
-    proc = subprocess.Popen([sys.executable, "-m", "identities", "check", "--examples", "200", "--json", str(out),
-                             "--no-database"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    rows = 0
+    proc = subprocess.Popen([sys.executable, "-m", "identities", *args, "--json", str(out)], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = 0
     for line in proc.stdout:  # wait for a few result rows, then interrupt
-        rows += bool(re.match(r"^\w+\s+(float64|float32|mpmath)\s", line))
-        if rows >= 4:
+        seen += bool(re.match(row, line))
+        if seen >= rows:
             break
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130 and "interrupted" in err, (proc.returncode, err[-2000:])
     doc = json.loads(out.read_text())
     assert doc["incomplete"] is True
-    finished = len(doc["results"])
-    assert 0 < finished < 3 * len(builtin())
+    return doc
+
+
+def test_ctrl_c_writes_what_finished(tmp_path):
+    doc = _interrupted(tmp_path, ["check", "--examples", "200", "--no-database"],
+                       r"^\w+\s+(float64|float32|mpmath)\s", 4)
+    assert 0 < len(doc["results"]) < 3 * len(builtin())
 
 
 def test_ctrl_c_during_a_sweep_writes_what_finished(tmp_path):
-    out = tmp_path / "partial.json"
-    proc = subprocess.Popen([sys.executable, "-m", "identities", "sweep", "--points", "20000", "--workers", "1",
-                             "--backend", "float64", "--json", str(out)],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    rows = 0
-    for line in proc.stdout:
-        rows += bool(re.match(r"^\w+\s+float64\s", line))
-        if rows >= 2:
-            break
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130 and "interrupted" in err, (proc.returncode, err[-2000:])
-    doc = json.loads(out.read_text())
-    assert doc["incomplete"] is True
+    doc = _interrupted(tmp_path, ["sweep", "--points", "20000", "--workers", "1", "--backend", "float64"],
+                       r"^\w+\s+float64\s", 2)
     assert 2 <= len(doc["results"]) < len(builtin())
     assert all(r["backend"] == "float64" for r in doc["results"])
