@@ -61,15 +61,15 @@ _SIMPLE, _EDGE, _NEAR, _UNIFORM = 20, 30, 40, 60
 # the joint draws' mixture (module docstring): simple 10%, near +-1 or a bound 10%, uniform in value 50%, bit
 # patterns 30%
 # A number in [0, 1) for the uniform draws: 80 random bits (finer than any format's spacing near the bounds),
-# drawn as a coarse 2-byte and a fine 8-byte choice. Hypothesis' optimiser (``target``) climbs a bytes
-# choice by adding 1, 2, 4, ... up to 2**20 to it as an integer; on one long choice that only ever moved
-# the value by less than an ulp, and the target phase spent its budget re-running one input. The coarse
-# choice gives it steps of 1/65536 of the range.
+# a coarse 2-byte part and a fine 8-byte part. Hypothesis' optimiser (``target``) climbs a bytes choice by
+# adding 1, 2, 4, ... up to 2**20 to it as an integer: on one long choice that only ever moved the value by
+# less than an ulp, and the target phase spent its budget re-running one input. The coarse part is a choice
+# of its own, drawn last so that the optimiser (which works from the last choice back) climbs it first, in
+# steps of 1/65536 of the range; the fine part rides in one choice with the source byte, since every choice
+# costs hypothesis about 25 us.
 _UNIT_BITS = 80
 
 
-def _unit(draw: Callable[[Any], Any]) -> bytes:
-    return draw(_BYTES[2]) + draw(_BYTES[8])
 _JOINT = ((10, 0), (20, _SIMPLE), (70, _NEAR), (100, _UNIFORM))
 
 
@@ -319,8 +319,9 @@ class _FloatSampler:
     def __call__(self, draw: Callable[[Any], Any], sel: int | None = None, others: Sequence[float] = ()) -> float:
         """One draw; ``others`` are the float inputs drawn before it, whose +- values the near source also
         aims at (x - y, x + y and x/y - 1 cancel there)."""
+        head = draw(_BYTES[9])  # the source byte, then the fine part of a uniform draw: one choice, not two
         if sel is None:
-            sel = draw(_BYTES[1])[0] * 100 // 256
+            sel = head[0] * 100 // 256
         if sel < _SIMPLE:
             return draw(self.simple)
         centres = self.centres
@@ -332,10 +333,11 @@ class _FloatSampler:
             return draw(self.edges)
         if sel < _NEAR:
             return self.near_centre(draw(_BYTES[4]), centres)
+        unit = draw(_BYTES[2]) + head[1:]  # the coarse part drawn last: the optimiser climbs it first
         if sel < _UNIFORM:
-            return self.from_unit(_unit(draw))
+            return self.from_unit(unit)
         # hypothesis' integers() favour small values; fixed-size bytes are uniform
-        return self.from_ordinal((int.from_bytes(_unit(draw), "big") * (self.span + 1)) >> _UNIT_BITS)
+        return self.from_ordinal((int.from_bytes(unit, "big") * (self.span + 1)) >> _UNIT_BITS)
 
 
 class _Bytes(dict):
