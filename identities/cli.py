@@ -173,11 +173,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from identities.registry import ALL
+
     registry = _load(args.files, args.select)
     width = max((len(n) for n in registry), default=8)
     for ident in registry.values():
         vars_ = ", ".join(f"{n}: {d}" for n, d in ident.variables) or "(a point identity)"
-        expect = "  expect " + ", ".join(v if b == "*" else f"{b}={v}" for b, v in ident.expect.items()) \
+        expect = "  expect " + ", ".join(v if b == ALL else f"{b}={v}" for b, v in ident.expect.items()) \
             if ident.expect else ""
         print(f"{ident.name:<{width}}  {ident.lhs} == {ident.rhs}   [{vars_}]{expect}")
     print(f"{len(registry)} identities")

@@ -58,8 +58,6 @@ _INF = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf}
 
 # the mixture of float sources: cumulative thresholds out of 100
 _SIMPLE, _EDGE, _NEAR, _UNIFORM = 20, 30, 40, 60
-# the joint draws' mixture (module docstring): simple 10%, near +-1 or a bound 10%, uniform in value 50%, bit
-# patterns 30%
 # A number in [0, 1) for the uniform draws: 80 random bits (finer than any format's spacing near the bounds),
 # a coarse 2-byte part and a fine 8-byte part. Hypothesis' optimiser (``target``) climbs a bytes choice by
 # adding 1, 2, 4, ... up to 2**20 to it as an integer: on one long choice that only ever moved the value by
@@ -69,7 +67,7 @@ _SIMPLE, _EDGE, _NEAR, _UNIFORM = 20, 30, 40, 60
 # costs hypothesis about 25 us.
 _UNIT_BITS = 80
 
-
+# the joint draws' mixture (module docstring): simple 10%, near 10%, uniform in value 50%, bit patterns 30%
 _JOINT = ((10, 0), (20, _SIMPLE), (70, _NEAR), (100, _UNIFORM))
 
 
@@ -223,13 +221,13 @@ class FloatRange:
     hi: float
     zero: bool
 
-    def centres(self) -> list[float]:
-        """Where the edge source also draws close by: +-1 and the nonzero finite bounds, inside the range."""
+    def centres(self, inputs: Sequence[float] = ()) -> list[float]:
+        """Where the near source draws close by: +-1 (listed twice: the commonest place of trouble), the
+        nonzero finite bounds, then +-each of ``inputs`` (earlier inputs), those inside the range."""
         out = [c for c in (1.0, -1.0) if self.lo <= c <= self.hi] * 2
-        for c in (self.lo, self.hi):
-            if c != 0 and abs(c) < self.fmt.max and c not in out:
-                out.append(c)
-        return out
+        out += [c for c in dict.fromkeys((self.lo, self.hi)) if c not in out]
+        out += [v for x in inputs for v in (x, -x) if self.lo <= v <= self.hi]
+        return [c for c in out if c != 0 and abs(c) < self.fmt.max]
 
     def edges(self) -> list[float]:
         f = self.fmt
@@ -279,6 +277,10 @@ class _FloatSampler:
         self.simple = simple if r.zero else simple.filter(lambda x: x != 0)
         self.edges = st.sampled_from(r.edges())
         self.centres = r.centres()
+        # lo and hi as integers over one power of two, for exact uniform draws (from_unit)
+        (plo, qlo), (phi, qhi) = r.lo.as_integer_ratio(), r.hi.as_integer_ratio()
+        scale = max(qlo, qhi)
+        self._unit_ends = (plo * (scale // qlo), phi * (scale // qhi), scale)
 
     def from_ordinal(self, i: int) -> float:
         o = self.o_lo + i
@@ -294,27 +296,28 @@ class _FloatSampler:
         """
         from fractions import Fraction
 
-        r, fmt = self.r, self.fmt
-        lo = Fraction(r.lo)
-        t = Fraction(int.from_bytes(b, "big"), 1 << (8 * len(b)))
-        x = min(max(fmt.round(lo + (Fraction(r.hi) - lo) * t), r.lo), r.hi)
+        lo, hi, scale = self._unit_ends
+        bits = 8 * len(b)
+        num, den = (lo << bits) + (hi - lo) * int.from_bytes(b, "big"), scale << bits
+        # int / int rounds correctly to the nearest double; narrower formats round the exact value
+        return self._inside(num / den if self.fmt.width == 64 else self.fmt.round(Fraction(num, den)))
+
+    def _inside(self, x: float) -> float:
+        """x clamped into the range, and never a zero the range excludes."""
+        r = self.r
+        x = min(max(x, r.lo), r.hi)
         if x == 0 and not r.zero:
-            x = fmt.min_subnormal if r.hi > 0 else -fmt.min_subnormal
+            x = self.fmt.min_subnormal if r.hi > 0 else -self.fmt.min_subnormal
         return x
 
     def near_centre(self, b: bytes, centres: Sequence[float] | None = None) -> float:
         """c*(1 +- 2**-k*(1 + u)), u in [0, 1): close to a centre (1, -1, a bound, +-an earlier input) at a
         scale k uniform over the format's precision, where log, acos, x**n - 1, x - y and the like cancel."""
-        r, fmt = self.r, self.fmt
         centres = centres or self.centres
-        c = centres[b[0] % len(centres)]  # +-1 listed twice: the commonest place of trouble
-        k = 1 + b[1] % (fmt.precision - 1)
+        c = centres[b[0] % len(centres)]
+        k = 1 + b[1] % (self.fmt.precision - 1)
         step = abs(c) * 2.0**-k * (1 + int.from_bytes(b[2:], "big") / 65536)
-        x = fmt.round(c - step if b[0] & 64 else c + step)
-        x = min(max(x, r.lo), r.hi)
-        if x == 0 and not r.zero:
-            x = fmt.min_subnormal if r.hi > 0 else -fmt.min_subnormal
-        return x
+        return self._inside(self.fmt.round(c - step if b[0] & 64 else c + step))
 
     def __call__(self, draw: Callable[[Any], Any], sel: int | None = None, others: Sequence[float] = ()) -> float:
         """One draw; ``others`` are the float inputs drawn before it, whose +- values the near source also
@@ -324,11 +327,7 @@ class _FloatSampler:
             sel = head[0] * 100 // 256
         if sel < _SIMPLE:
             return draw(self.simple)
-        centres = self.centres
-        if _EDGE <= sel < _NEAR and others:
-            r = self.r
-            centres = centres + [v for o in others for v in (o, -o)
-                                 if v != 0 and r.lo <= v <= r.hi and abs(v) < self.fmt.max]
+        centres = self.r.centres(others) if _EDGE <= sel < _NEAR and others else self.centres
         if sel < _EDGE or (sel < _NEAR and not centres):
             return draw(self.edges)
         if sel < _NEAR:

@@ -345,16 +345,6 @@ def build_identity(name: str, lhs: Any, rhs: Any, *, vars: Any, examples: Any, t
         raise fail(f"'source' must be a string, got {source!r}", "source")
     checked_examples = _check_examples(examples, variables, fail, spaces, dict(file=file, line=at("examples"),
                                                                                 identity=name))
-    if checked_examples and variables:
-        from identities.domains import admissible
-        from identities.formats import float64
-
-        within = admissible(variables, float64)
-        for ex in checked_examples:
-            if not within(ex):
-                domains = ", ".join(f"{n}: {d}" for n, d in variables)
-                shown = {k: v for k, v in ex.items() if k in dict(variables)}
-                raise fail(f"example {shown!r} is outside the declared domains ({domains})", "examples")
 
     return Identity(name=name, lhs=sides[0], rhs=sides[1], variables=tuple(variables),
                     examples=tuple(checked_examples), tolerance=tolerances, expect=exp, tags=tuple(tags),
@@ -419,8 +409,12 @@ def _check_examples(examples: Any, variables: list[tuple[str, Domain]], fail: An
 
     if not isinstance(examples, list):
         raise fail(f"'examples' must be a list of tables like [{{ x = 1.5 }}], got {examples!r}", "examples")
+    from identities.domains import admissible
+    from identities.formats import float64
+
     spaces = spaces or {}
     names = [*spaces, *(v for v, _ in variables)]
+    within = admissible(variables, float64) if examples else None
     out = []
     for ex in examples:
         if not isinstance(ex, dict):
@@ -443,6 +437,10 @@ def _check_examples(examples: Any, variables: list[tuple[str, Domain]], fail: An
                 checked[n] = tuple(_example_number(n, c, d, fail) for c in v)
                 continue
             checked[n] = _example_number(n, v, d, fail)
+        if within is not None and not within(checked):
+            shown = {n: checked[n] for n, _ in variables}
+            domains = ", ".join(f"{n}: {d}" for n, d in variables)
+            raise fail(f"example {shown!r} is outside the declared domains ({domains})", "examples")
         out.append(checked)
     return out
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from identities.backends.base import (
     UNDEFINED,
+    CastArithmetic,
     Compiled,
     Env,
     Fn,
@@ -36,7 +37,7 @@ from identities.formats import FloatFormat
 __all__ = ["AutodiffBackend"]
 
 
-class AutodiffBackend:
+class AutodiffBackend(CastArithmetic):
     """The shared context; a framework fills ``table`` and the tensor hooks below."""
 
     is_float = True
@@ -90,18 +91,6 @@ class AutodiffBackend:
 
     def neg(self, a: Any) -> Any:
         return -a
-
-    def add(self, a: Any, b: Any) -> Any:
-        return self.cast(a) + self.cast(b)
-
-    def sub(self, a: Any, b: Any) -> Any:
-        return self.cast(a) - self.cast(b)
-
-    def mul(self, a: Any, b: Any) -> Any:
-        return self.cast(a) * self.cast(b)
-
-    def div(self, a: Any, b: Any) -> Any:
-        return self.cast(a) / self.cast(b)
 
     def pow(self, a: Any, b: Any) -> Any:
         return self.cast(a) ** self.cast(b)

@@ -45,6 +45,7 @@ from identities.limits import MAX_INT_BITS, MAX_SUM_TERMS, check_deadline
 
 __all__ = [
     "Undefined",
+    "CastArithmetic",
     "UNDEFINED",
     "Context",
     "Backend",
@@ -130,6 +131,26 @@ def int_comb(n: int, k: int) -> int:
         bits = (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / math.log(2)
         check_int_bits(int(bits), f"comb({n}, {k})")
     return math.comb(n, k)
+
+
+class CastArithmetic:
+    """``+ - * /`` on the context's own scalars: both operands through ``self.cast`` first (an exact
+    Python int becomes the context's float type), then the type's own operator rounds to its width.
+    A class using it defines ``cast``."""
+
+    cast: Callable[[Any], Any]
+
+    def add(self, a: Any, b: Any) -> Any:
+        return self.cast(a) + self.cast(b)
+
+    def sub(self, a: Any, b: Any) -> Any:
+        return self.cast(a) - self.cast(b)
+
+    def mul(self, a: Any, b: Any) -> Any:
+        return self.cast(a) * self.cast(b)
+
+    def div(self, a: Any, b: Any) -> Any:
+        return self.cast(a) / self.cast(b)
 
 
 class Context(Protocol):

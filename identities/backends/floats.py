@@ -25,6 +25,7 @@ import numpy as np
 
 from identities.backends.base import (
     UNDEFINED,
+    CastArithmetic,
     Compiled,
     Env,
     Fn,
@@ -315,7 +316,7 @@ def _via_double(fn: Callable[[Any], float], dtype: Any) -> Callable[[Any], Any]:
     return wrapped
 
 
-class NumpyFloatBackend(Float64Backend):
+class NumpyFloatBackend(CastArithmetic, Float64Backend):  # type: ignore[misc]
     """float32 or float16 on numpy scalars: every operation rounds to the width.
 
     ``gamma``, ``lgamma``, ``erf`` and ``erfc``, which numpy does not have, are
@@ -394,18 +395,6 @@ class NumpyFloatBackend(Float64Backend):
 
     def from_float(self, x: float) -> Any:
         return self.dtype(x)
-
-    def add(self, a: Any, b: Any) -> Any:
-        return self.cast(a) + self.cast(b)
-
-    def sub(self, a: Any, b: Any) -> Any:
-        return self.cast(a) - self.cast(b)
-
-    def mul(self, a: Any, b: Any) -> Any:
-        return self.cast(a) * self.cast(b)
-
-    def div(self, a: Any, b: Any) -> Any:  # type: ignore[override]
-        return self.cast(a) / self.cast(b)
 
     def pow(self, a: Any, b: Any) -> Any:  # type: ignore[override]
         return np.power(self.cast(a), self.cast(b))

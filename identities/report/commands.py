@@ -56,17 +56,9 @@ def add_commands(sub: Any, defaults: Mapping[str, Any]) -> None:
 
 
 def _registry(files: Sequence[str], select: Sequence[str] = ()) -> Any:
-    from identities.registry import builtin, load
+    from identities.cli import _load  # the files or the library, refused when empty, then --select
 
-    registry = load(*files) if files else builtin()
-    if not len(registry):
-        raise InvalidArgument(f"{', '.join(files)}: no identities (an identity file holds [[identity]] tables)")
-    if select:
-        chosen = registry.select(*select)
-        if not len(chosen):
-            raise InvalidArgument(f"--select {' '.join(select)} matches none of the {len(registry)} identities")
-        return chosen
-    return registry
+    return _load(files, select)
 
 
 def run_report(args: argparse.Namespace) -> int:
