@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from identities.testing import assert_close
+from identities.testing.asserts import assert_close
 
 
 def data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ import resource
 import time
 
 from identities import builtin
-from identities.sweep import sweep
+from identities.sweep.runner import sweep
 
 
 def main() -> None:

@@ -45,8 +45,8 @@ def best(fn: Callable[[], object], repeat: int) -> float:
 
 
 def columns(name: str, n: int, fmt_name: str = "float64") -> dict[str, np.ndarray]:
-    from identities.formats import get_format
-    from identities.sampling import Sampler
+    from identities.numbers.formats import get_format
+    from identities.sweep.sampling import Sampler
 
     ident = builtin()[name]
     cols, _ = Sampler(ident.variables, get_format(fmt_name), ident.assume).draw(n, np.random.default_rng(0))
@@ -82,8 +82,8 @@ def bench_oracle(points: int, repeat: int) -> None:
     import mpmath
     from flint import arb, ctx
 
-    from identities.oracle import Oracle
-    from identities.oracle_batch import BatchOracle
+    from identities.oracle.scalar import Oracle
+    from identities.oracle.batch import BatchOracle
 
     for name in CASES:
         ident = builtin()[name]
@@ -136,7 +136,7 @@ def bench_oracle(points: int, repeat: int) -> None:
 
 
 def bench_workers(points: int, repeat: int) -> None:
-    from identities.sweep import sweep
+    from identities.sweep.runner import sweep
 
     ident = builtin()["exp_sum"]
     sweep(ident, "float64", points=2048)  # imports and compiles, for both

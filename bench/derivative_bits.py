@@ -23,8 +23,8 @@ import math
 
 from identities import builtin, verify
 from identities.backends import available, get_backend
-from identities.metrics import bits
-from identities.simplify import short_repr
+from identities.numbers.metrics import bits
+from identities.numbers.formats import short_repr
 
 
 def side_errors(ident, backend: str, examples: int, seed: int) -> tuple[float, str, str]:

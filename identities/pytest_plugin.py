@@ -9,7 +9,7 @@ with "unexpectedly holds; update expect").
 This module is loaded in *every* pytest run of every project where
 ``identities`` is installed, so it imports only pytest and the standard
 library: the collector, the engine, numpy, mpmath, hypothesis and flint load
-when an identity file is found (``identities._pytest_items``).
+when an identity file is found (``identities.pytest.items``).
 
 Results travel on the test reports (``report.identities_result``, plain
 dicts), so a ``pytest -n 2`` run (pytest-xdist) sees each result exactly once
@@ -19,51 +19,24 @@ at the controller, where the JSON report and the terminal summary are made.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 
+from identities.pytest.state import (
+    DEFAULT_BACKENDS,
+    DEFAULT_EXAMPLES,
+    DEFAULT_SEED,
+    KNOWN_BACKENDS,
+    PATTERNS,
+    STATE,
+    Options,
+    State,
+    is_identity_file,
+    report_writer,
+)
+
 __all__ = ["PATTERNS", "DEFAULT_BACKENDS", "DEFAULT_EXAMPLES", "DEFAULT_SEED", "is_identity_file"]
-
-PATTERNS = ("identities_*.toml", "*.identities.toml")
-# the engine's defaults (identities.engine), repeated here so that loading the plugin imports nothing;
-# tests/test_pytest_plugin.py checks that they agree
-DEFAULT_BACKENDS = ("float64", "float32", "mpmath")
-DEFAULT_EXAMPLES = 200
-DEFAULT_SEED = 0
-KNOWN_BACKENDS = ("float64", "float32", "float16", "mpmath")
-
-
-def is_identity_file(path: Path) -> bool:
-    """Whether pytest should collect ``path`` as an identity file (see ``PATTERNS``)."""
-    name = path.name
-    return name.endswith(".toml") and (name.startswith("identities_") or name.endswith(".identities.toml"))
-
-
-class Options(NamedTuple):
-    """The ``--identities-*`` options, checked once (a NamedTuple: dataclasses cost start-up time)."""
-
-    backends: tuple[str, ...] = DEFAULT_BACKENDS
-    examples: int = DEFAULT_EXAMPLES
-    seed: int = DEFAULT_SEED
-    json: Path | None = None
-    report: Path | None = None
-    summary: bool = False
-    builtin: bool = False
-
-
-class State:
-    """Per-session state, in ``config.stash``: the options, the results seen so far by node id, and the
-    lines to print at the end."""
-
-    def __init__(self, options: Options):
-        self.options = options
-        self.results: dict[str, dict[str, Any]] = {}
-        self.notes: list[str] = []
-
-
-STATE = pytest.StashKey[State]()
-
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("identities", "identities: mathematical identities as tests")
@@ -113,18 +86,9 @@ def _is_worker(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     options = _options(config)
     if options.report is not None and not _is_worker(config):
-        _report_writer()  # fail now, with a usage error, rather than after the whole run
+        report_writer()  # fail now, with a usage error, rather than after the whole run
     state = config.stash[STATE] = State(options)
     config.pluginmanager.register(Recorder(config, state), "identities-recorder")
-
-
-def _report_writer() -> Any:
-    try:
-        from identities.report import write_report  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise pytest.UsageError(f"--identities-report needs identities.report.write_report, which this "
-                                f"installation of identities lacks ({exc})") from None
-    return write_report
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -137,7 +101,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if not is_identity_file(file_path):
         return None
-    from identities._pytest_items import IdentityFile
+    from identities.pytest.items import IdentityFile
 
     return IdentityFile.from_parent(parent, path=file_path)
 
@@ -145,7 +109,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 @pytest.hookimpl(tryfirst=True)  # before -k / -m deselection, so those apply to the built-in identities too
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.stash[STATE].options.builtin:
-        from identities._pytest_items import builtin_items
+        from identities.pytest.items import builtin_items
 
         items.extend(builtin_items(session))
 
@@ -180,7 +144,7 @@ class Recorder:
         o = state.options
         if _is_worker(self.config) or (o.json is None and o.report is None):
             return
-        from identities._pytest_items import write_outputs
+        from identities.pytest.items import write_outputs
 
         try:
             state.notes.extend(write_outputs(state))
@@ -193,7 +157,7 @@ class Recorder:
         if _is_worker(config):
             return
         if state.results and (state.options.summary or config.get_verbosity() > 0):
-            from identities._pytest_items import summary_lines
+            from identities.pytest.items import summary_lines
 
             terminalreporter.write_sep("=", "identities summary")
             for line in summary_lines(state):

@@ -2,7 +2,7 @@
 
 from hypothesis import strategies as st
 
-from identities.expr import FUNCTIONS
+from identities.language.expr import FUNCTIONS
 
 NAMES = st.sampled_from(["x", "y"])
 

@@ -5,9 +5,9 @@ import math
 import mpmath
 import pytest
 
-from identities.accuracy import UNKNOWN, ExprReference, MpmathReference, parse_vars
+from identities.testing.accuracy import UNKNOWN, ExprReference, MpmathReference, parse_vars
 from identities.errors import InvalidArgument
-from identities.formats import float32, float64
+from identities.numbers.formats import float32, float64
 
 
 def test_expression_reference_is_the_oracle():

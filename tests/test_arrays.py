@@ -5,7 +5,7 @@ from identities import builtin, identity
 from identities.backends import get_backend
 from identities.backends.arrays import compile_array
 from identities.errors import InvalidArgument, LimitExceeded
-from identities.sampling import Sampler
+from identities.sweep.sampling import Sampler
 
 LIB = builtin()
 

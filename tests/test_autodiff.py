@@ -12,7 +12,7 @@ import pytest
 from identities import identity, verify
 from identities.backends import AUTODIFF_BACKENDS, available, get_backend
 from identities.errors import BackendUnavailable
-from identities.expr import parse
+from identities.language.expr import parse
 
 NEEDS = {"torch": "the torch extra is not installed (pip install '.[torch]')",
          "jax": "the jax extra is not installed (pip install '.[jax]')"}
@@ -98,7 +98,7 @@ def test_a_missing_extra_is_a_clear_error(monkeypatch):
 
 
 def test_importing_identities_imports_no_framework():
-    code = ("import sys, identities, identities.engine, identities.registry, identities.backends;"
+    code = ("import sys, identities, identities.check.engine, identities.registry.files, identities.backends;"
             "identities.builtin(); print(sorted(m for m in ('torch', 'jax') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -5,8 +5,8 @@ import pytest
 
 from identities.backends import BACKENDS, UNDEFINED, available, get_backend
 from identities.errors import InvalidArgument, LimitExceeded
-from identities.expr import FUNCTIONS, parse
-from identities.oracle import Oracle
+from identities.language.expr import FUNCTIONS, parse
+from identities.oracle.scalar import Oracle
 
 # one point inside each function's real domain (arguments in order)
 POINTS = {

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from identities import closeness
-from identities.closeness import as_tolerance, compare, ulp_distance
+from identities.testing import closeness
+from identities.testing.closeness import as_tolerance, compare, ulp_distance
 from identities.errors import InvalidArgument
-from identities.formats import float16, float32, float64
+from identities.numbers.formats import float16, float32, float64
 
 WIDTHS = [(float16, np.float16, 16), (float32, np.float32, 32), (float64, np.float64, 64)]
 

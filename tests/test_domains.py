@@ -3,10 +3,10 @@ import math
 import pytest
 from hypothesis import given, settings
 
-from identities.domains import admissible, inputs_strategy, parse_domain
+from identities.draws.inputs import admissible, inputs_strategy, parse_domain
 from identities.errors import IdentityFileError
-from identities.expr import parse
-from identities.formats import float16, float32, float64
+from identities.language.expr import parse
+from identities.numbers.formats import float16, float32, float64
 
 
 def draws(variables, fmt=float64, n=400, assume=()):
@@ -65,11 +65,11 @@ def test_uniform_draws_have_random_last_bits():
     # draws were exact far more often than sums of real data
     import random
 
-    from identities.domains import _FloatSampler, float_range
+    from identities.draws.inputs import FloatSampler, float_range
 
     rng = random.Random(5)
     for fmt in (float64, float32, float16):
-        sampler = _FloatSampler(float_range("real", -300.0, 300.0, fmt))
+        sampler = FloatSampler(float_range("real", -300.0, 300.0, fmt))
         xs = [sampler.from_unit(rng.randbytes(10)) for _ in range(4000)]
         odd = sum(fmt.ordinal(x) & 1 for x in xs) / len(xs)
         assert 0.46 < odd < 0.54, (fmt.name, odd)
@@ -127,9 +127,9 @@ def test_single_value_domain():
 
 def test_the_near_source_also_aims_at_earlier_inputs():
     # x - y, x + y and x/y - 1 cancel where y is close to +-x: the near draws use +-(earlier inputs) as centres
-    from identities.domains import _EDGE, _FloatSampler, float_range
+    from identities.draws.inputs import _EDGE, FloatSampler, float_range
 
-    sampler = _FloatSampler(float_range("real", -10.0, 10.0, float64))
+    sampler = FloatSampler(float_range("real", -10.0, 10.0, float64))
     assert sampler.centres == [1.0, -1.0, 1.0, -1.0, -10.0, 10.0]
     picks = {6: 3.25, 7: -3.25}  # after the six fixed centres: the earlier input, then its negation
     for index, centre in picks.items():

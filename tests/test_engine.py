@@ -3,7 +3,7 @@ import math
 import pytest
 
 from identities import InvalidArgument, identity, verify
-from identities.oracle import Oracle
+from identities.oracle.scalar import Oracle
 
 
 def test_acceptance_verdicts(acceptance_cases):
@@ -156,8 +156,8 @@ def test_a_failure_near_one_is_found_by_the_draws_near_one():
 
 
 def test_centres_of_the_near_draws():
-    from identities.domains import float_range
-    from identities.formats import float64
+    from identities.draws.inputs import float_range
+    from identities.numbers.formats import float64
 
     assert float_range("positive", 1e-10, 1e10, float64).centres() == [1.0, 1.0, 1e-10, 1e10]
     assert float_range("real", -1.0, 1.0, float64).centres() == [1.0, -1.0, 1.0, -1.0]

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from identities.errors import IdentityFileError
-from identities.expr import FUNCTIONS, Bin, Call, Diff, Num, Sum, Var, parse, uses_diff
+from identities.language.expr import FUNCTIONS, Bin, Call, Diff, Num, Sum, Var, parse, uses_diff
 from tests.strategies import expressions
 
 XY = {"x", "y"}

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from identities.formats import float16, float32, float64
+from identities.numbers.formats import float16, float32, float64
 
 
 @pytest.mark.parametrize("fmt, dtype", [(float16, np.float16), (float32, np.float32), (float64, np.float64)])

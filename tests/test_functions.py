@@ -3,9 +3,8 @@
 import pytest
 
 from identities import IdentityFileError, identity, loads, verify
-from identities.expr import Apply, Diff, parse, walk
-from identities.functions import (
-    Checker,
+from identities.language.expr import Apply, Diff, parse, walk
+from identities.language.functions import (
     Function,
     FunctionSpace,
     parse_function,
@@ -13,7 +12,8 @@ from identities.functions import (
     requirements,
     substitute,
 )
-from identities.oracle import Oracle
+from identities.draws.functions import Checker
+from identities.oracle.scalar import Oracle
 
 F = {"f": "elementary", "g": "elementary"}
 X = {"x": "real[-3, 3]"}
@@ -184,8 +184,8 @@ def test_oracle_and_engine_survive_what_generated_functions_reach():
     from flint import arb
 
     from identities.backends import get_backend
-    from identities.engine import _mp_truth, _rel
-    from identities.oracle import Truth
+    from identities.check.evaluation import _mp_truth, _rel
+    from identities.oracle.scalar import Truth
 
     # tan(x) near its pole: flint's series division saw a ball that may hold 0 and raised; more bits decide
     o = Oracle()

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from identities import IdentityFileError, LimitExceeded, loads
 from identities.backends import get_backend
-from identities.expr import FUNCTIONS, parse, walk
-from identities.oracle import Oracle
+from identities.language.expr import FUNCTIONS, parse, walk
+from identities.oracle.scalar import Oracle
 from tests.strategies import expressions
 
 FUZZ = settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))

@@ -13,7 +13,7 @@ import pytest
 from identities import IdentityFileError, builtin, identity, verify
 from identities.backends import get_backend
 from identities.cli import main
-from identities.limits import MAX_INT_BITS
+from identities.language.limits import MAX_INT_BITS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -167,7 +167,7 @@ def test_engine_crash_is_an_error_row(monkeypatch):
 def test_a_swallowed_ctrl_c_is_not_lost():
     # Python raises KeyboardInterrupt wherever it is; inside a gc callback it is only printed
     # ("Exception ignored in ..."), so the command remembers it and stops at the next result
-    from identities.cli import Interrupts
+    from identities.cli.common import Interrupts
 
     with Interrupts() as ctrl_c:
         try:

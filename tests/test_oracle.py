@@ -2,9 +2,9 @@ from fractions import Fraction
 
 import pytest
 
-from identities.expr import parse
-from identities.formats import float64
-from identities.oracle import BOTH_UNDEFINED, HOLDS, LHS_UNDEFINED, REFUTED, RHS_UNDEFINED, UNKNOWN, Oracle
+from identities.language.expr import parse
+from identities.numbers.formats import float64
+from identities.oracle.scalar import BOTH_UNDEFINED, HOLDS, LHS_UNDEFINED, REFUTED, RHS_UNDEFINED, UNKNOWN, Oracle
 
 ORACLE = Oracle()
 
@@ -84,7 +84,7 @@ def test_sums_and_integers_are_exact():
 def test_truths_print_to_20_digits():
     from flint import fmpq
 
-    from identities.oracle import Truth
+    from identities.oracle.scalar import Truth
 
     assert str(Truth(fmpq(1, 10**10))) == "1.0000000000000000000e-10"
     assert str(Truth(fmpq(54, 125))) == "0.43200000000000000000"

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from identities import builtin, identity
-from identities.formats import float64
-from identities.oracle import DEFAULT_ORACLE, Oracle
-from identities.oracle_batch import STATUSES, BatchOracle
-from identities.sampling import Sampler
+from identities.numbers.formats import float64
+from identities.oracle.scalar import DEFAULT_ORACLE, Oracle
+from identities.oracle.batch import STATUSES, BatchOracle
+from identities.sweep.sampling import Sampler
 
 LIB = builtin()
 

@@ -1,6 +1,6 @@
 import io
 
-from identities.progress import Progress, wanted
+from identities.cli.progress import Progress, wanted
 
 
 def test_quiet_when_piped_or_in_ci(monkeypatch):

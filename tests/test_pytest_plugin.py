@@ -8,10 +8,11 @@ import types
 
 import pytest
 
-import identities._pytest_items  # noqa: F401
+import identities.pytest.items  # noqa: F401
 import identities.backends.floats  # noqa: F401
 import identities.backends.mpmath_backend  # noqa: F401
-from identities import engine, pytest_plugin
+from identities import pytest_plugin
+from identities.check import engine
 from identities.cli import main as cli_main
 
 # pytester's in-process runs drop the modules they imported when they end; numpy cannot be imported twice
@@ -198,9 +199,9 @@ def test_report_option_calls_write_report(sample, monkeypatch):
 
 def test_report_samples_survive_xdist(sample, monkeypatch):
     pytest.importorskip("xdist")
-    from identities._pytest_items import from_wire, to_wire
-    from identities.engine import verify
-    from identities.registry import identity
+    from identities.pytest.items import from_wire, to_wire
+    from identities.check.engine import verify
+    from identities.registry.files import identity
 
     r = verify(identity("t", "exp(x + y)", "exp(x)*exp(y)", vars={"x": "real[-9, 9]", "y": "real[-9, 9]"}),
                "float64", examples=20, keep_samples=True)

@@ -5,7 +5,7 @@ import doctest
 import re
 import shlex
 
-import identities._pytest_items  # noqa: F401  (loaded outside pytester's runs: see test_pytest_plugin.py)
+import identities.pytest.items  # noqa: F401  (loaded outside pytester's runs: see test_pytest_plugin.py)
 import identities.backends.floats  # noqa: F401
 import identities.backends.mpmath_backend  # noqa: F401
 from tests.conftest import ROOT

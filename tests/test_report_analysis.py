@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 
 from identities import InvalidArgument, builtin, identity, verify
 from identities.backends import get_backend
-from identities.formats import float64
-from identities.metrics import ErrorStats
+from identities.numbers.formats import float64
+from identities.numbers.metrics import ErrorStats
 from identities.report.analysis import (
     Confidence,
-    _ceil_sig,
+    ceil_sig,
     confidence,
     error_summary,
     needed_tolerances,
@@ -21,8 +21,8 @@ from identities.report.analysis import (
 )
 from identities.report.baseline import diff_baseline, load_baseline
 from identities.report.fdtable import STEPS, finite_difference_table
-from identities.results import Result, report
-from identities.tolerance import parse_tolerance
+from identities.check.results import Result, report
+from identities.language.tolerance import parse_tolerance
 
 # -- the zero-failure bound --------------------------------------------------------------------------
 
@@ -77,7 +77,7 @@ def test_confidence_counts_distinct_decided_samples_and_only_for_holds():
 @pytest.mark.parametrize("x, text", [(1.234e-15, "1.3e-15"), (2e-16, "2.0e-16"), (9.99e-5, "1.0e-4"),
                                      (1.0, "1.0e+0"), (123456.0, "1.3e+5")])
 def test_ceil_sig_rounds_up(x, text):
-    assert _ceil_sig(x) == text and float(text) >= x
+    assert ceil_sig(x) == text and float(text) >= x
 
 
 def test_needed_tolerances_pass_the_worst_example():

@@ -7,7 +7,7 @@ import pytest
 from identities import identity, verify
 from identities.backends import get_backend
 from identities.report.analysis import analyze
-from identities.report.causes import diagnose, node_rows
+from identities.check.causes import diagnose, node_rows
 
 F64 = get_backend("float64")
 F32 = get_backend("float32")

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-import identities.engine
+import identities.check.engine
 from identities.cli import main
 
 TOML = """
@@ -80,7 +80,7 @@ def test_report_usage_errors_exit_2(tmp_path, monkeypatch, capsys, argv, message
 
 
 def test_interrupted_report_keeps_the_finished_results(tmp_path, ids, monkeypatch, capsys):
-    real = identities.engine.verify
+    real = identities.check.engine.verify
     calls = []
 
     def interrupting(*args, **kwargs):
@@ -89,7 +89,7 @@ def test_interrupted_report_keeps_the_finished_results(tmp_path, ids, monkeypatc
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(identities.engine, "verify", interrupting)
+    monkeypatch.setattr(identities.check.engine, "verify", interrupting)
     out = tmp_path / "r.json"
     run = ["report", ids, "--no-database", "--backend", "float64", "--examples", "10", "--output"]
     assert main([*run, str(out)]) == 130

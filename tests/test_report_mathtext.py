@@ -4,7 +4,7 @@ import importlib
 
 import pytest
 
-from identities.expr import parse
+from identities.language.expr import parse
 from identities.report.mathtext import to_html, to_text
 
 
@@ -39,10 +39,10 @@ def test_html_uses_sup_and_escapes():
     assert "&lt;" in html and "<" not in html.replace("<i>", "").replace("</i>", "").replace("&lt;", "")
 
 
-@pytest.mark.parametrize("module", ["report", "report.analysis", "report.baseline", "report.causes",
-                                    "report.commands", "report.document", "report.explain", "report.fdtable",
+@pytest.mark.parametrize("module", ["report", "report.analysis", "report.baseline", "check.causes",
+                                    "cli.report", "report.document", "report.explain", "report.fdtable",
                                     "report.html", "report.markdown", "report.mathtext", "report.plots",
-                                    "report.text", "samples"])
+                                    "report.text", "check.samples"])
 def test_report_modules_declare_all(module):
     m = importlib.import_module(f"identities.{module}")
     assert m.__all__ and len(set(m.__all__)) == len(m.__all__)

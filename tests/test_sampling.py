@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from identities import builtin
-from identities.domains import admissible
-from identities.formats import float16, float32, float64
-from identities.sampling import Sampler, from_ordinals, ordinals, ulp_distance
+from identities.draws.inputs import admissible
+from identities.numbers.formats import float16, float32, float64
+from identities.sweep.sampling import Sampler, from_ordinals, ordinals, ulp_distance
 
 LIB = builtin()
 

@@ -1,4 +1,4 @@
-"""identities.strategies: domains as reusable hypothesis strategies."""
+"""identities.testing.strategies: domains as reusable hypothesis strategies."""
 
 import math
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 
 from identities.errors import InvalidArgument
-from identities.formats import float16, float32
-from identities.strategies import inputs, values
+from identities.numbers.formats import float16, float32
+from identities.testing.strategies import inputs, values
 
 
 def test_repr_rebuilds_the_call():

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from identities import builtin, identity
-from identities.engine import _Engine, effective_tolerance
+from identities.check.engine import Engine, effective_tolerance
 from identities.errors import InvalidArgument
-from identities.oracle import DEFAULT_ORACLE
-from identities.profile import KINDS, SweepResult
-from identities.sampling import Sampler
-from identities.sweep import chunk_size_for, evaluate_points, local_executor, sweep, sweep_all
+from identities.oracle.scalar import DEFAULT_ORACLE
+from identities.sweep.profile import KINDS, SweepResult
+from identities.sweep.sampling import Sampler
+from identities.sweep.runner import chunk_size_for, evaluate_points, local_executor, sweep, sweep_all
 
 LIB = builtin()
 
@@ -82,7 +82,7 @@ def test_sweep_points_agree_with_verifys_engine(name, backend):
     be = get_backend(backend)
     cols, _ = Sampler(ident.variables, be.format, ident.assume).draw(60, np.random.default_rng(7))
     got = evaluate_points(ident, backend, cols, functions="scalar")
-    engine = _Engine(ident, be, DEFAULT_ORACLE, effective_tolerance(ident, be))
+    engine = Engine(ident, be, DEFAULT_ORACLE, effective_tolerance(ident, be))
     for i in range(60):
         inputs = {k: (int(v[i]) if v.dtype.kind == "i" else float(v[i])) for k, v in cols.items()}
         s = engine.evaluate(inputs)
@@ -101,7 +101,7 @@ def test_sweep_statistics_agree_with_verify_where_comparable():
     from identities.backends import get_backend
 
     be = get_backend("float64")
-    engine = _Engine(ident, be, DEFAULT_ORACLE, effective_tolerance(ident, be))
+    engine = Engine(ident, be, DEFAULT_ORACLE, effective_tolerance(ident, be))
     cols = {k: r.profile.sample[k] for k in ("x", "y")}
     samples = [engine.evaluate({"x": float(x), "y": float(y)}) for x, y in zip(cols["x"], cols["y"])]
     assert max(s.ulps for s in samples) == r.max_error.ulps
@@ -177,7 +177,7 @@ def test_local_executor_is_a_process_pool():
 
 
 def test_verify_all_on_an_executor_matches_a_serial_run():
-    from identities.engine import verify_all
+    from identities.check.engine import verify_all
 
     idents = [LIB["exp_sum"], LIB["binomial_pascal"]]
     limits = {"example_seconds": 60.0, "identity_seconds": 600.0, "database": None}  # no time-outs on a busy machine

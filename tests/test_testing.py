@@ -6,12 +6,12 @@ import mpmath
 import numpy as np
 import pytest
 
-from identities.engine import verify
+from identities.check.engine import verify
 from identities.errors import InvalidArgument
-from identities.failures import explain
-from identities.formats import float32, float64
-from identities.registry import identity
-from identities.testing import assert_accurate, assert_close, assert_derivative, assert_identity
+from identities.check.failures import explain
+from identities.numbers.formats import float32, float64
+from identities.registry.files import identity
+from identities.testing.asserts import assert_accurate, assert_close, assert_derivative, assert_identity
 
 pytest_plugins = ["pytester"]
 
@@ -86,7 +86,7 @@ def test_assert_close_nan_and_shape_errors():
 def test_helpers_hide_their_frames(pytester):
     pytester.makepyfile(test_x="""
         import numpy as np
-        from identities.testing import assert_close
+        from identities.testing.asserts import assert_close
 
         def test_it():
             assert_close(np.float32([1.0, 2.0]), [1.0, 2.1])

@@ -2,8 +2,8 @@ import math
 
 import pytest
 
-from identities.formats import float32, float64
-from identities.tolerance import Tolerance, default_tolerance, parse_tolerance
+from identities.numbers.formats import float32, float64
+from identities.language.tolerance import Tolerance, default_tolerance, parse_tolerance
 
 
 def test_parse_and_format():

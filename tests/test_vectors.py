@@ -6,10 +6,10 @@ import pytest
 
 from identities import IdentityFileError, identity, loads, verify
 from identities.backends import get_backend
-from identities.domains import parse_domain
-from identities.expr import Grad, VecVar, parse
-from identities.oracle import Oracle
-from identities.vectors import ShapeError, Vec, shape
+from identities.draws.inputs import parse_domain
+from identities.language.expr import Grad, VecVar, parse
+from identities.oracle.scalar import Oracle
+from identities.language.vectors import ShapeError, Vec, shape
 
 V = {"x": "vector[4] real[-10, 10]"}
 ARANGE = (0.0, 1.0, 2.0, 3.0)

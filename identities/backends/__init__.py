@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from identities.backends.base import UNDEFINED, Backend, Compiled, Undefined
+from identities.evaluate.compiler import Backend, Compiled
+
+from identities.evaluate.values import UNDEFINED, Undefined
 from identities.errors import BackendUnavailable, InvalidArgument
 
 __all__ = ["Backend", "Compiled", "Undefined", "UNDEFINED", "BACKENDS", "FLOAT_BACKENDS", "AUTODIFF_BACKENDS",

@@ -1,7 +1,7 @@
 """Whole-array evaluation of an ``Expr`` in a float backend's arithmetic, for sweeps.
 
 ``compile_array(expr, backend)`` walks the expression once, as
-``identities.backends.base.compile_expr`` does, and returns an ``ArrayProgram``
+``identities.evaluate.compiler.compile_expr`` does, and returns an ``ArrayProgram``
 evaluating it on numpy arrays of the backend's width (one ufunc call per node
 for the whole array, under ``np.errstate(all="ignore")``: IEEE results are the
 point). Values that leave the reals come out as nan.
@@ -51,9 +51,11 @@ from typing import Any
 
 import numpy as np
 
-from identities.backends.base import MAX_SUM_TERMS, UNDEFINED, as_integer
+from identities.language.limits import MAX_SUM_TERMS
+
+from identities.evaluate.values import UNDEFINED, as_integer
 from identities.errors import InvalidArgument, LimitExceeded
-from identities.expr import Bin, Call, Cmp, Const, Diff, Expr, Neg, Num, Sum, Var, free_vars
+from identities.language.expr import Bin, Call, Cmp, Const, Diff, Expr, Neg, Num, Sum, Var, free_vars
 
 __all__ = ["ArrayProgram", "compile_array", "FUNCTION_MODES"]
 

@@ -20,19 +20,11 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from identities.backends.base import (
-    UNDEFINED,
-    CastArithmetic,
-    Compiled,
-    Env,
-    Fn,
-    Undefined,
-    compile_expr,
-    int_comb,
-    int_factorial,
-)
-from identities.expr import FUNCTIONS, VECTOR_FUNCTIONS, Expr, Num
-from identities.formats import FloatFormat
+from identities.evaluate.compiler import CastArithmetic, Compiled, compile_expr
+
+from identities.evaluate.values import UNDEFINED, Env, Fn, Undefined, int_comb, int_factorial
+from identities.language.expr import FUNCTIONS, VECTOR_FUNCTIONS, Expr, Num
+from identities.numbers.formats import FloatFormat
 
 __all__ = ["AutodiffBackend"]
 
@@ -42,7 +34,7 @@ class AutodiffBackend(CastArithmetic):
 
     is_float = True
     autodiff = True  # derivatives by autograd: the engine uses the plain float tolerance
-    native_vectors = True  # its own tensors, grad, vjp and stop (identities.vectors is not used)
+    native_vectors = True  # its own tensors, grad, vjp and stop (identities.language.vectors is not used)
     framework = ""
 
     def __init__(self, fmt: FloatFormat):

@@ -11,7 +11,7 @@ oracle's call, not ours.
 (H = 2h) for odd n and n/2 - i (H = h) for even n, and the step
 ``h = eps**(1/(n+2)) * max(|x|, 1)``, made exactly representable as
 ``(x + h) - x``. Its error (truncation ~h**2, rounding ~eps/h**n) is what the
-default derivative tolerance allows for; see ``identities.tolerance``.
+default derivative tolerance allows for; see ``identities.language.tolerance``.
 """
 
 from __future__ import annotations
@@ -23,22 +23,13 @@ from typing import Any
 
 import numpy as np
 
-from identities.backends.base import (
-    UNDEFINED,
-    CastArithmetic,
-    Compiled,
-    Env,
-    Fn,
-    Undefined,
-    as_integer,
-    compile_expr,
-    int_comb,
-    int_factorial,
-)
-from identities.expr import FUNCTIONS, Expr, Num
-from identities.formats import FloatFormat, float16, float32, float64
+from identities.evaluate.compiler import CastArithmetic, Compiled, compile_expr
 
-__all__ = ["Float64Backend", "NumpyFloatBackend", "central_difference"]
+from identities.evaluate.values import UNDEFINED, Env, Fn, Undefined, as_integer, int_comb, int_factorial
+from identities.language.expr import FUNCTIONS, Expr, Num
+from identities.numbers.formats import FloatFormat, float16, float32, float64
+
+__all__ = ["Float64Backend", "NumpyFloatBackend", "central_difference", "compare_values"]
 
 INF = math.inf
 NAN = math.nan
@@ -271,7 +262,7 @@ class Float64Backend:
         return central_difference(self, body, env, var, order)
 
     def compare(self, op: str, a: Any, b: Any) -> bool:
-        return _compare(op, a, b)
+        return compare_values(op, a, b)
 
     # backend -------------------------------------------------------------
     def compile(self, expr: Expr) -> Compiled:
@@ -292,7 +283,7 @@ class Float64Backend:
         return f"{type(self).__name__}()"
 
 
-def _compare(op: str, a: Any, b: Any) -> bool:
+def compare_values(op: str, a: Any, b: Any) -> bool:
     if op == "<":
         return a < b
     if op == "<=":

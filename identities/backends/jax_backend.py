@@ -24,9 +24,10 @@ import jax.scipy.special as jsp
 import numpy as np
 
 from identities.backends.autodiff import AutodiffBackend, call_body
-from identities.backends.base import Compiled, Env, Fn
-from identities.expr import Expr
-from identities.formats import FloatFormat, float32, float64
+from identities.evaluate.compiler import Compiled
+from identities.evaluate.values import Env, Fn
+from identities.language.expr import Expr
+from identities.numbers.formats import FloatFormat, float32, float64
 
 __all__ = ["JaxBackend", "jax_float32", "jax_float64"]
 

@@ -19,18 +19,11 @@ from typing import Any
 import mpmath
 from mpmath.ctx_mp import MPContext
 
-from identities.backends.base import (
-    UNDEFINED,
-    Compiled,
-    Env,
-    Fn,
-    Undefined,
-    compile_expr,
-    int_comb,
-    int_factorial,
-)
-from identities.expr import FUNCTIONS, Expr, Num
-from identities.formats import float64
+from identities.evaluate.compiler import Compiled, compile_expr
+
+from identities.evaluate.values import UNDEFINED, Env, Fn, Undefined, int_comb, int_factorial
+from identities.language.expr import FUNCTIONS, Expr, Num
+from identities.numbers.formats import float64
 
 __all__ = ["MpmathBackend", "DEFAULT_DPS"]
 
@@ -182,9 +175,9 @@ class MpmathBackend:
         return self.ctx.diff(f, self.ctx.mpf(env[var]), order)
 
     def compare(self, op: str, a: Any, b: Any) -> bool:
-        from identities.backends.floats import _compare
+        from identities.backends.floats import compare_values
 
-        return _compare(op, a, b)
+        return compare_values(op, a, b)
 
     # backend -------------------------------------------------------------
     def compile(self, expr: Expr) -> Compiled:

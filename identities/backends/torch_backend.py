@@ -17,8 +17,8 @@ from typing import Any
 import torch
 
 from identities.backends.autodiff import AutodiffBackend, call_body
-from identities.backends.base import Env, Fn
-from identities.formats import FloatFormat, float32, float64
+from identities.evaluate.values import Env, Fn
+from identities.numbers.formats import FloatFormat, float32, float64
 
 __all__ = ["TorchBackend", "torch_float32", "torch_float64"]
 

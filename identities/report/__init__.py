@@ -84,7 +84,7 @@ def write_report(path: str | Path, results: Sequence[Any], *, registry: Mapping[
     (a KeyboardInterrupt).
     """
     from identities.report.document import build, to_json
-    from identities.results import write_atomic, write_json
+    from identities.check.results import write_atomic, write_json
 
     path = Path(path)
     kind = report_format(path)

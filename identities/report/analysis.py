@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from identities.metrics import bits
-from identities.registry import Identity
-from identities.report.causes import Cause, diagnose
-from identities.results import Counterexample, Result
-from identities.samples import Sample
+from identities.numbers.metrics import bits
+from identities.registry.files import Identity
+from identities.check.causes import Cause, diagnose
+from identities.check.results import Counterexample, Result
+from identities.check.samples import Sample
 
 __all__ = ["ErrorSummary", "Point", "CauseSummary", "Confidence", "Analysis", "analyze", "zero_failure_bound",
            "confidence", "needed_tolerances", "error_summary", "explain_command", "check_command",
@@ -49,7 +49,7 @@ class ErrorSummary:
     nonfinite: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        from identities.results import json_value
+        from identities.check.results import json_value
 
         return {k: json_value(v) for k, v in self.__dict__.items()}
 
@@ -161,7 +161,7 @@ def confidence(r: Result, alpha: float = ALPHA) -> Confidence | None:
     return Confidence(n, alpha, zero_failure_bound(n, alpha)) if n >= 1 else None
 
 
-def _ceil_sig(x: float, digits: int = 2) -> str:
+def ceil_sig(x: float, digits: int = 2) -> str:
     """x rounded *up* to a few significant digits, so the tolerance it spells still passes."""
     if x == 0:
         return "0"
@@ -181,7 +181,7 @@ def needed_tolerances(r: Result) -> dict[str, str] | None:
     e = r.max_error
     ulp = f"{int(e.ulps)} ulp" if math.isfinite(e.ulps) and e.ulps < 1e15 else (
         "none" if not math.isfinite(e.ulps) else f"{e.ulps:.3g} ulp")
-    ab = f"{_ceil_sig(e.abs)} abs" if math.isfinite(e.abs) else "none"
+    ab = f"{ceil_sig(e.abs)} abs" if math.isfinite(e.abs) else "none"
     return {"ulp": ulp, "abs": ab, "engine": r.needed_tolerance or ""}
 
 
@@ -220,7 +220,7 @@ def _stats(samples: Sequence[Sample], tol: Any, fmt: Any) -> dict[str, ErrorSumm
 
 
 def _values(inputs: Mapping[str, Any], fmt: Any) -> str:
-    from identities.engine import short_repr
+    from identities.numbers.formats import short_repr
 
     return ",".join(f"{k}={v if isinstance(v, int) else short_repr(float(v), fmt)}" for k, v in inputs.items())
 
@@ -321,7 +321,7 @@ def _cause_summary(r: Result, ident: Identity, backend: Any, samples: Sequence[S
 def analyze(r: Result, ident: Identity | None, *, examples: int, with_fd: bool = True) -> Analysis:
     """Everything the report shows for one Result (``examples``: what the run asked for, for the commands)."""
     from identities.backends import get_backend
-    from identities.tolerance import parse_tolerance
+    from identities.language.tolerance import parse_tolerance
 
     backend = get_backend(r.backend)
     is_float = bool(getattr(backend, "is_float", False))

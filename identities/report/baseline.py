@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from identities.errors import InvalidArgument
-from identities.results import SCHEMA, Result, json_value
+from identities.check.results import SCHEMA, Result, json_value
 
 __all__ = ["BaselineDiff", "Change", "load_baseline", "diff_baseline", "GROWTH_BITS"]
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from identities.registry import Identity
+from identities.registry.files import Identity
 from identities.report.analysis import Analysis, Point, analyze
 from identities.report.baseline import BaselineDiff, diff_baseline, load_baseline
-from identities.report.causes import Cause
+from identities.check.causes import Cause
 from identities.report.mathtext import identity_text
-from identities.results import Result, json_value, report
+from identities.check.results import Result, json_value, report
 
 __all__ = ["ReportData", "build", "to_json", "SCHEMA_PATH", "TOP_LOSSES", "verdict_counts"]
 

@@ -1,7 +1,7 @@
 """``identities explain``: one identity at one input, subexpression by subexpression.
 
 For each side: its value in the backend and exactly, its error in ulps, the
-cause of that error (``identities.report.causes``), and the table of every
+cause of that error (``identities.check.causes``), and the table of every
 subexpression, so a user sees where the bits went, as Herbie shows local error
 for a single expression. For an identity with ``diff``, the notebook's
 finite-difference table follows.
@@ -13,10 +13,10 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from identities.metrics import bits
-from identities.oracle import DEFAULT_ORACLE, HOLDS, REFUTED
-from identities.registry import Identity
-from identities.report.causes import diagnose, node_rows, truth_text
+from identities.numbers.metrics import bits
+from identities.oracle.scalar import DEFAULT_ORACLE, HOLDS, REFUTED
+from identities.registry.files import Identity
+from identities.check.causes import diagnose, node_rows, truth_text
 from identities.report.mathtext import identity_text
 from identities.report.text import CAUSE_WORDS, ulps
 
@@ -29,8 +29,9 @@ def _show(v: float) -> str:
 
 def explain_text(ident: Identity, backend: Any, at: Mapping[str, Any]) -> tuple[str, Any]:
     """The explanation as text, and the finite-difference table (None without diff)."""
-    from identities.domains import admissible
-    from identities.engine import effective_tolerance, short_repr
+    from identities.draws.inputs import admissible
+    from identities.check.engine import effective_tolerance
+    from identities.numbers.formats import short_repr
     from identities.report.fdtable import finite_difference_table
 
     fmt = backend.format

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from identities.backends.base import UNDEFINED
-from identities.expr import Diff, Expr, walk
-from identities.oracle import DEFAULT_ORACLE, Oracle
-from identities.registry import Identity
+from identities.evaluate.values import UNDEFINED
+from identities.language.expr import Diff, Expr, walk
+from identities.oracle.scalar import DEFAULT_ORACLE, Oracle
+from identities.registry.files import Identity
 
 __all__ = ["FDRow", "FDTable", "find_diff", "finite_difference_table", "own_diff", "STEPS"]
 
@@ -68,7 +68,7 @@ class FDTable:
     model: Mapping[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        from identities.results import json_value
+        from identities.check.results import json_value
 
         def row(r: FDRow | None) -> Any:
             if r is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 
-from identities.expr import Apply, Bin, Call, Cmp, Const, Diff, Expr, Grad, Neg, Num, Stop, Sum, Var, Vjp
+from identities.language.expr import Apply, Bin, Call, Cmp, Const, Diff, Expr, Grad, Neg, Num, Stop, Sum, Var, Vjp
 
 __all__ = ["to_html", "to_text", "identity_html", "identity_text"]
 

@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from identities.metrics import bits
+from identities.numbers.metrics import bits
 
 __all__ = ["COLORS", "error_figure", "fd_figure", "moving_average", "spans_decades", "has_plots"]
 

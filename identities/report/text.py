@@ -54,7 +54,7 @@ def value(v: Any, fmt: Any = None) -> str:
     if isinstance(v, float):
         if fmt is None:
             return repr(v)
-        from identities.engine import short_repr
+        from identities.numbers.formats import short_repr
 
         return short_repr(v, fmt)
     return str(v)
@@ -62,7 +62,7 @@ def value(v: Any, fmt: Any = None) -> str:
 
 def fmt_of(backend: str) -> Any:
     """The float format of a backend's values (float64 for mpmath, whose inputs are doubles)."""
-    from identities.formats import FORMATS
+    from identities.numbers.formats import FORMATS
 
     return FORMATS.get(backend, FORMATS["float64"])
 

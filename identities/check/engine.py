@@ -1,0 +1,239 @@
+"""The engine: hypothesis draws inputs, the backend and the oracle evaluate, a verdict comes out.
+
+Two hypothesis runs per identity and backend, with the same seed:
+
+1. *search*: the identity's own examples, then ``examples`` draws. Nothing
+   fails; every example is recorded, and ``hypothesis.target`` pushes toward
+   more bits of error, so the maximum is searched for, not only sampled.
+   The verdict is the most serious kind seen, by the precedence
+   refuted > domain_mismatch > precision_failure > holds.
+2. *shrink* (only for a non-holds verdict): the same search, failing on the
+   first example of that kind, so hypothesis shrinks it to a minimal
+   counterexample. Evaluations are cached, so replaying the search is cheap.
+
+The worst example (most ulps between the sides) is reported beside the
+minimal one: the minimal one is rarely the worst.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
+from typing import Any
+
+from identities.backends import get_backend
+from identities.check import search as search_mod
+from identities.check.evaluation import Engine, Sample
+from identities.check.results import Result
+from identities.check.simplify import simplify
+from identities.numbers.formats import short_repr
+from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded
+from identities.registry.files import Identity
+from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
+from identities.language.tolerance import Tolerance, default_tolerance
+from identities.numbers.metrics import ErrorStats
+from identities.oracle.scalar import DEFAULT_ORACLE, Oracle
+
+__all__ = ["verify", "verify_all", "short_repr", "DEFAULT_BACKENDS", "DEFAULT_SEED", "DEFAULT_EXAMPLES", "PRECEDENCE",
+           "effective_tolerance"]
+
+DEFAULT_SEED = 0
+DEFAULT_BACKENDS = ("float64", "float32", "mpmath")
+DEFAULT_EXAMPLES = 200
+PRECEDENCE = ("refuted", "domain_mismatch", "precision_failure", "holds")
+
+
+def effective_tolerance(ident: Identity, backend: Any) -> Tolerance | None:
+    """The tolerance an identity is checked with on a backend (None: decided by the oracle)."""
+    if not getattr(backend, "is_float", False):
+        return None
+    declared = ident.tolerance_for(backend.name)
+    if declared is not None:
+        return declared
+    if getattr(backend, "autodiff", False):  # derivatives by autograd, not difference quotients
+        return default_tolerance(backend.format)
+    return default_tolerance(backend.format, ident.diff_order)
+
+
+def verify(
+    ident: Identity,
+    backend: str = "float64",
+    *,
+    examples: int = DEFAULT_EXAMPLES,
+    seed: int = DEFAULT_SEED,
+    oracle: Oracle | None = None,
+    database: str | Any | None = None,
+    example_seconds: float = EXAMPLE_SECONDS,
+    identity_seconds: float = IDENTITY_SECONDS,
+    keep_samples: bool = False,
+) -> Result:
+    """Check one identity on one backend; never raises for a problem in the identity itself.
+
+    Same identity, backend, examples and seed (and database contents): same
+    Result. ``database`` is a directory path (or a hypothesis ExampleDatabase)
+    where minimal counterexamples are saved and replayed first next time;
+    None (the default here) uses none. A resource limit hit is the ``error``
+    verdict naming the limit. ``keep_samples`` (float backends) attaches one
+    ``identities.check.samples.Sample`` per distinct input the search drew, for the
+    report's histograms and plots; it costs a correctly rounded truth per side
+    per example, so it is off by default.
+    """
+    if not isinstance(examples, int) or isinstance(examples, bool) or examples < 1:
+        raise InvalidArgument(f"examples={examples!r} must be a positive integer")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise InvalidArgument(f"seed={seed!r} must be an integer")
+    for name, value in (("example_seconds", example_seconds), ("identity_seconds", identity_seconds)):
+        if not isinstance(value, (int, float)) or not value > 0:
+            raise InvalidArgument(f"{name}={value!r} must be a positive number of seconds")
+    be = get_backend(backend) if isinstance(backend, str) else backend
+    db = search_mod.database_at(database) if isinstance(database, (str, os.PathLike)) else database
+    started = time.perf_counter()
+    tolerance = effective_tolerance(ident, be)
+    base = dict(identity=ident.name, backend=be.name, expected=ident.expected(be.name),
+                tolerance=str(tolerance) if tolerance else None, seed=seed)
+    try:
+        from identities.draws.inputs import empty_reason
+
+        empty = empty_reason(ident.variables, be.format)
+        if empty is not None:
+            return _error(base, f"no admissible input: {empty}", started)
+        engine = Engine(ident, be, oracle or DEFAULT_ORACLE, tolerance, example_seconds, identity_seconds)
+        samples = search_mod.search(engine, examples, seed, db)
+        if not samples:
+            return _error(base, f"no admissible input found after {engine.tries[0]} tries: every draw was "
+                                "rejected by the domains or 'assume'", started)
+        result = _conclude(engine, samples, examples, seed, base, started, db)
+        if keep_samples and engine.is_float:
+            from dataclasses import replace
+
+            from identities.check.samples import sample_records
+
+            result = replace(result, samples=sample_records(samples, engine.fmt))
+        return result
+    except search_mod.Abort as exc:
+        return _error(base, exc.message, started)
+    except (LimitExceeded, IdentitiesError) as exc:
+        return _error(base, f"{type(exc).__name__}: {exc}", started)
+    except Exception as exc:  # an engine crash is a verdict, never a lost row
+        return _error(base, f"internal error, please report: {type(exc).__name__}: {exc}", started)
+
+
+def verify_all(
+    identities: Iterable[Identity] | Mapping[str, Identity],
+    backends: Sequence[str] = DEFAULT_BACKENDS,
+    *,
+    examples: int = DEFAULT_EXAMPLES,
+    seed: int = DEFAULT_SEED,
+    oracle: Oracle | None = None,
+    on_result: Callable[[Result], None] | None = None,
+    executor: Executor | None = None,
+    **options: Any,
+) -> list[Result]:
+    """Every identity on every backend, in order; ``on_result`` sees each Result as it is made.
+
+    ``options`` (``database``, ``example_seconds``, ``identity_seconds``, ``keep_samples``) go to ``verify``.
+    With an ``executor`` (any ``concurrent.futures.Executor``: local processes,
+    Dask's ``Client.get_executor()``), each identity x backend runs as one
+    task; results are the same as a serial run's (each is seeded on its own)
+    and still come back, and reach ``on_result``, in order.
+    """
+    items = list(identities.values()) if isinstance(identities, Mapping) else list(identities)
+    pairs = [(ident, b) for ident in items for b in backends]
+    results = []
+    if executor is None:
+        for ident, b in pairs:
+            r = verify(ident, b, examples=examples, seed=seed, oracle=oracle, **options)
+            results.append(r)
+            if on_result is not None:
+                on_result(r)
+        return results
+    futures = [executor.submit(verify, ident, b, examples=examples, seed=seed, oracle=oracle, **options)
+               for ident, b in pairs]
+    try:
+        for f in futures:
+            r = f.result()
+            results.append(r)
+            if on_result is not None:
+                on_result(r)
+    finally:
+        for f in futures:
+            f.cancel()
+    return results
+
+
+def _error(base: dict, message: str, started: float) -> Result:
+    return Result(verdict="error", examples=0, exact_rate=0.0, max_error=ErrorStats(), needed_tolerance=None,
+                  message=message, elapsed=time.perf_counter() - started, **base)
+
+
+def _conclude(engine: Engine, samples: list[Sample], examples: int, seed: int, base: dict,
+              started: float, database: Any = None) -> Result:
+    """Verdict from the search; counts and exact-equality rate from the search's draws; the maximum
+    error, the needed tolerance and the worst example from everything evaluated (search, shrink,
+    simplification), since the maximum *found* is what a tolerance must cover."""
+    counts = {k: 0 for k in ("ok", "precision_failure", "refuted", "domain_mismatch", "undefined", "unknown")}
+    for s in samples:
+        counts[s.kind] += 1
+    decided = [s for s in samples if s.kind in ("ok", "precision_failure")]
+    exact_rate = sum(s.lf == s.rf for s in decided) / len(decided) if decided else 0.0
+    verdict = next((k for k in PRECEDENCE[:-1] if counts.get(k)), "holds")
+    if not decided and not counts["refuted"] and not counts["domain_mismatch"]:
+        reasons = [f"{counts['unknown']} unresolved by the oracle" if counts["unknown"] else "",
+                   f"{counts['undefined']} undefined on both sides" if counts["undefined"] else ""]
+        reason = ", ".join(r for r in reasons if r) or "none drawn"
+        return _error(base, f"no admissible input found after {len(samples)} tries: no example could be "
+                            f"decided ({reason})", started)
+    counterexample = None
+    if verdict != "holds":
+        minimal = search_mod.shrink(engine, verdict, examples, seed, database)
+        if minimal is None:
+            minimal = next(s for s in samples if s.kind == verdict)
+        simplest = simplify(engine, minimal)
+        search_mod.save_example(engine, database, simplest.inputs)
+        counterexample = engine.describe(simplest)
+    seen = list(engine.cache.values()) or samples
+    seen_decided = [s for s in seen if s.kind in ("ok", "precision_failure")]
+    stats = ErrorStats()
+    for s in seen_decided + [s for s in seen if s.kind == "refuted"]:
+        stats = stats.merge(s.ulps, s.rel, s.abs)
+    worst = None
+    ranked = [s for s in seen if s.kind == verdict] if verdict in ("refuted", "precision_failure") else (
+        seen_decided if verdict == "holds" else [])
+    if ranked:
+        w = max(ranked, key=lambda s: (s.ulps if not math.isnan(s.ulps) else math.inf, s.rel))
+        if w.ulps > 0:
+            worst = engine.describe(w)
+    message = ""
+    if counts["unknown"]:
+        message = f"{counts['unknown']} of {len(samples)} examples unresolved by the oracle (skipped)"
+    return Result(verdict=verdict, examples=len(samples), exact_rate=exact_rate, max_error=stats,
+                  needed_tolerance=_needed(engine, seen_decided), counterexample=counterexample, worst=worst,
+                  counts=counts, message=message, elapsed=time.perf_counter() - started, **base)
+
+
+def _needed(engine: Engine, decided: list[Sample]) -> str | None:
+    """The tightest tolerance, in the unit of the one in force, that passes every decided example."""
+    if not decided or not engine.is_float:
+        return None
+    tol = engine.tolerance
+    if tol is not None and tol.ulps is None and tol.rel is not None:
+        # "t rel or t abs": each example needs min(its rel, its abs); the worst of those
+        def need(s: Sample) -> float:
+            if s.lf == s.rf:
+                return 0.0
+            d = abs(s.lf - s.rf)
+            if not math.isfinite(d):  # a side is nan or inf in the format while defined in the reals
+                return math.inf
+            return min(d / max(abs(s.lf), abs(s.rf)), d)
+
+        t = max(need(s) for s in decided)
+        return "none" if not math.isfinite(t) else f"{t:.2g} rel or {t:.2g} abs"
+    worst = max(s.ulps for s in decided)
+    if not math.isfinite(worst):
+        return "none"
+    return f"{int(worst)} ulp" if worst < 1e6 else f"{worst:.3g} ulp"
+
+

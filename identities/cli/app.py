@@ -1,0 +1,104 @@
+"""The ``identities`` command: ``list``, ``check``, ``sweep`` (``identities.cli.sweep``), ``report`` and
+``explain`` (``identities.cli.report``).
+
+Exit status: 0 when every verdict equals its expectation, 1 when one does not,
+2 for a usage or identity-file error (the message names the file, the line,
+the identity and what is wrong), 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+
+
+DEFAULT_DATABASE = ".hypothesis/examples"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"identities: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from identities.check.engine import DEFAULT_BACKENDS, DEFAULT_EXAMPLES, DEFAULT_SEED
+    from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
+
+    p = _Parser(prog="identities", description="Verify mathematical identities in IEEE floats and exactly.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    lp = sub.add_parser("list", help="list identities (the built-in library when no FILES)")
+    lp.add_argument("files", nargs="*", metavar="FILES")
+    lp.add_argument("--select", action="append", default=[], metavar="GLOB", help="only names matching GLOB")
+
+    cp = sub.add_parser("check", help="verify identities and print a verdict for each identity and backend")
+    cp.add_argument("files", nargs="*", metavar="FILES", help="identity files or directories (default: built-in)")
+    cp.add_argument("--backend", default=",".join(DEFAULT_BACKENDS),
+                    help=f"comma-separated backends (default: {','.join(DEFAULT_BACKENDS)})")
+    cp.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
+                    help=f"examples per identity and backend (default: {DEFAULT_EXAMPLES})")
+    cp.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})")
+    cp.add_argument("--json", metavar="PATH", help="write the identities-report/1 JSON here")
+    cp.add_argument("--select", action="append", default=[], metavar="GLOB", help="only names matching GLOB")
+    cp.add_argument("-v", "--verbose", action="store_true", help="show the counterexample of every non-holds verdict")
+    cp.add_argument("--database", default=DEFAULT_DATABASE, metavar="DIR",
+                    help=f"where counterexamples are kept and replayed first next time (default: {DEFAULT_DATABASE})")
+    cp.add_argument("--no-database", action="store_true", help="neither read nor write the example database")
+    cp.add_argument("--example-timeout", type=float, default=EXAMPLE_SECONDS, metavar="S",
+                    help=f"wall-time limit per example (default: {EXAMPLE_SECONDS:g} s)")
+    cp.add_argument("--identity-timeout", type=float, default=IDENTITY_SECONDS, metavar="S",
+                    help=f"wall-time limit per identity and backend (default: {IDENTITY_SECONDS:g} s)")
+    cp.add_argument("--workers", type=int, default=1, metavar="N",
+                    help="verify in N local processes (default: 1, in this process); same results")
+
+    from identities.cli.sweep import add_parser
+
+    add_parser(sub)
+
+    from identities.cli.report import add_commands
+
+    add_commands(sub, {"backends": ",".join(DEFAULT_BACKENDS), "examples": DEFAULT_EXAMPLES, "seed": DEFAULT_SEED,
+                       "database": DEFAULT_DATABASE, "example_seconds": EXAMPLE_SECONDS,
+                       "identity_seconds": IDENTITY_SECONDS})
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from identities.errors import IdentitiesError
+
+    from identities.cli.check import run_check, run_list
+    from identities.cli.common import Usage
+
+    try:
+        if args.command == "list":
+            return run_list(args)
+        if args.command == "sweep":
+            from identities.cli.sweep import run
+
+            return run(args)
+        if args.command in ("report", "explain"):
+            from identities.cli.report import run_explain, run_report
+
+            return run_report(args) if args.command == "report" else run_explain(args)
+        return run_check(args)
+    except (IdentitiesError, Usage) as exc:
+        print(f"identities: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("identities: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `identities check | head`: the reader left; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

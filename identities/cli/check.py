@@ -1,0 +1,86 @@
+"""``identities list`` and ``identities check``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from identities.cli.common import Interrupts, Usage, detail, load_registry, result_row, row, verify_arguments
+
+__all__ = ["run_list", "run_check"]
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from identities.registry.files import ALL
+
+    registry = load_registry(args.files, args.select)
+    width = max((len(n) for n in registry), default=8)
+    for ident in registry.values():
+        vars_ = ", ".join(f"{n}: {d}" for n, d in ident.variables) or "(a point identity)"
+        expect = "  expect " + ", ".join(v if b == ALL else f"{b}={v}" for b, v in ident.expect.items()) \
+            if ident.expect else ""
+        print(f"{ident.name:<{width}}  {ident.lhs} == {ident.rhs}   [{vars_}]{expect}")
+    print(f"{len(registry)} identities")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from identities.check.results import report, write_json
+
+    backends, options = verify_arguments(args)
+    if args.workers < 1:
+        raise Usage(f"--workers must be at least 1, got {args.workers}")
+    registry = load_registry(args.files, args.select)
+    print(f"identities check: {len(registry)} identities x {', '.join(backends)}; "
+          f"examples={args.examples} seed={args.seed}" + (f" workers={args.workers}" if args.workers > 1 else ""))
+    results: list = []
+    interrupted = False
+    width = max([len(n) for n in registry] + [8])
+    bw = max(8, *(len(b) for b in backends))
+    print(row((width, bw), "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", ""))
+    from identities.check.engine import verify_all
+    from identities.cli.progress import Progress
+
+    bar = Progress("check", "results")
+    total = len(registry) * len(backends)
+
+    ctrl_c = Interrupts()
+
+    def show(r) -> None:  # type: ignore[no-untyped-def]
+        results.append(r)
+        bar.clear()
+        print(result_row((width, bw), r), flush=True)
+        bar.update(len(results), total)
+        ctrl_c.check()
+
+    pool = None
+    try:
+        with ctrl_c:
+            if args.workers > 1:
+                from identities.sweep.runner import local_executor
+
+                pool = local_executor(args.workers)
+            verify_all(registry, backends, examples=args.examples, seed=args.seed, on_result=show, executor=pool,
+                       **options)
+            ctrl_c.check()
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        bar.clear()
+        if pool is not None:
+            pool.shutdown(wait=not interrupted, cancel_futures=True)
+    if args.json:
+        write_json(args.json, report(results, seed=args.seed, examples=args.examples, backends=backends,
+                                     incomplete=interrupted))
+    details = [r for r in results if not r.ok or (args.verbose and r.verdict != "holds")]
+    for r in details:
+        print()
+        print(detail(r))
+    bad = sum(not r.ok for r in results)
+    print()
+    print(f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected"
+          + (f"; JSON report in {args.json}" if args.json else ""))
+    if interrupted:
+        print("identities: interrupted; the results above are incomplete", file=sys.stderr)
+        return 130
+    return 1 if bad else 0

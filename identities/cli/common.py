@@ -1,0 +1,134 @@
+"""What the sub-commands share: loading files or the library, the usage error, Ctrl-C that is not lost,
+the checked verify options, and the table rows and details of results."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import signal
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["Usage", "Interrupts", "load_registry", "verify_arguments", "row", "result_row", "detail", "fmt_ulps"]
+
+
+def load_registry(files: Sequence[str], select: Sequence[str]):  # type: ignore[no-untyped-def]
+    from identities.registry.files import builtin, load
+
+    registry = load(*files) if files else builtin()
+    if not len(registry):
+        raise Usage(f"{', '.join(files)}: no identities (an identity file holds [[identity]] tables)")
+    chosen = registry.select(*select)
+    if select and not len(chosen):
+        raise Usage(f"--select {' '.join(select)} matches none of the {len(registry)} identities")
+    return chosen
+
+
+class Usage(Exception):
+    pass
+
+
+class Interrupts:
+    """Ctrl-C that is not lost: the handler raises KeyboardInterrupt *and* remembers it.
+
+    Python delivers the KeyboardInterrupt wherever the interpreter is; when that
+    is a garbage-collector callback (hypothesis installs one), the exception is
+    printed as "ignored" and the run would go on. ``check()`` between results
+    raises it again, so the results so far are still written and the exit is 130.
+    """
+
+    def __init__(self) -> None:
+        self.hit = False
+        self._previous: Any = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        self.hit = True
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> Interrupts:
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        except ValueError:  # not the main thread: leave Python's handler alone
+            self._previous = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def check(self) -> None:
+        if self.hit:
+            raise KeyboardInterrupt
+
+
+def verify_arguments(args: argparse.Namespace) -> tuple[list[str], dict]:
+    """The backends and verify options of ``check`` and ``report`` (examples, time limits, database),
+    checked; a bad value is a usage error (exit 2) before any work."""
+    from identities.backends import BACKENDS, get_backend
+    from identities.errors import InvalidArgument
+
+    backends = [b.strip() for b in args.backend.split(",") if b.strip()]
+    unknown = [b for b in backends if b not in BACKENDS]
+    if unknown or not backends:
+        raise InvalidArgument(f"unknown backend {unknown[0] if unknown else args.backend!r}; "
+                              f"known: {', '.join(BACKENDS)}")
+    for b in backends:  # an autodiff backend without its extra (BackendUnavailable): now, not after the first rows
+        get_backend(b)
+    if args.examples < 1:
+        raise InvalidArgument(f"--examples must be at least 1, got {args.examples}")
+    for flag, value in (("--example-timeout", args.example_timeout), ("--identity-timeout", args.identity_timeout)):
+        if not value > 0:
+            raise InvalidArgument(f"{flag} must be a positive number of seconds, got {value}")
+    options = {"database": None if args.no_database else args.database,
+               "example_seconds": args.example_timeout, "identity_seconds": args.identity_timeout}
+    return backends, options
+
+
+def row(width: int | tuple[int, int], *cells: str) -> str:
+    """One table row; width is the name column's, or (name column, backend column)."""
+    width, bw = width if isinstance(width, tuple) else (width, 8)
+    name, backend, verdict, ulps, bits, exact, needed, note = cells
+    return f"{name:<{width}}  {backend:<{bw}} {verdict:<18} {ulps:>9} {bits:>5} {exact:>6}  {needed:<12}{note}"
+
+
+def fmt_ulps(u: float) -> str:
+    if math.isinf(u) or math.isnan(u):
+        return "inf"
+    return f"{u:.3g}" if u >= 1e6 else str(int(u))
+
+
+def result_row(width: int | tuple[int, int], r) -> str:  # type: ignore[no-untyped-def]
+    note = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
+    if r.verdict == "error":
+        return row(width, r.identity, r.backend, r.verdict, "-", "-", "-", "-", note + f"  {r.message}")
+    e = r.max_error
+    bits = "inf" if math.isinf(e.bits) else f"{e.bits:.1f}"
+    return row(width, r.identity, r.backend, r.verdict, fmt_ulps(e.ulps), bits, f"{100 * r.exact_rate:.0f}%",
+                r.needed_tolerance or "-", note)
+
+
+def detail(r) -> str:  # type: ignore[no-untyped-def]
+    from identities.backends import get_backend
+
+    head = f"{r.identity} [{r.backend}]: {r.verdict}" + ("" if r.ok else f" (expected {r.expected})")
+    lines = [head]
+    if r.verdict == "error":
+        lines.append(f"  {r.message}")
+        return "\n".join(lines)
+    for label, c in (("minimal counterexample", r.counterexample), ("worst example found", r.worst)):
+        if c is None:
+            continue
+        fmt = get_backend(r.backend).format
+        lines.append(f"  {label}: {c.inputs_text(fmt) or '(no variables)'}")
+        for side, value, truth, err in (("lhs", c.lhs, c.truth_decimal[0], c.lhs_ulps),
+                                         ("rhs", c.rhs, c.truth_decimal[1], c.rhs_ulps)):
+            lines.append(f"    {side} = {value!r:<26} true {side} = {truth or 'undefined'}  ({fmt_ulps(err)} ulp off)")
+        lines.append(f"    {fmt_ulps(c.ulps)} ulp apart; culprit: {c.culprit}; {c.cause}")
+        if c.component is not None:
+            per = ", ".join(fmt_ulps(u) for u in c.component_ulps or ())
+            lines.append(f"    component {c.component} (counting from 0) is the worst; ulp apart by component: {per}")
+    if r.tolerance:
+        lines.append(f"  tolerance {r.tolerance}; needed {r.needed_tolerance}")
+    if r.message:
+        lines.append(f"  note: {r.message}")
+    return "\n".join(lines)

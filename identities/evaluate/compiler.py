@@ -1,0 +1,289 @@
+"""One compiler over every number system.
+
+A backend is a small *context*: constants, how a literal becomes a value, the
+four arithmetic operations and ``**``, and a table with one entry per
+whitelisted function. ``compile_expr`` turns an ``Expr`` into nested closures
+once; evaluation then calls them with a mapping of variable values.
+
+Integers stay Python ``int`` wherever Python keeps them exact (``+ - *``,
+``**`` with a non-negative integer exponent, ``comb``, ``factorial``, sums of
+integers), under the size limit ``MAX_INT_BITS``; a context sees an ``int``
+only when it meets a value of its own kind.
+
+Undefined (a value leaving the reals) is signalled inside evaluation by
+raising ``Undefined``; ``Compiled.__call__`` turns it into the ``UNDEFINED``
+marker, so it never escapes as an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from identities.errors import LimitExceeded
+from identities.language.expr import (
+    VECTOR_FUNCTIONS,
+    Apply,
+    Bin,
+    Call,
+    Cmp,
+    Const,
+    Diff,
+    Expr,
+    Grad,
+    Neg,
+    Num,
+    Stop,
+    Sum,
+    Var,
+    VecVar,
+    Vjp,
+    walk,
+)
+from identities.language.limits import MAX_SUM_TERMS, check_deadline
+from identities.evaluate.values import (
+    RESTORE,
+    UNDEFINED,
+    Env,
+    Fn,
+    Undefined,
+    as_integer,
+    check_int_bits,
+    int_pow,
+)
+
+__all__ = ["CastArithmetic", "Context", "Backend", "Compiled", "compile_expr"]
+
+
+
+class CastArithmetic:
+    """``+ - * /`` on the context's own scalars: both operands through ``self.cast`` first (an exact
+    Python int becomes the context's float type), then the type's own operator rounds to its width.
+    A class using it defines ``cast``."""
+
+    cast: Callable[[Any], Any]
+
+    def add(self, a: Any, b: Any) -> Any:
+        return self.cast(a) + self.cast(b)
+
+    def sub(self, a: Any, b: Any) -> Any:
+        return self.cast(a) - self.cast(b)
+
+    def mul(self, a: Any, b: Any) -> Any:
+        return self.cast(a) * self.cast(b)
+
+    def div(self, a: Any, b: Any) -> Any:
+        return self.cast(a) / self.cast(b)
+
+
+class Context(Protocol):
+    """What a number system provides to ``compile_expr``."""
+
+    def num(self, node: Num) -> Any: ...
+    def const(self, name: str) -> Any: ...
+    def neg(self, a: Any) -> Any: ...
+    def add(self, a: Any, b: Any) -> Any: ...
+    def sub(self, a: Any, b: Any) -> Any: ...
+    def mul(self, a: Any, b: Any) -> Any: ...
+    def div(self, a: Any, b: Any) -> Any: ...
+    def pow(self, a: Any, b: Any) -> Any: ...
+    def function(self, name: str) -> Callable[..., Any]: ...
+    def diff(self, body: Fn, env: Env, var: str, order: int) -> Any: ...
+    def compare(self, op: str, a: Any, b: Any) -> bool: ...
+    # contexts with their own vectors and autograd (native_vectors = True) also provide
+    # grad(body, env, var), vjp(body, env, var, v) and stop(arg, env); see identities.language.vectors
+
+
+class Backend(Protocol):
+    """A number system under test: compiles an Expr once, evaluates on its own format."""
+
+    name: str
+    format: Any  # FloatFormat of the inputs it draws
+
+    def compile(self, expr: Expr) -> Compiled: ...
+    def to_float(self, value: Any) -> float: ...
+
+
+class Compiled:
+    """An expression compiled for one context; call it with a mapping of inputs.
+
+    Returns the value, or ``UNDEFINED`` where the expression leaves the reals.
+    ``LimitExceeded`` propagates: it is an ``error``, not a value.
+    """
+
+    __slots__ = ("expr", "fn")
+
+    def __init__(self, expr: Expr, fn: Fn):
+        self.expr = expr
+        self.fn = fn
+
+    def __call__(self, env: Env) -> Any:
+        try:
+            return self.fn(env)
+        except Undefined:
+            return UNDEFINED
+
+    def __repr__(self) -> str:
+        return f"Compiled({str(self.expr)!r})"
+
+
+def compile_expr(expr: Expr, ctx: Context) -> Compiled:
+    """Compile once; vectors, gradients and ``stop`` go through ``identities.language.vectors`` unless the
+    context has its own (``native_vectors``, as torch and jax do)."""
+    if not getattr(ctx, "native_vectors", False) and _needs_vectors(expr):
+        from identities.evaluate.vectors import VectorContext
+
+        ctx = VectorContext(ctx)
+    return Compiled(expr, _compile(expr, ctx))
+
+
+def _needs_vectors(expr: Expr) -> bool:
+    return any(isinstance(n, (VecVar, Grad, Vjp, Stop)) or (isinstance(n, Call) and n.fn in VECTOR_FUNCTIONS)
+               for n in walk(expr))
+
+
+def _compile(e: Expr, ctx: Context) -> Fn:  # noqa: C901 - one dispatch over node types
+    if isinstance(e, Num):
+        value = ctx.num(e)
+        return lambda env: value
+    if isinstance(e, Const):
+        name, const = e.name, ctx.const
+        if getattr(ctx, "dynamic_constants", False):  # the oracle: pi at the current precision
+            return lambda env: const(name)
+        value = const(name)
+        return lambda env: value
+    if isinstance(e, Var):
+        name = e.name
+        return lambda env: env[name]
+    if isinstance(e, Neg):
+        f = _compile(e.arg, ctx)
+        neg = ctx.neg
+
+        def negate(env: Env) -> Any:
+            v = f(env)
+            return -v if type(v) is int else neg(v)
+
+        return negate
+    if isinstance(e, Bin):
+        return _binary(e, ctx)
+    if isinstance(e, Call):
+        fn = ctx.function(e.fn)
+        args = [_compile(a, ctx) for a in e.args]
+        if len(args) == 1:
+            (a,) = args
+            return lambda env: fn(a(env))
+        a, b = args
+        return lambda env: fn(a(env), b(env))
+    if isinstance(e, Diff):
+        return _diff(e, ctx)
+    if isinstance(e, Grad):
+        body, var, grad = _compile(e.body, ctx), e.var, ctx.grad
+        return lambda env: grad(body, env, var)
+    if isinstance(e, Vjp):
+        body, v, var, vjp = _compile(e.body, ctx), _compile(e.v, ctx), e.var, ctx.vjp
+        return lambda env: vjp(body, env, var, v(env))
+    if isinstance(e, Stop):
+        arg, stop = _compile(e.arg, ctx), ctx.stop
+        return lambda env: stop(arg, env)
+    if isinstance(e, Apply):
+        raise TypeError(f"function variable {e.fn!r} must be substituted before compiling (identities.language.functions)")
+    if isinstance(e, Sum):
+        return _sum(e, ctx)
+    if isinstance(e, Cmp):
+        operands = [_compile(o, ctx) for o in e.operands]
+        ops = e.ops
+        compare = ctx.compare
+
+        def chain(env: Env) -> bool:
+            values = [o(env) for o in operands]
+            return all(compare(op, values[i], values[i + 1]) for i, op in enumerate(ops))
+
+        return chain
+    raise TypeError(f"cannot compile {e!r}")
+
+
+def _diff(e: Diff, ctx: Context) -> Fn:
+    body = _compile(e.body, ctx)
+    var, order, diff = e.var, e.order, ctx.diff
+    at = _compile(e.at, ctx) if e.at is not None else None
+    keep = any(isinstance(n, Stop) for n in walk(e.body))
+    if at is None and not keep:
+        return lambda env: diff(body, env, var, order)
+
+    def derivative(env: Env) -> Any:
+        inner = dict(env)
+        if at is not None:  # D(f)(point): var is bound to the point
+            inner[var] = at(env)
+        if keep:  # stop() inside: evaluated at the point, not where the derivative probes
+            inner[RESTORE] = {var: inner[var]}
+        return diff(body, inner, var, order)
+
+    return derivative
+
+
+def _binary(e: Bin, ctx: Context) -> Fn:
+    left, right = _compile(e.left, ctx), _compile(e.right, ctx)
+    op = e.op
+    if op == "+":
+        add = ctx.add
+
+        def f(env: Env) -> Any:
+            a, b = left(env), right(env)
+            return a + b if type(a) is int and type(b) is int else add(a, b)
+
+    elif op == "-":
+        sub = ctx.sub
+
+        def f(env: Env) -> Any:
+            a, b = left(env), right(env)
+            return a - b if type(a) is int and type(b) is int else sub(a, b)
+
+    elif op == "*":
+        mul = ctx.mul
+
+        def f(env: Env) -> Any:
+            a, b = left(env), right(env)
+            if type(a) is int and type(b) is int:
+                check_int_bits(a.bit_length() + b.bit_length(), "an integer product")
+                return a * b
+            return mul(a, b)
+
+    elif op == "/":
+        div = ctx.div
+
+        def f(env: Env) -> Any:
+            return div(left(env), right(env))
+
+    else:
+        pow_ = ctx.pow
+
+        def f(env: Env) -> Any:
+            a, b = left(env), right(env)
+            if type(a) is int and type(b) is int and b >= 0:
+                return int_pow(a, b)
+            return pow_(a, b)
+
+    return f
+
+
+def _sum(e: Sum, ctx: Context) -> Fn:
+    body, lo_fn, hi_fn = _compile(e.body, ctx), _compile(e.lo, ctx), _compile(e.hi, ctx)
+    var, add = e.var, ctx.add
+
+    def total(env: Env) -> Any:
+        lo, hi = as_integer(lo_fn(env)), as_integer(hi_fn(env))
+        if lo is None or hi is None:
+            raise Undefined  # bounds of a finite sum must be integers
+        if hi - lo + 1 > MAX_SUM_TERMS:
+            raise LimitExceeded(f"sum over {hi - lo + 1} terms, over the limit of {MAX_SUM_TERMS}")
+        inner = dict(env)
+        acc: Any = 0
+        for k in range(lo, hi + 1):
+            if not k & 255:
+                check_deadline()
+            inner[var] = k
+            v = body(inner)
+            acc = acc + v if type(acc) is int and type(v) is int else add(acc, v)
+        return acc
+
+    return total

@@ -1,0 +1,89 @@
+"""Tolerances: ``4 ulp``, ``1e-12 rel``, ``1e-300 abs``, joined by ``or``.
+
+A float backend compares the two sides *as it computed them*: the identity
+holds at an input when any term is satisfied. ``rel`` is relative to the
+larger magnitude of the two sides, so it is symmetric.
+
+Defaults: ``4 ulp``; for an identity using ``diff`` of order n, the central
+difference's own error, ``t rel or t abs`` with t = 256 * eps**(2/(n+2)) (its
+truncation and rounding errors balance at that size; 256 is headroom for the
+function's scale). For float64 and n = 1 that is about 9.5e-9, for float32
+about 6e-3: what a difference quotient keeps, as torch's gradcheck allows
+relative and absolute error.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from identities.numbers.formats import FloatFormat
+
+__all__ = ["Tolerance", "parse_tolerance", "default_tolerance", "DIFF_HEADROOM"]
+
+DIFF_HEADROOM = 256.0
+_TERM = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*(ulps?|rel|abs)\s*$")
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """A disjunction of at most one ulp, one rel and one abs bound."""
+
+    ulps: float | None = None
+    rel: float | None = None
+    abs: float | None = None
+
+    def __str__(self) -> str:
+        parts = []
+        if self.ulps is not None:
+            parts.append(f"{_num(self.ulps)} ulp")
+        if self.rel is not None:
+            parts.append(f"{self.rel:.3g} rel")
+        if self.abs is not None:
+            parts.append(f"{self.abs:.3g} abs")
+        return " or ".join(parts) or "exact"
+
+    def passes(self, a: float, b: float, fmt: FloatFormat) -> bool:
+        """Whether two values of ``fmt`` (as Python floats) are within tolerance."""
+        if a == b:
+            return True
+        if math.isnan(a) or math.isnan(b) or math.isinf(a) or math.isinf(b):
+            return False
+        if self.ulps is not None and fmt.ulp_distance(a, b) <= self.ulps:
+            return True
+        diff = abs(a - b)
+        if self.rel is not None and diff <= self.rel * max(abs(a), abs(b)):
+            return True
+        return self.abs is not None and diff <= self.abs
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+def parse_tolerance(text: object) -> Tolerance:
+    """Parse ``"4 ulp or 1e-15 abs"``; raise ValueError saying what is wrong."""
+    if not isinstance(text, str):
+        raise ValueError(f"tolerance must be a string like \"4 ulp or 1e-15 abs\", got {text!r}")
+    values: dict[str, float] = {}
+    for term in re.split(r"\s+or\s+", text.strip()):
+        m = _TERM.match(term)
+        if not m:
+            raise ValueError(f"tolerance term {term.strip()!r} in {text!r} is not 'N ulp', 'X rel' or 'X abs'")
+        value, unit = float(m.group(1)), m.group(2)
+        unit = "ulps" if unit.startswith("ulp") else unit
+        if not math.isfinite(value):
+            raise ValueError(f"tolerance {text!r}: {m.group(1)} is not finite")
+        if unit in values:
+            raise ValueError(f"tolerance {text!r} gives {unit} twice")
+        values[unit] = value
+    return Tolerance(**values)
+
+
+def default_tolerance(fmt: FloatFormat, diff_order: int = 0) -> Tolerance:
+    if diff_order <= 0:
+        return Tolerance(ulps=4)
+    t = DIFF_HEADROOM * fmt.eps ** (2.0 / (diff_order + 2))
+    t = float(f"{t:.2g}")
+    return Tolerance(rel=t, abs=t)

@@ -1,0 +1,225 @@
+"""Assertion helpers for users' own numerical code, in the spirit of ``numpy.testing`` but in ulps.
+
+- ``assert_close(actual, expected, tolerance="4 ulp")``: arrays or scalars of
+  float16/32/64, vectorised; the message names the worst element, both values
+  (repr and hex), its error in ulps, bits, relative and absolute terms, how many
+  elements failed, and the tolerance that would have passed.
+- ``assert_identity(lhs, rhs, vars=...)``: an ad-hoc identity, with the verdicts
+  and failure text of a registry identity.
+- ``assert_accurate(func, reference, vars=...)``: hypothesis drives ``func``
+  against an exact reference (an expression string for the oracle, or an mpmath
+  callable) and fails with the largest error found, shrunk, beside the minimal
+  failing input.
+- ``assert_derivative(function, derivative, vars=...)``: a float derivative
+  against the exact derivative of ``function``.
+
+Every failure is a self-contained ``AssertionError`` (no reliance on pytest's
+assertion rewriting); the helpers hide their own frames from pytest tracebacks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from identities.errors import InvalidArgument
+
+__all__ = ["assert_close", "assert_identity", "assert_accurate", "assert_derivative"]
+
+DEFAULT_EXAMPLES = 200
+
+
+def assert_close(actual: Any, expected: Any, tolerance: Any = "4 ulp") -> None:
+    """Assert every element of ``actual`` is within ``tolerance`` of ``expected``.
+
+    ULPs are those of ``actual``'s dtype (float16, float32 or float64; integers
+    and Python floats count as float64), with ``expected`` rounded to it; +0 and
+    -0 are equal, nan equals nan, an infinity equals only itself. ``tolerance``
+    is ``"N ulp"``, ``"X rel"`` (relative to the larger magnitude) or ``"X abs"``,
+    joined by ``or``. Shapes broadcast as in numpy.
+    """
+    __tracebackhide__ = True
+    from identities.testing.closeness import as_tolerance, compare
+
+    tol = as_tolerance(tolerance)
+    mismatch = compare(actual, expected, tol)
+    if mismatch is not None:
+        raise AssertionError(mismatch.message())
+
+
+def _check_count(examples: object, seed: object) -> None:
+    if not isinstance(examples, int) or isinstance(examples, bool) or examples < 1:
+        raise InvalidArgument(f"examples={examples!r} must be a positive integer")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise InvalidArgument(f"seed={seed!r} must be an integer")
+
+
+def assert_identity(lhs: str, rhs: str, *, vars: Mapping[str, str] | None = None,
+                    backends: Sequence[str] | str | None = None, tolerance: Mapping[str, str] | str | None = None,
+                    examples: int = DEFAULT_EXAMPLES, seed: int = 0, expect: Mapping[str, str] | None = None,
+                    assume: Iterable[str] = (), name: str = "assert_identity") -> list[Any]:
+    """Assert an identity's verdict on each backend is its ``expect`` (default ``holds``).
+
+    Built with ``identities.identity`` and checked with ``identities.verify``,
+    so the verdicts and the failure text are those of the same identity in a
+    file. Returns the Results (one per backend).
+    """
+    __tracebackhide__ = True
+    from identities.check.engine import DEFAULT_BACKENDS, verify
+    from identities.check.failures import explain
+    from identities.registry.files import identity
+
+    _check_count(examples, seed)
+    if backends is None:
+        backends = DEFAULT_BACKENDS
+    elif isinstance(backends, str):
+        backends = [b.strip() for b in backends.split(",") if b.strip()]
+    ident = identity(name, lhs, rhs, vars=vars, tolerance=tolerance, expect=expect, assume=assume)
+    results = [verify(ident, b, examples=examples, seed=seed) for b in backends]
+    bad = [r for r in results if not r.ok]
+    if bad:
+        call = f"the same call (seed={seed}, examples={examples})"
+        raise AssertionError("\n\n".join(explain(r, ident, reproduce=call if i == len(bad) - 1 else None)
+                                         for i, r in enumerate(bad)))
+    return results
+
+
+def _reference(reference: Any, names: Sequence[str], wrt: str | None, argname: str) -> Any:
+    from identities.testing.accuracy import ExprReference, MpmathReference
+
+    if isinstance(reference, str):
+        return ExprReference(reference, names, wrt=wrt, argname=argname)
+    if callable(reference):
+        return MpmathReference(reference, names, wrt=wrt)
+    raise InvalidArgument(f"{argname}={reference!r} must be an expression string or an mpmath callable")
+
+
+def assert_accurate(func: Callable[..., Any], reference: Any, *, vars: Mapping[str, str],
+                    tolerance: Any = "4 ulp", examples: int = DEFAULT_EXAMPLES, backend: str = "float64",
+                    seed: int = 0, assume: Iterable[str] = ()) -> Any:
+    """Assert ``func`` is within ``tolerance`` of the exact ``reference`` at every input hypothesis finds.
+
+    ``func`` takes the variables of ``vars`` positionally, in order, as
+    ``float`` (float64) or numpy scalars (float32, float16); its result is
+    rounded to the backend's format. ``reference`` is an expression string
+    (``"log(1 + exp(x))"``, exact by the oracle) or a callable of mpmath
+    numbers (``lambda x: mpmath.log1p(mpmath.exp(x))``, at rising precision).
+    Inputs where the reference is undefined are skipped. Returns an
+    ``Accuracy`` record (the largest error found) when it passes.
+    """
+    __tracebackhide__ = True
+    return _accuracy(func, reference, vars, None, tolerance, examples, backend, seed, assume, "reference")
+
+
+def assert_derivative(function: Any, derivative: Callable[..., Any], *, vars: Mapping[str, str],
+                      wrt: str | None = None, tolerance: Any = "4 ulp", examples: int = DEFAULT_EXAMPLES,
+                      backend: str = "float64", seed: int = 0, assume: Iterable[str] = ()) -> Any:
+    """Assert ``derivative`` computes d ``function`` / d ``wrt`` to within ``tolerance``.
+
+    ``function`` is an expression string (differentiated exactly by the
+    oracle's Taylor arithmetic on balls) or a callable of mpmath numbers
+    (differentiated by ``mpmath.diff`` at high precision): never by float
+    finite differences. ``wrt`` names the variable (needed when there are
+    several). Otherwise as ``assert_accurate``.
+    """
+    __tracebackhide__ = True
+    if isinstance(vars, Mapping) and wrt is None:
+        if len(vars) != 1:
+            raise InvalidArgument(f"wrt=None, but vars={dict(vars)!r} has {len(vars)} variables; say which "
+                                  f"partial derivative with wrt='name'")
+        wrt = next(iter(vars))
+    if isinstance(vars, Mapping) and wrt not in vars:
+        raise InvalidArgument(f"wrt={wrt!r} is not one of vars={dict(vars)!r}")
+    return _accuracy(derivative, function, vars, wrt, tolerance, examples, backend, seed, assume, "function")
+
+
+def _accuracy(func: Any, reference: Any, vars: Any, wrt: str | None, tolerance: Any, examples: int, backend: str,
+              seed: int, assume: Iterable[str], argname: str) -> Any:
+    __tracebackhide__ = True
+    from identities.testing.accuracy import Accuracy, Search, parse_vars
+    from identities.testing.closeness import as_tolerance
+
+    if not callable(func):
+        raise InvalidArgument(f"{'derivative' if wrt else 'func'}={func!r} is not callable")
+    if backend not in ("float64", "float32", "float16"):
+        raise InvalidArgument(f"backend={backend!r} must be one of float64, float32, float16")
+    _check_count(examples, seed)
+    tol = as_tolerance(tolerance)
+    variables, checks = parse_vars(vars, list(assume) if not isinstance(assume, str) else [assume])
+    names = [n for n, _ in variables]
+    ref = _reference(reference, names, wrt, argname)
+    search = Search(func, ref, variables, checks, tol, backend, examples, seed)
+    points = search.search()
+    decided = [p for p in points if p.kind in ("ok", "fail", "raised")]
+    if not decided:
+        skipped = {k: sum(p.kind == k for p in points) for k in ("undefined", "unknown")}
+        raise AssertionError(f"{_title(func, ref, wrt)}: no example could be checked in {len(points)} tries "
+                             f"({skipped['undefined']} where the reference is undefined, {skipped['unknown']} it "
+                             f"could not resolve); check vars={dict(vars)!r}")
+    failing = [p for p in decided if p.kind != "ok"]
+    worst = max(decided, key=lambda p: (p.kind == "raised", p.ulps if not math.isnan(p.ulps) else math.inf, p.rel))
+    if not failing:
+        return Accuracy(examples=len(points), max_ulps=worst.ulps, max_bits=math.log2(1 + worst.ulps),
+                        max_rel=max(p.rel for p in decided), worst=dict(worst.inputs),
+                        skipped=len(points) - len(decided))
+    largest = search.largest(worst)
+    fails = [p for p in failing if p.kind == "fail"]
+    minimal = search.minimal(fails[0]) if fails else None
+    message = _message(search, func, ref, wrt, decided, failing, largest, minimal, len(points) - len(decided))
+    raise AssertionError(message) from largest.error
+
+
+def _title(func: Any, ref: Any, wrt: str | None) -> str:
+    kind = "assert_derivative" if wrt else "assert_accurate"
+    return f"{kind}: {_name(func)} vs {ref.text}"
+
+
+def _name(func: Any) -> str:
+    return getattr(func, "__name__", None) or repr(func)
+
+
+def _message(search: Any, func: Any, ref: Any, wrt: str | None, decided: list[Any], failing: list[Any],
+             largest: Any, minimal: Any, skipped: int) -> str:
+    from identities.testing.closeness import ceil_sig
+
+    fmt, n = search.fmt, len(decided)
+    skip = f"; {skipped} more skipped, where the reference is undefined or unresolved" if skipped else ""
+    head = (f"{_title(func, ref, wrt)}: not within {search.tolerance} in {fmt.name} at {len(failing)} of {n} "
+            f"examples (seed {search.seed}{skip})")
+    lines = [head]
+    lines += _point_lines("largest error found (shrunk: the simplest input with an error this large)", largest,
+                          func, fmt)
+    if minimal is not None and minimal.inputs != largest.inputs:
+        lines += _point_lines("minimal failing input", minimal, func, fmt)
+    # over everything evaluated (the shrinking runs too): the maximum found is what a tolerance must cover
+    seen = [p for p in search.cache.values() if p.kind in ("ok", "fail", "raised")]
+    if all(math.isfinite(p.ulps) for p in seen):
+        worst = max(p.ulps for p in seen)
+        rel = ceil_sig(max(p.rel for p in seen))
+        alt = f' (or "{rel:.2g} rel")' if math.isfinite(rel) else ""
+        lines.append(f'  would pass with tolerance="{worst:.0f} ulp"{alt}')
+    else:
+        bad = sum(not math.isfinite(p.ulps) for p in seen)
+        lines.append(f"  no tolerance passes: {bad} input{'s' if bad > 1 else ''} give nan, an infinity or an "
+                     f"exception where the exact value is finite (or the reverse)")
+    lines.append(f"  reproduce: the same call (seed={search.seed}, examples={search.examples})")
+    return "\n".join(lines)
+
+
+def _point_lines(label: str, p: Any, func: Any, fmt: Any) -> list[str]:
+    from identities.check.failures import float_text
+
+    call = f"{_name(func)}({', '.join(p.inputs)})"
+    width = max(len(call), len("exact"))
+    where = ", ".join(f"{k}={float_text(v, fmt)}" for k, v in p.inputs.items())
+    lines = [f"  {label}:", f"    at {where}"]
+    if p.kind == "raised":
+        lines.append(f"    {call:<{width}} raised {type(p.error).__name__}: {p.error}")
+        lines.append(f"    {'exact':<{width}} = {p.exact.text}")
+        return lines
+    lines.append(f"    {call:<{width}} = {float_text(p.value, fmt)}")
+    lines.append(f"    {'exact':<{width}} = {p.exact.text}  (rounds to {float_text(p.exact.value, fmt)})")
+    ulps = "inf ulp" if math.isinf(p.ulps) else f"{p.ulps:.0f} ulp ({math.log2(1 + p.ulps):.1f} bits)"
+    lines.append(f"    error {ulps}, rel {p.rel:.3g}, abs {p.abs:.3g}")
+    return lines
