@@ -46,8 +46,13 @@ def main() -> None:
     args = ap.parse_args()
     for label, extra in (("without gmpy2 (MPMATH_NOGMPY=1)", {"MPMATH_NOGMPY": "1"}), ("with gmpy2 if installed", {})):
         env = dict(os.environ, **extra)
-        out = subprocess.run([sys.executable, "-c", CHILD, str(args.examples), str(args.points)], env=env,
-                             capture_output=True, text=True, check=True).stdout.strip()
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(args.examples), str(args.points)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         print(f"{label}: {out}")
 
 

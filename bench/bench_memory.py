@@ -30,10 +30,12 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = r.profile.peak_rss_mib  # reported by the processes that ran chunks (forkserver workers are not our children)
-    print(f"{args.identity} [{args.backend}] {r.examples:,} points, workers={args.workers}: {r.verdict}, "
-          f"max {r.max_error.ulps:.3g} ulp, {elapsed:.1f} s ({r.examples / elapsed:,.0f} points/s)")
+    print(
+        f"{args.identity} [{args.backend}] {r.examples:,} points, workers={args.workers}: {r.verdict}, "
+        f"max {r.max_error.ulps:.3g} ulp, {elapsed:.1f} s ({r.examples / elapsed:,.0f} points/s)"
+    )
     print(f"peak RSS: this process {me:.0f} MiB, largest worker {kids:.0f} MiB (limit 1024 MiB)")
-    print(f"time by stage (summed over chunks): {({k: round(v, 1) for k, v in r.profile.seconds.items()})}")
+    print(f"time by stage (summed over chunks): { ({k: round(v, 1) for k, v in r.profile.seconds.items()}) }")
 
 
 if __name__ == "__main__":

@@ -50,9 +50,11 @@ def run(args: list[str], cwd: Path) -> tuple[float, float]:
 
 def heavy_modules(cwd: Path) -> str:
     """The heavy modules a pytest run with the plugin imports (should be none)."""
-    code = ("import sys, pytest; code = pytest.main(['-q', '-p', 'no:cacheprovider', '-p', 'no:hypothesispytest', "
-            "'.']); assert code == 5 and 'identities.pytest_plugin' in sys.modules, code; "
-            f"print(sorted(set({HEAVY!r}) & set(sys.modules)))")
+    code = (
+        "import sys, pytest; code = pytest.main(['-q', '-p', 'no:cacheprovider', '-p', 'no:hypothesispytest', "
+        "'.']); assert code == 5 and 'identities.pytest_plugin' in sys.modules, code; "
+        f"print(sorted(set({HEAVY!r}) & set(sys.modules)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, env=ENV)
     if out.returncode:
         raise SystemExit(f"the check failed:\n{out.stdout}\n{out.stderr}")
@@ -64,8 +66,13 @@ def import_cost(cwd: Path, rounds: int = 15) -> float:
     of the overhead that is the plugin's own, free of the noise of a whole pytest run."""
     costs = []
     for _ in range(rounds):
-        out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import pytest, identities.pytest_plugin"],
-                             cwd=cwd, capture_output=True, text=True, env=ENV).stderr
+        out = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", "import pytest, identities.pytest_plugin"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            env=ENV,
+        ).stderr
         line = next(ln for ln in out.splitlines() if ln.rstrip().endswith("| identities.pytest_plugin"))
         costs.append(int(line.split("|")[1]))
     return statistics.median(costs)
@@ -88,22 +95,29 @@ def main() -> None:
             random.shuffle(order)
             for k in order:
                 times[k].append(run(variants[k], cwd))
-        print(f"pytest start-up on an empty directory, {args.rounds} rounds each (seconds; load average "
-              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+        print(
+            f"pytest start-up on an empty directory, {args.rounds} rounds each (seconds; load average "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+        )
         for k, ts in times.items():
             wall, cpu = [t[0] for t in ts], [t[1] for t in ts]
-            print(f"  {k:<15} wall median {statistics.median(wall):.4f} min {min(wall):.4f}   "
-                  f"cpu median {statistics.median(cpu):.4f} min {min(cpu):.4f}")
+            print(
+                f"  {k:<15} wall median {statistics.median(wall):.4f} min {min(wall):.4f}   "
+                f"cpu median {statistics.median(cpu):.4f} min {min(cpu):.4f}"
+            )
         for i, what in ((1, "cpu"), (0, "wall")):
             with_ = [t[i] for t in times["with plugin"]]
             without = [t[i] for t in times["without plugin"]]
             med = statistics.median(with_) / statistics.median(without) - 1
             best = min(with_) / min(without) - 1
-            print(f"  plugin overhead ({what} time): {100 * med:+.1f}% (medians), {100 * best:+.1f}% (minima); "
-                  f"target < 10%")
+            print(
+                f"  plugin overhead ({what} time): {100 * med:+.1f}% (medians), {100 * best:+.1f}% (minima); "
+                f"target < 10%"
+            )
         print(f"  import identities.pytest_plugin (after pytest): {import_cost(cwd) / 1000:.1f} ms (median)")
-        print(f"  heavy modules imported by a run with the plugin (hypothesis' own plugin blocked): "
-              f"{heavy_modules(cwd)}")
+        print(
+            f"  heavy modules imported by a run with the plugin (hypothesis' own plugin blocked): {heavy_modules(cwd)}"
+        )
 
 
 if __name__ == "__main__":

@@ -74,16 +74,18 @@ def bench_float(points: int, repeat: int) -> None:
                     hand(x, y)
 
             a, b = best(ours, repeat), best(by_hand, repeat)
-            print(f"float  {name:22} {width}: sweep {points / a / 1e6:6.1f} M points/s, numpy by hand "
-                  f"{points / b / 1e6:6.1f} M points/s, ratio {b / a:.2f}x (target >= 0.5x)")
+            print(
+                f"float  {name:22} {width}: sweep {points / a / 1e6:6.1f} M points/s, numpy by hand "
+                f"{points / b / 1e6:6.1f} M points/s, ratio {b / a:.2f}x (target >= 0.5x)"
+            )
 
 
 def bench_oracle(points: int, repeat: int) -> None:
     import mpmath
     from flint import arb, ctx
 
-    from identities.oracle.scalar import Oracle
     from identities.oracle.batch import BatchOracle
+    from identities.oracle.scalar import Oracle
 
     for name in CASES:
         ident = builtin()[name]
@@ -130,9 +132,11 @@ def bench_oracle(points: int, repeat: int) -> None:
         a, b = best(ours, repeat), best(by_hand, repeat)
         c = best(scalar, 1) * points / few
         m = best(with_mpmath, 1) * points / few
-        print(f"oracle {name:22}: batch {points / a:9,.0f} points/s, flint by hand {points / b:9,.0f}/s "
-              f"(ratio {b / a:.2f}x, target >= 0.8x), scalar Oracle.compare {points / c:9,.0f}/s, "
-              f"mpmath {points / m:9,.0f}/s (backend {mpmath.libmp.BACKEND})")
+        print(
+            f"oracle {name:22}: batch {points / a:9,.0f} points/s, flint by hand {points / b:9,.0f}/s "
+            f"(ratio {b / a:.2f}x, target >= 0.8x), scalar Oracle.compare {points / c:9,.0f}/s, "
+            f"mpmath {points / m:9,.0f}/s (backend {mpmath.libmp.BACKEND})"
+        )
 
 
 def bench_workers(points: int, repeat: int) -> None:
@@ -148,8 +152,10 @@ def bench_workers(points: int, repeat: int) -> None:
         sweep(ident, "float64", points=points, workers=2)
 
     a, b = best(one, repeat), best(two, repeat)
-    print(f"workers exp_sum float64, {points:,} points: --workers 1 {a:.2f} s, --workers 2 {b:.2f} s "
-          f"(pool start-up included): {a / b:.2f}x (target >= 1.7x)")
+    print(
+        f"workers exp_sum float64, {points:,} points: --workers 1 {a:.2f} s, --workers 2 {b:.2f} s "
+        f"(pool start-up included): {a / b:.2f}x (target >= 1.7x)"
+    )
 
 
 def main() -> None:

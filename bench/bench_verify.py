@@ -30,8 +30,14 @@ def ordinal(x: float) -> int:
 
 
 def hand_written(examples: int, seed: int) -> None:
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
-              suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.target))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.generate, Phase.target),
+    )
     @h_seed(seed)
     @given(st.floats(2, 1000), st.floats(2, 1000))
     def test(x: float, y: float) -> None:
@@ -70,8 +76,9 @@ def main() -> None:
     ident = builtin()["log_product_moderate"]
     verify(ident, "float64", examples=20)  # warm caches and imports for both
     hand_written(20, 0)
-    ours, base = timed([lambda: verify(ident, "float64", examples=args.examples),
-                        lambda: hand_written(args.examples, 0)], args.repeat)
+    ours, base = timed(
+        [lambda: verify(ident, "float64", examples=args.examples), lambda: hand_written(args.examples, 0)], args.repeat
+    )
     print(f"verify(log_product_moderate, float64, examples={args.examples}): {ours:.3f} s")
     print(f"hand-written hypothesis test, same work:                    {base:.3f} s")
     print(f"ratio: {ours / base:.2f}x (target <= 1.3x)")

@@ -23,8 +23,8 @@ import math
 
 from identities import builtin, verify
 from identities.backends import available, get_backend
-from identities.numbers.metrics import bits
 from identities.numbers.formats import short_repr
+from identities.numbers.metrics import bits
 
 
 def side_errors(ident, backend: str, examples: int, seed: int) -> tuple[float, str, str]:
@@ -63,8 +63,9 @@ def main() -> None:
     backends = [b for b in backends if b not in missing]
     lib = builtin()
     names = [n for n in lib if "derivative" in lib[n].tags and fnmatch.fnmatchcase(n, args.select)]
-    print(f"max error in bits against the oracle (examples={args.examples}, seed={args.seed}); "
-          "cell: bits (side, where)")
+    print(
+        f"max error in bits against the oracle (examples={args.examples}, seed={args.seed}); cell: bits (side, where)"
+    )
     if missing:
         print(f"skipped, extra not installed: {', '.join(missing)}")
     print()
@@ -74,8 +75,9 @@ def main() -> None:
         cells = []
         for b in backends:
             worst, side, where = side_errors(lib[name], b, args.examples, args.seed)
-            cells.append("n/a" if math.isnan(worst) else f"{worst:.1f}" if worst <= 0 else
-                         f"{worst:.1f} ({side}, {where})")
+            cells.append(
+                "n/a" if math.isnan(worst) else f"{worst:.1f}" if worst <= 0 else f"{worst:.1f} ({side}, {where})"
+            )
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 
 

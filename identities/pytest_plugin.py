@@ -38,23 +38,54 @@ from identities.pytest.state import (
 
 __all__ = ["PATTERNS", "DEFAULT_BACKENDS", "DEFAULT_EXAMPLES", "DEFAULT_SEED", "is_identity_file"]
 
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("identities", "identities: mathematical identities as tests")
-    group.addoption("--identities-backend", metavar="B,B", default=",".join(DEFAULT_BACKENDS),
-                    help=f"backends to check each identity on (default: {','.join(DEFAULT_BACKENDS)}; "
-                         f"known: {', '.join(KNOWN_BACKENDS)})")
-    group.addoption("--identities-examples", metavar="N", type=int, default=DEFAULT_EXAMPLES,
-                    help=f"examples per identity and backend (default: {DEFAULT_EXAMPLES})")
-    group.addoption("--identities-seed", metavar="N", type=int, default=DEFAULT_SEED,
-                    help=f"hypothesis seed of every identity (default: {DEFAULT_SEED}, printed in the header)")
-    group.addoption("--identities-json", metavar="PATH", default=None,
-                    help="write the identities-report/1 JSON of the session's identity results to PATH")
-    group.addoption("--identities-report", metavar="PATH", default=None,
-                    help="write the float-precision report (.html, .md or .json by suffix) to PATH")
-    group.addoption("--identities-summary", action="store_true", default=False,
-                    help="list every identity's verdict, max error and needed tolerance (also shown with -v)")
-    group.addoption("--identities-builtin", action="store_true", default=False,
-                    help="also collect the built-in library of identities")
+    group.addoption(
+        "--identities-backend",
+        metavar="B,B",
+        default=",".join(DEFAULT_BACKENDS),
+        help=f"backends to check each identity on (default: {','.join(DEFAULT_BACKENDS)}; "
+        f"known: {', '.join(KNOWN_BACKENDS)})",
+    )
+    group.addoption(
+        "--identities-examples",
+        metavar="N",
+        type=int,
+        default=DEFAULT_EXAMPLES,
+        help=f"examples per identity and backend (default: {DEFAULT_EXAMPLES})",
+    )
+    group.addoption(
+        "--identities-seed",
+        metavar="N",
+        type=int,
+        default=DEFAULT_SEED,
+        help=f"hypothesis seed of every identity (default: {DEFAULT_SEED}, printed in the header)",
+    )
+    group.addoption(
+        "--identities-json",
+        metavar="PATH",
+        default=None,
+        help="write the identities-report/1 JSON of the session's identity results to PATH",
+    )
+    group.addoption(
+        "--identities-report",
+        metavar="PATH",
+        default=None,
+        help="write the float-precision report (.html, .md or .json by suffix) to PATH",
+    )
+    group.addoption(
+        "--identities-summary",
+        action="store_true",
+        default=False,
+        help="list every identity's verdict, max error and needed tolerance (also shown with -v)",
+    )
+    group.addoption(
+        "--identities-builtin",
+        action="store_true",
+        default=False,
+        help="also collect the built-in library of identities",
+    )
 
 
 def _options(config: pytest.Config) -> Options:
@@ -73,10 +104,15 @@ def _options(config: pytest.Config) -> Options:
         value = config.getoption(name)
         return None if value is None else (here / Path(value)).resolve()
 
-    return Options(backends=backends, examples=examples, seed=config.getoption("identities_seed"),
-                   json=path("identities_json"), report=path("identities_report"),
-                   summary=bool(config.getoption("identities_summary")),
-                   builtin=bool(config.getoption("identities_builtin")))
+    return Options(
+        backends=backends,
+        examples=examples,
+        seed=config.getoption("identities_seed"),
+        json=path("identities_json"),
+        report=path("identities_report"),
+        summary=bool(config.getoption("identities_summary")),
+        builtin=bool(config.getoption("identities_builtin")),
+    )
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -94,8 +130,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> str:
     o = config.stash[STATE].options
     extra = "; built-in library included" if o.builtin else ""
-    return (f"identities: seed={o.seed}, examples={o.examples}, backends={','.join(o.backends)}{extra} "
-            f"(reproduce with --identities-seed={o.seed} --identities-examples={o.examples})")
+    return (
+        f"identities: seed={o.seed}, examples={o.examples}, backends={','.join(o.backends)}{extra} "
+        f"(reproduce with --identities-seed={o.seed} --identities-examples={o.examples})"
+    )
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -13,9 +13,11 @@ def expressions(max_leaves: int = 12):
 
     def extend(children):
         unary = st.tuples(st.sampled_from(sorted(f for f, (lo, _) in FUNCTIONS.items() if lo == 1)), children).map(
-            lambda t: f"{t[0]}({t[1]})")
+            lambda t: f"{t[0]}({t[1]})"
+        )
         binary = st.tuples(children, st.sampled_from(["+", "-", "*", "/", "**"]), children).map(
-            lambda t: f"({t[0]} {t[1]} {t[2]})")
+            lambda t: f"({t[0]} {t[1]} {t[2]})"
+        )
         neg = children.map(lambda c: f"-{c}")
         return st.one_of(unary, binary, neg)
 

@@ -5,9 +5,9 @@ import math
 import mpmath
 import pytest
 
-from identities.testing.accuracy import UNKNOWN, ExprReference, MpmathReference, parse_vars
 from identities.errors import InvalidArgument
 from identities.numbers.formats import float32, float64
+from identities.testing.accuracy import UNKNOWN, ExprReference, MpmathReference, parse_vars
 
 
 def test_expression_reference_is_the_oracle():
@@ -47,7 +47,7 @@ def test_mpmath_derivative_is_exact_to_the_double(x):
 
 
 def test_partial_derivatives_and_integer_arguments():
-    ref = MpmathReference(lambda x, n: x ** n, ["x", "n"], wrt="x")
+    ref = MpmathReference(lambda x, n: x**n, ["x", "n"], wrt="x")
     assert ref({"x": 2.0, "n": 3}, float64).value == 12.0
     assert math.isclose(ExprReference("x**n", ["x", "n"], wrt="x")({"x": 2.0, "n": 3}, float64).value, 12.0)
 

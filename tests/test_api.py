@@ -12,8 +12,10 @@ def test_all_is_exact_and_resolvable():
 
 
 def test_import_is_light():
-    code = ("import sys, identities; heavy = {'numpy', 'hypothesis', 'mpmath', 'flint', 'matplotlib', 'pytest'};"
-            "print(sorted(heavy & set(sys.modules)))")
+    code = (
+        "import sys, identities; heavy = {'numpy', 'hypothesis', 'mpmath', 'flint', 'matplotlib', 'pytest'};"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -35,5 +37,3 @@ def test_every_module_declares_all():
         assert hasattr(m, "__all__"), mod
         for name in m.__all__:
             assert hasattr(m, name), f"{mod}.{name}"
-
-

@@ -9,8 +9,27 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "identities"
 
 # the flow, bottom first: a stage may import itself and the stages before it in this list
-STAGES = ["errors", "library", "numbers", "language", "evaluate", "oracle", "backends", "draws", "registry",
-          "bounds", "check", "sweep", "report", "testing", "strategies", "pytest", "pytest_plugin", "cli", "__main__"]
+STAGES = [
+    "errors",
+    "library",
+    "numbers",
+    "language",
+    "evaluate",
+    "oracle",
+    "backends",
+    "draws",
+    "registry",
+    "bounds",
+    "check",
+    "sweep",
+    "report",
+    "testing",
+    "strategies",
+    "pytest",
+    "pytest_plugin",
+    "cli",
+    "__main__",
+]
 
 
 def module_name(path: Path) -> str:
@@ -62,7 +81,7 @@ def find_cycle(g: dict[str, set[str]]) -> list[str] | None:
         stack.append(m)
         for t in sorted(g.get(m, ())):
             if state.get(t) == 1:
-                return [*stack[stack.index(t):], t]
+                return [*stack[stack.index(t) :], t]
             if t not in state and (c := visit(t)):
                 return c
         stack.pop()
@@ -91,12 +110,18 @@ def test_the_cycle_finder_finds_one() -> None:
 
 def test_no_module_imports_a_private_name_of_another() -> None:
     known = modules()
-    bad = [f"{module_name(p)}:{line} imports {m}.{n}"
-           for p in known.values() for m, n, line in imports(p, known)
-           if n is not None and n.startswith("_") and not n.startswith("__")]
-    bad += [f"{module_name(p)}:{line} imports {m}"
-            for p in known.values() for m, _, line in imports(p, known)
-            if any(part.startswith("_") and not part.startswith("__") for part in m.split("."))]
+    bad = [
+        f"{module_name(p)}:{line} imports {m}.{n}"
+        for p in known.values()
+        for m, n, line in imports(p, known)
+        if n is not None and n.startswith("_") and not n.startswith("__")
+    ]
+    bad += [
+        f"{module_name(p)}:{line} imports {m}"
+        for p in known.values()
+        for m, _, line in imports(p, known)
+        if any(part.startswith("_") and not part.startswith("__") for part in m.split("."))
+    ]
     assert bad == []
 
 

@@ -20,9 +20,20 @@ def scalar_values(be, expr, cols, n):
 
 
 @pytest.mark.parametrize("backend", ["float64", "float32", "float16"])
-@pytest.mark.parametrize("name", ["binomial_pmf_total", "binomial_variance", "binomial_vandermonde", "derivative_sin",
-                                  "derivative_second_sin", "exp_sum", "log_power", "cosh_sinh_pythagorean",
-                                  "notebook_forward_difference"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "binomial_pmf_total",
+        "binomial_variance",
+        "binomial_vandermonde",
+        "derivative_sin",
+        "derivative_second_sin",
+        "exp_sum",
+        "log_power",
+        "cosh_sinh_pythagorean",
+        "notebook_forward_difference",
+    ],
+)
 def test_scalar_mode_is_bit_identical_to_the_scalar_backend(name, backend):
     ident = LIB[name]
     be = get_backend(backend)

@@ -14,8 +14,10 @@ from identities.backends import AUTODIFF_BACKENDS, available, get_backend
 from identities.errors import BackendUnavailable
 from identities.language.expr import parse
 
-NEEDS = {"torch": "the torch extra is not installed (pip install '.[torch]')",
-         "jax": "the jax extra is not installed (pip install '.[jax]')"}
+NEEDS = {
+    "torch": "the torch extra is not installed (pip install '.[torch]')",
+    "jax": "the jax extra is not installed (pip install '.[jax]')",
+}
 
 
 def backend_or_skip(name: str):
@@ -28,9 +30,14 @@ def backend_or_skip(name: str):
 def test_notebook_gradients_at_arange_are_exact(name):
     be = backend_or_skip(name)
     x = be.convert_vector((0.0, 1.0, 2.0, 3.0))
-    want = {"grad(2*dot(x, x), x)": [0, 4, 8, 12], "grad(2*total(x), x)": [2, 2, 2, 2],
-            "vjp(x*x, x, ones(x))": [0, 2, 4, 6], "grad(total(stop(x*x)*x), x)": [0, 1, 4, 9],
-            "2*dot(x, x)": 28, "2*total(x)": 12}
+    want = {
+        "grad(2*dot(x, x), x)": [0, 4, 8, 12],
+        "grad(2*total(x), x)": [2, 2, 2, 2],
+        "vjp(x*x, x, ones(x))": [0, 2, 4, 6],
+        "grad(total(stop(x*x)*x), x)": [0, 1, 4, 9],
+        "2*dot(x, x)": 28,
+        "2*total(x)": 12,
+    }
     for text, values in want.items():
         got = be.compile(parse(text, vectors={"x": 4}))({"x": x})
         as_list = [float(v) for v in got] if isinstance(values, list) else be.to_float(got)
@@ -75,9 +82,13 @@ def test_jax_float64_does_not_change_the_users_jax_configuration():
 
 def test_autograd_accumulates_in_its_own_order():
     # three uses of x: cotangents 1, -1 and 0.001 summed as (1 + 0.001) - 1, hundreds of ulps from 0.001
-    ident = identity("lin", "diff(a*(x - x) + b*x, x)", "b", vars={"a": "real[-1, 1]", "b": "real[-1, 1]",
-                                                                     "x": "real[-1, 1]"},
-                     examples=[{"a": 1, "b": 0.001, "x": 0}])
+    ident = identity(
+        "lin",
+        "diff(a*(x - x) + b*x, x)",
+        "b",
+        vars={"a": "real[-1, 1]", "b": "real[-1, 1]", "x": "real[-1, 1]"},
+        examples=[{"a": 1, "b": 0.001, "x": 0}],
+    )
     for name in AUTODIFF_BACKENDS:
         if available(name):
             r = verify(ident, name, examples=3)
@@ -98,8 +109,10 @@ def test_a_missing_extra_is_a_clear_error(monkeypatch):
 
 
 def test_importing_identities_imports_no_framework():
-    code = ("import sys, identities, identities.check.engine, identities.registry.files, identities.backends;"
-            "identities.builtin(); print(sorted(m for m in ('torch', 'jax') if m in sys.modules))")
+    code = (
+        "import sys, identities, identities.check.engine, identities.registry.files, identities.backends;"
+        "identities.builtin(); print(sorted(m for m in ('torch', 'jax') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

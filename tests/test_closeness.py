@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from identities.testing import closeness
-from identities.testing.closeness import as_tolerance, compare, ulp_distance
 from identities.errors import InvalidArgument
 from identities.numbers.formats import float16, float32, float64
+from identities.testing import closeness
+from identities.testing.closeness import as_tolerance, compare, ulp_distance
 
 WIDTHS = [(float16, np.float16, 16), (float32, np.float32, 32), (float64, np.float64, 64)]
 
@@ -27,8 +27,10 @@ def test_ulp_distance_matches_the_format_ordinals(fmt, dtype, width, data):
 
 def test_ulp_distance_extremes_and_non_finite():
     big = np.finfo(np.float64).max
-    d = ulp_distance(np.array([-big, 0.0, 5e-324, np.nan, np.inf, np.inf, 1.0]),
-                     np.array([big, -0.0, -5e-324, np.nan, np.inf, big, np.nan]))
+    d = ulp_distance(
+        np.array([-big, 0.0, 5e-324, np.nan, np.inf, np.inf, 1.0]),
+        np.array([big, -0.0, -5e-324, np.nan, np.inf, big, np.nan]),
+    )
     assert d[0] == float64.ulp_distance(-big, big) == float(2 * float64.ordinal(big))  # beyond int64
     assert d[1:].tolist() == [0.0, 2.0, 0.0, 0.0, math.inf, math.inf]
 
@@ -38,8 +40,9 @@ def _reference_ok(a, b, tol, fmt):
 
 
 @pytest.mark.parametrize("fmt, dtype, width", WIDTHS)
-@pytest.mark.parametrize("tolerance", ["0 ulp", "3 ulp", "1e-3 rel", "1e-30 abs", "2 ulp or 1e-300 abs",
-                                       "1e-300 abs or 1e-6 rel"])
+@pytest.mark.parametrize(
+    "tolerance", ["0 ulp", "3 ulp", "1e-3 rel", "1e-30 abs", "2 ulp or 1e-300 abs", "1e-300 abs or 1e-6 rel"]
+)
 @settings(max_examples=40)
 @given(data=st.data())
 def test_fast_check_agrees_with_tolerance_passes(fmt, dtype, width, tolerance, data):

@@ -30,16 +30,19 @@ def test_grammar():
     assert parse_domain("real[-inf, 0]").lo is None
 
 
-@pytest.mark.parametrize("text, message", [
-    ("real[5, -5]", "inverted bounds (5.0 > -5.0)"),
-    ("complex", "unknown domain kind 'complex'"),
-    ("real[1]", "needs two bounds"),
-    ("positive[-5, -1]", "is empty"),
-    ("integer[0.2, 0.8]", "is empty"),
-    ("real[0, y]", "undeclared variable 'y'"),
-    ("real[inf, 1]", "inverted bounds"),
-    ("real[0, 1", "is not kind or kind[lo, hi]"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("real[5, -5]", "inverted bounds (5.0 > -5.0)"),
+        ("complex", "unknown domain kind 'complex'"),
+        ("real[1]", "needs two bounds"),
+        ("positive[-5, -1]", "is empty"),
+        ("integer[0.2, 0.8]", "is empty"),
+        ("real[0, y]", "undeclared variable 'y'"),
+        ("real[inf, 1]", "inverted bounds"),
+        ("real[0, 1", "is not kind or kind[lo, hi]"),
+    ],
+)
 def test_bad_domains(text, message):
     with pytest.raises(IdentityFileError) as info:
         parse_domain(text, [], file="d.toml", line=3, identity="demo", var="x")
@@ -80,15 +83,22 @@ def test_uniform_draws_have_random_last_bits():
 def test_several_variables_are_often_typical_together():
     # each variable picking its own source made both typical (|v| > 1, not an edge, not a copy) in 43 of
     # these 600 draws; the joint half of the examples makes it 73 (hypothesis' own mutations dilute both)
-    both = [inp for inp in draws([("x", parse_domain("real[-300, 300]")), ("y", parse_domain("real[-300, 300]"))],
-                                 n=600) if abs(inp["x"]) > 1 and abs(inp["y"]) > 1 and abs(inp["x"]) != 300
-            and inp["x"] != inp["y"]]
+    both = [
+        inp
+        for inp in draws([("x", parse_domain("real[-300, 300]")), ("y", parse_domain("real[-300, 300]"))], n=600)
+        if abs(inp["x"]) > 1 and abs(inp["y"]) > 1 and abs(inp["x"]) != 300 and inp["x"] != inp["y"]
+    ]
     assert len(both) > 60, len(both)
 
 
 def test_kinds_are_respected():
-    cases = {"positive": lambda x: x > 0, "negative": lambda x: x < 0, "nonzero": lambda x: x != 0,
-             "nonnegative": lambda x: x >= 0, "probability": lambda x: 0 <= x <= 1}
+    cases = {
+        "positive": lambda x: x > 0,
+        "negative": lambda x: x < 0,
+        "nonzero": lambda x: x != 0,
+        "nonnegative": lambda x: x >= 0,
+        "probability": lambda x: 0 <= x <= 1,
+    }
     for kind, ok in cases.items():
         xs = [inp["x"] for inp in draws([("x", parse_domain(kind))], n=200)]
         assert all(ok(x) for x in xs), kind
@@ -98,8 +108,10 @@ def test_dependent_bounds_and_integers():
     variables = [("n", parse_domain("integer[0, 10]")), ("k", parse_domain("integer[0, n]", ["n"]))]
     got = draws(variables, n=200)
     assert all(isinstance(i["k"], int) and 0 <= i["k"] <= i["n"] <= 10 for i in got)
-    variables = [("x", parse_domain("nonzero[-1e4, 1e4]")),
-                 ("eps", parse_domain("positive[1e-16*abs(x), abs(x)]", ["x"]))]
+    variables = [
+        ("x", parse_domain("nonzero[-1e4, 1e4]")),
+        ("eps", parse_domain("positive[1e-16*abs(x), abs(x)]", ["x"])),
+    ]
     for i in draws(variables, n=200):
         assert 1e-16 * abs(i["x"]) * (1 - 1e-15) <= i["eps"] <= abs(i["x"])
     assert all(-100 <= i["n"] <= 100 for i in draws([("n", parse_domain("integer"))], n=100))

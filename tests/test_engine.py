@@ -8,10 +8,14 @@ from identities.oracle.scalar import Oracle
 
 def test_acceptance_verdicts(acceptance_cases):
     want = {
-        "pythagorean_trig": ("holds", "holds"), "exp_of_sum": ("precision_failure", "holds"),
-        "log_of_square": ("domain_mismatch", "domain_mismatch"), "sqrt_of_square_false": ("refuted", "refuted"),
-        "binomial_row_sum": ("holds", "holds"), "derivative_x_sin": ("holds", "holds"),
-        "derivative_cos_false": ("refuted", "refuted"), "seed_log2_power": ("holds", "holds"),
+        "pythagorean_trig": ("holds", "holds"),
+        "exp_of_sum": ("precision_failure", "holds"),
+        "log_of_square": ("domain_mismatch", "domain_mismatch"),
+        "sqrt_of_square_false": ("refuted", "refuted"),
+        "binomial_row_sum": ("holds", "holds"),
+        "derivative_x_sin": ("holds", "holds"),
+        "derivative_cos_false": ("refuted", "refuted"),
+        "seed_log2_power": ("holds", "holds"),
         "binomial_pmf_total": ("holds", "holds"),
     }
     for name, (f64, mp) in want.items():
@@ -93,8 +97,9 @@ def test_tiny_refutation_counts():
 
 
 def test_explicit_examples_are_tried_first():
-    ident = identity("pi4", "cos(2*x)", "1 - 2*sin(x)**2", vars={"x": "real[-1, 1]"},
-                     examples=[{"x": 0.7853981633974483}])
+    ident = identity(
+        "pi4", "cos(2*x)", "1 - 2*sin(x)**2", vars={"x": "real[-1, 1]"}, examples=[{"x": 0.7853981633974483}]
+    )
     r = verify(ident, "float64", examples=5)
     # found at the pinned example, then simplified to the simplest input that still fails
     assert r.verdict == "precision_failure" and r.counterexample.inputs == {"x": 0.8}

@@ -3,6 +3,7 @@
 import pytest
 
 from identities import IdentityFileError, identity, loads, verify
+from identities.draws.functions import Checker
 from identities.language.expr import Apply, Diff, parse, walk
 from identities.language.functions import (
     Function,
@@ -12,7 +13,6 @@ from identities.language.functions import (
     requirements,
     substitute,
 )
-from identities.draws.functions import Checker
 from identities.oracle.scalar import Oracle
 
 F = {"f": "elementary", "g": "elementary"}
@@ -68,7 +68,7 @@ def test_spaces():
     assert parse_space("elementary[2]", {}).depth == 2
     inv = parse_space("inverse(f)", {"f": parse_space("invertible", {})})
     assert inv.kind == "inverse" and inv.of == "f"
-    with pytest.raises(ValueError, match="declared before it as \"invertible\""):
+    with pytest.raises(ValueError, match='declared before it as "invertible"'):
         parse_space("inverse(f)", {"f": parse_space("elementary", {})})
     with pytest.raises(ValueError, match="depth"):
         parse_space("elementary[9]", {})
@@ -110,15 +110,27 @@ def test_chain_rule_missing_its_inner_derivative_is_refuted_with_a_small_pair():
 
 
 def test_given_functions_are_tried_first():
-    ident = identity("p", "diff(f(x)*g(x), x)", "diff(f(x), x)*diff(g(x), x)", vars=X, functions=F,
-                     examples=[{"f": "sin(x)", "g": "exp(x)", "x": 0.5}])
+    ident = identity(
+        "p",
+        "diff(f(x)*g(x), x)",
+        "diff(f(x), x)*diff(g(x), x)",
+        vars=X,
+        functions=F,
+        examples=[{"f": "sin(x)", "g": "exp(x)", "x": 0.5}],
+    )
     assert ident.examples[0]["f"] == fn("sin(x)")
     assert verify(ident, "mpmath", examples=1).verdict == "refuted"
 
 
 def test_assume_may_use_the_functions():
-    ident = identity("q", "diff(f(x)/g(x), x)", "(diff(f(x), x)*g(x) - f(x)*diff(g(x), x))/g(x)**2", vars=X,
-                     functions=F, assume=["g(x) != 0"])
+    ident = identity(
+        "q",
+        "diff(f(x)/g(x), x)",
+        "(diff(f(x), x)*g(x) - f(x)*diff(g(x), x))/g(x)**2",
+        vars=X,
+        functions=F,
+        assume=["g(x) != 0"],
+    )
     r = verify(ident, "mpmath", examples=40)
     assert r.verdict == "holds" and r.counts["undefined"] == 0
 
@@ -127,9 +139,11 @@ def test_oracle_keeps_the_derivatives_of_series_with_trailing_zeros():
     # found by the generated product rule: cos(x) at 0 is 1 + 0*x, and expm1/log1p/atan2 of it used
     # to cut the series to its nonzero length, losing every derivative after it
     o = Oracle()
-    for text, want in (("diff(expm1(cos(x))*x, x)", 1.718281828459045),
-                       ("diff(log1p(cos(x))*x, x)", 0.6931471805599453),
-                       ("diff(atan2(cos(x), 2)*x, x)", 0.4636476090008061)):
+    for text, want in (
+        ("diff(expm1(cos(x))*x, x)", 1.718281828459045),
+        ("diff(log1p(cos(x))*x, x)", 0.6931471805599453),
+        ("diff(atan2(cos(x), 2)*x, x)", 0.4636476090008061),
+    ):
         assert o.evaluate(parse(text, {"x"}), {"x": 0.0}).approx() == pytest.approx(want, rel=1e-15), text
 
 
@@ -148,10 +162,14 @@ def test_oracle_keeps_the_derivatives_of_series_with_trailing_zeros():
         ('functions = { f = "elementary" }\nlhs = "D(f)(x, x)"', "is applied to one point"),
         ('functions = { f = "elementary" }\nlhs = "diff(D(f)(x), x)"', "nested diff"),
         ('functions = { f = "elementary" }\nlhs = "f(x)"\nexamples = [{ f = 3, x = 1 }]', "is not an expression"),
-        ('functions = { f = "elementary" }\nlhs = "f(x)"\nexamples = [{ f = "diff(x, x)", x = 1 }]',
-         "without diff or sum"),
-        ('functions = { f = "elementary" }\nlhs = "f(x)"\nexamples = [{ f = "__import__(x)", x = 1 }]',
-         "unknown function '__import__'"),
+        (
+            'functions = { f = "elementary" }\nlhs = "f(x)"\nexamples = [{ f = "diff(x, x)", x = 1 }]',
+            "without diff or sum",
+        ),
+        (
+            'functions = { f = "elementary" }\nlhs = "f(x)"\nexamples = [{ f = "__import__(x)", x = 1 }]',
+            "unknown function '__import__'",
+        ),
     ],
 )
 def test_file_errors_name_the_problem(body, message):
@@ -174,8 +192,10 @@ def test_sweeps_and_explain_leave_function_and_vector_identities_to_check():
     from identities.cli import main
 
     assert main(["explain", "rule_chain"]) == 2
-    assert main(["sweep", "--select", "rule_chain", "--select", "notebook_grad_dot", "--points", "100",
-                 "--workers", "1"]) == 0  # both skipped, nothing unexpected
+    assert (
+        main(["sweep", "--select", "rule_chain", "--select", "notebook_grad_dot", "--points", "100", "--workers", "1"])
+        == 0
+    )  # both skipped, nothing unexpected
 
 
 def test_oracle_and_engine_survive_what_generated_functions_reach():

@@ -26,27 +26,55 @@ def exprs():
     """Python expression trees, including every node type the whitelist excludes."""
     leaf = st.one_of(
         st.sampled_from(NAMES).map(lambda n: ast.Name(n, ast.Load())),
-        st.one_of(st.integers(-5, 10**30), st.floats(allow_nan=True), st.text(max_size=3), st.none(),
-                  st.booleans(), st.complex_numbers(max_magnitude=10), st.just(...), st.binary(max_size=3)
-                  ).map(ast.Constant),
+        st.one_of(
+            st.integers(-5, 10**30),
+            st.floats(allow_nan=True),
+            st.text(max_size=3),
+            st.none(),
+            st.booleans(),
+            st.complex_numbers(max_magnitude=10),
+            st.just(...),
+            st.binary(max_size=3),
+        ).map(ast.Constant),
     )
 
     def grow(kids):
-        ops = st.sampled_from([ast.Add(), ast.Sub(), ast.Mult(), ast.Div(), ast.Pow(), ast.Mod(), ast.BitXor(),
-                               ast.FloorDiv(), ast.MatMult(), ast.LShift()])
+        ops = st.sampled_from(
+            [
+                ast.Add(),
+                ast.Sub(),
+                ast.Mult(),
+                ast.Div(),
+                ast.Pow(),
+                ast.Mod(),
+                ast.BitXor(),
+                ast.FloorDiv(),
+                ast.MatMult(),
+                ast.LShift(),
+            ]
+        )
         fn = st.sampled_from(sorted(FUNCTIONS) + ["diff", "sum", "eval", "exec", "getattr", "__import__"])
         return st.one_of(
             st.builds(ast.BinOp, kids, ops, kids),
             st.builds(ast.UnaryOp, st.sampled_from([ast.USub(), ast.UAdd(), ast.Not(), ast.Invert()]), kids),
-            st.builds(lambda f, a, kw: ast.Call(ast.Name(f, ast.Load()), a, kw), fn, st.lists(kids, max_size=4),
-                      st.lists(st.builds(ast.keyword, st.sampled_from(["base", "x"]), kids), max_size=1)),
+            st.builds(
+                lambda f, a, kw: ast.Call(ast.Name(f, ast.Load()), a, kw),
+                fn,
+                st.lists(kids, max_size=4),
+                st.lists(st.builds(ast.keyword, st.sampled_from(["base", "x"]), kids), max_size=1),
+            ),
             st.builds(lambda v, a: ast.Attribute(v, a, ast.Load()), kids, st.sampled_from(["real", "__class__"])),
             st.builds(lambda v, s: ast.Subscript(v, s, ast.Load()), kids, kids),
             st.builds(lambda b: ast.Lambda(ast.arguments([], [], None, [], [], None, []), b), kids),
-            st.builds(lambda e, t: ast.ListComp(e, [ast.comprehension(ast.Name("x", ast.Store()), t, [], 0)]),
-                      kids, kids),
-            st.builds(ast.Compare, kids, st.lists(st.sampled_from([ast.Lt(), ast.Eq(), ast.In(), ast.Is()]),
-                                                  min_size=1, max_size=1), st.lists(kids, min_size=1, max_size=1)),
+            st.builds(
+                lambda e, t: ast.ListComp(e, [ast.comprehension(ast.Name("x", ast.Store()), t, [], 0)]), kids, kids
+            ),
+            st.builds(
+                ast.Compare,
+                kids,
+                st.lists(st.sampled_from([ast.Lt(), ast.Eq(), ast.In(), ast.Is()]), min_size=1, max_size=1),
+                st.lists(kids, min_size=1, max_size=1),
+            ),
             st.builds(ast.IfExp, kids, kids, kids),
             st.builds(lambda a, b: ast.BoolOp(ast.And(), [a, b]), kids, kids),
             st.builds(lambda a: ast.Tuple([a], ast.Load()), kids),
@@ -102,8 +130,7 @@ def test_syntax_trees(tree):
 
 
 @FUZZ
-@given(st.text(alphabet=st.sampled_from(list("xy()+-*/.,e1234567890 _[]'\"lambdsinqrtoufc:=<>!@#{}\\\n")),
-               max_size=60))
+@given(st.text(alphabet=st.sampled_from(list("xy()+-*/.,e1234567890 _[]'\"lambdsinqrtoufc:=<>!@#{}\\\n")), max_size=60))
 def test_text(text):
     try:
         accepted_is_evaluable(text, {"x", "y"})
@@ -117,12 +144,22 @@ def test_whitelisted_expressions_evaluate_everywhere(text):
     accepted_is_evaluable(text, {"x", "y"})
 
 
-TOML_VALUES = st.one_of(st.text(max_size=12).map(lambda s: '"' + s.replace("\\", "").replace('"', "") + '"'),
-                        st.integers(-3, 3).map(str), st.just("[]"), st.just("{}"), st.just('{ x = "real" }'),
-                        st.just('[{ x = 1 }]'), st.just('{ float64 = "4 ulp" }'), st.just('"x"'), st.just("inf"),
-                        st.just('"real[5, -5]"'), st.just('["x > 1"]'))
-TOML_KEYS = st.sampled_from(["name", "lhs", "rhs", "vars", "examples", "tolerance", "expect", "tags", "source",
-                             "assume", "colour", "name"])
+TOML_VALUES = st.one_of(
+    st.text(max_size=12).map(lambda s: '"' + s.replace("\\", "").replace('"', "") + '"'),
+    st.integers(-3, 3).map(str),
+    st.just("[]"),
+    st.just("{}"),
+    st.just('{ x = "real" }'),
+    st.just("[{ x = 1 }]"),
+    st.just('{ float64 = "4 ulp" }'),
+    st.just('"x"'),
+    st.just("inf"),
+    st.just('"real[5, -5]"'),
+    st.just('["x > 1"]'),
+)
+TOML_KEYS = st.sampled_from(
+    ["name", "lhs", "rhs", "vars", "examples", "tolerance", "expect", "tags", "source", "assume", "colour", "name"]
+)
 
 
 @FUZZ
@@ -149,9 +186,18 @@ def test_loader_never_calls_eval_exec_or_compile(monkeypatch):
             return _original(*args, **kwargs)
 
         monkeypatch.setattr(builtins, name, spy)
-    hostile = ['__import__("os").system("true")', "open('/etc/passwd').read()", "(lambda: 1)()",
-               "[c for c in ().__class__.__base__.__subclasses__()]", "eval('1')", "x.__class__", "x[0]",
-               "exec('import os')", "getattr(x, 'real')", "sin.__code__"]
+    hostile = [
+        '__import__("os").system("true")',
+        "open('/etc/passwd').read()",
+        "(lambda: 1)()",
+        "[c for c in ().__class__.__base__.__subclasses__()]",
+        "eval('1')",
+        "x.__class__",
+        "x[0]",
+        "exec('import os')",
+        "getattr(x, 'real')",
+        "sin.__code__",
+    ]
     for text in hostile:
         try:
             parse(text, {"x"})

@@ -26,13 +26,17 @@ def timed_verify(*args, **kwargs):
 
 # -- resource limits ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("lhs, needle", [
-    ("9**9**9**9", "9**387420489 would have about"),
-    ("factorial(10**6)", "factorial(1000000)"),
-    ("comb(10**6, 5*10**5)", "comb(1000000, 500000)"),
-    ("sum(k, k, 0, 10**9)", "sum over 1000000001 terms, over the limit of 100000"),
-    ("2**(2**30)", "2**1073741824"),
-])
+
+@pytest.mark.parametrize(
+    "lhs, needle",
+    [
+        ("9**9**9**9", "9**387420489 would have about"),
+        ("factorial(10**6)", "factorial(1000000)"),
+        ("comb(10**6, 5*10**5)", "comb(1000000, 500000)"),
+        ("sum(k, k, 0, 10**9)", "sum over 1000000001 terms, over the limit of 100000"),
+        ("2**(2**30)", "2**1073741824"),
+    ],
+)
 def test_integer_and_sum_limits_are_error_verdicts(lhs, needle):
     r, seconds = timed_verify(identity("limit", lhs, "1"), "float64", examples=5)
     assert r.verdict == "error" and "LimitExceeded" in r.message and needle in r.message
@@ -76,11 +80,12 @@ def test_expression_size_limits_at_load():
 
 def test_a_limit_does_not_stop_the_run(tmp_path, capsys):
     f = tmp_path / "two.toml"
-    f.write_text('[[identity]]\nname = "huge"\nlhs = "9**9**9**9"\nrhs = "1"\n\n'
-                 '[[identity]]\nname = "fine"\nlhs = "2*x"\nrhs = "x + x"\nvars = { x = "real" }\n')
+    f.write_text(
+        '[[identity]]\nname = "huge"\nlhs = "9**9**9**9"\nrhs = "1"\n\n'
+        '[[identity]]\nname = "fine"\nlhs = "2*x"\nrhs = "x + x"\nvars = { x = "real" }\n'
+    )
     out = tmp_path / "r.json"
-    assert main(["check", str(f), "--backend", "float64", "--examples", "20", "--json", str(out),
-                 "--no-database"]) == 1
+    assert main(["check", str(f), "--backend", "float64", "--examples", "20", "--json", str(out), "--no-database"]) == 1
     rows = {r["identity"]: r for r in json.loads(out.read_text())["results"]}
     assert rows["huge"]["verdict"] == "error" and "over the limit" in rows["huge"]["message"]
     assert rows["fine"]["verdict"] == "holds"
@@ -88,12 +93,16 @@ def test_a_limit_does_not_stop_the_run(tmp_path, capsys):
 
 # -- numerical edge cases ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("lhs, rhs, vars, backend, message", [
-    ("sqrt(x)", "sqrt(x)", {"x": "negative"}, "float64", "no admissible input found after 40 tries"),
-    ("sqrt(-1 - x**2)", "log(-1 - x**2)", {"x": "real"}, "mpmath", "40 undefined on both sides"),
-    ("x", "x", {"x": "real[1e5, 1e6]"}, "float16", "'real[1e5, 1e6]', has no float16 values"),
-    ("x", "x", {"x": "real[0, 1]"}, "float64", "rejected by the domains or 'assume'"),
-])
+
+@pytest.mark.parametrize(
+    "lhs, rhs, vars, backend, message",
+    [
+        ("sqrt(x)", "sqrt(x)", {"x": "negative"}, "float64", "no admissible input found after 40 tries"),
+        ("sqrt(-1 - x**2)", "log(-1 - x**2)", {"x": "real"}, "mpmath", "40 undefined on both sides"),
+        ("x", "x", {"x": "real[1e5, 1e6]"}, "float16", "'real[1e5, 1e6]', has no float16 values"),
+        ("x", "x", {"x": "real[0, 1]"}, "float64", "rejected by the domains or 'assume'"),
+    ],
+)
 def test_no_vacuous_pass(lhs, rhs, vars, backend, message):
     kwargs = {"assume": ["x > 2"]} if "rejected" in message else {}
     r = verify(identity("edge", lhs, rhs, vars=vars, **kwargs), backend, examples=40)
@@ -113,11 +122,33 @@ def test_infinite_bounds_subnormals_and_single_values():
 
 # -- reproducibility --------------------------------------------------------------------------------
 
+
 def _check_json(tmp_path, name, *extra):
     out = tmp_path / name
-    subprocess.run([sys.executable, "-m", "identities", "check", "--select", "log_*", "--select", "binomial_*",
-                    "--examples", "30", "--seed", "3", "--json", str(out), "--no-database", *extra],
-                   cwd=tmp_path, capture_output=True, check=False, timeout=600)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "identities",
+            "check",
+            "--select",
+            "log_*",
+            "--select",
+            "binomial_*",
+            "--examples",
+            "30",
+            "--seed",
+            "3",
+            "--json",
+            str(out),
+            "--no-database",
+            *extra,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+        timeout=600,
+    )
     return out.read_bytes()
 
 
@@ -141,10 +172,26 @@ def test_database_replays_counterexamples_first(tmp_path):
 
 def test_cli_database_flags(tmp_path):
     f = tmp_path / "pi4.toml"
-    f.write_text('[[identity]]\nname = "pi4"\nlhs = "cos(2*x)"\nrhs = "1 - 2*sin(x)**2"\n'
-                 'vars = { x = "real[-1, 1]" }\nexpect = { float64 = "precision_failure" }\n')
-    run = lambda *a: subprocess.run([sys.executable, "-m", "identities", "check", str(f), "--backend", "float64",  # noqa: E731
-                                     *a], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    f.write_text(
+        '[[identity]]\nname = "pi4"\nlhs = "cos(2*x)"\nrhs = "1 - 2*sin(x)**2"\n'
+        'vars = { x = "real[-1, 1]" }\nexpect = { float64 = "precision_failure" }\n'
+    )
+    run = lambda *a: subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "identities",
+            "check",
+            str(f),
+            "--backend",
+            "float64",  # noqa: E731
+            *a,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run("--examples", "1000", "--seed", "1").returncode == 0
     assert (tmp_path / ".hypothesis" / "examples").is_dir()
     assert run("--examples", "20", "--seed", "4").returncode == 0  # replayed from the database
@@ -152,6 +199,7 @@ def test_cli_database_flags(tmp_path):
 
 
 # -- nothing lost -----------------------------------------------------------------------------------
+
 
 def test_engine_crash_is_an_error_row(monkeypatch):
     be = get_backend("float64")
@@ -183,8 +231,13 @@ def test_a_swallowed_ctrl_c_is_not_lost():
 def _interrupted(tmp_path, args, row, rows):
     """Run the command, send Ctrl-C after ``rows`` result rows matching ``row``; its JSON report."""
     out = tmp_path / "partial.json"
-    proc = subprocess.Popen([sys.executable, "-m", "identities", *args, "--json", str(out)], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "identities", *args, "--json", str(out)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen = 0
     for line in proc.stdout:  # wait for a few result rows, then interrupt
         seen += bool(re.match(row, line))
@@ -199,13 +252,15 @@ def _interrupted(tmp_path, args, row, rows):
 
 
 def test_ctrl_c_writes_what_finished(tmp_path):
-    doc = _interrupted(tmp_path, ["check", "--examples", "200", "--no-database"],
-                       r"^\w+\s+(float64|float32|mpmath)\s", 4)
+    doc = _interrupted(
+        tmp_path, ["check", "--examples", "200", "--no-database"], r"^\w+\s+(float64|float32|mpmath)\s", 4
+    )
     assert 0 < len(doc["results"]) < 3 * len(builtin())
 
 
 def test_ctrl_c_during_a_sweep_writes_what_finished(tmp_path):
-    doc = _interrupted(tmp_path, ["sweep", "--points", "20000", "--workers", "1", "--backend", "float64"],
-                       r"^\w+\s+float64\s", 2)
+    doc = _interrupted(
+        tmp_path, ["sweep", "--points", "20000", "--workers", "1", "--backend", "float64"], r"^\w+\s+float64\s", 2
+    )
     assert 2 <= len(doc["results"]) < len(builtin())
     assert all(r["backend"] == "float64" for r in doc["results"])

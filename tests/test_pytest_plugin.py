@@ -8,9 +8,9 @@ import types
 
 import pytest
 
-import identities.pytest.items  # noqa: F401
 import identities.backends.floats  # noqa: F401
 import identities.backends.mpmath_backend  # noqa: F401
+import identities.pytest.items  # noqa: F401
 from identities import pytest_plugin
 from identities.check import engine
 from identities.cli import main as cli_main
@@ -48,8 +48,16 @@ rhs = "n**2 + 2*n + 1"
 vars = { n = "integer[-100, 100]" }
 expect = { float64 = "precision_failure" }
 """
-ARGS = ("-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning",
-        "--identities-backend", "float64,mpmath", "--identities-examples", "30")
+ARGS = (
+    "-p",
+    "no:cacheprovider",
+    "-W",
+    "ignore::pytest.PytestAssertRewriteWarning",
+    "--identities-backend",
+    "float64,mpmath",
+    "--identities-examples",
+    "30",
+)
 NAMES = ["double_is_sum", "sqrt_square", "log_product", "square_binomial"]
 
 
@@ -69,11 +77,13 @@ def test_collects_both_name_patterns_with_node_ids(pytester):
     pytester.makefile(".toml", identities_sample=SAMPLE)
     (pytester.path / "sub").mkdir()
     (pytester.path / "sub" / "more.identities.toml").write_text(SAMPLE.split("\n\n")[0] + "\n")
-    (pytester.path / "config.toml").write_text('[tool]\nx = 1\n')  # not an identity file: ignored
+    (pytester.path / "config.toml").write_text("[tool]\nx = 1\n")  # not an identity file: ignored
     result = pytester.runpytest(*ARGS, "--collect-only", "-q")
     ids = [ln for ln in result.outlines if "::" in ln]
     assert ids == [f"identities_sample.toml::{n}[{b}]" for n in NAMES for b in ("float64", "mpmath")] + [
-        "sub/more.identities.toml::double_is_sum[float64]", "sub/more.identities.toml::double_is_sum[mpmath]"]
+        "sub/more.identities.toml::double_is_sum[float64]",
+        "sub/more.identities.toml::double_is_sum[mpmath]",
+    ]
 
 
 def test_reportinfo_gives_the_file_and_line(sample):
@@ -91,11 +101,15 @@ def test_expect_is_a_strict_xfail_and_failures_say_what_an_analyst_needs(sample)
     result = sample.runpytest(*ARGS, "--identities-seed", "3", "--identities-json", str(out_json), "-rf")
     result.assert_outcomes(passed=5, failed=3)
     text = result.stdout.str()
-    assert ("identities: seed=3, examples=30, backends=float64,mpmath (reproduce with --identities-seed=3 "
-            "--identities-examples=30)") in result.outlines
+    assert (
+        "identities: seed=3, examples=30, backends=float64,mpmath (reproduce with --identities-seed=3 "
+        "--identities-examples=30)"
+    ) in result.outlines
     assert [ln.split(" - ")[0] for ln in result.outlines if ln.startswith("FAILED")] == [
-        "FAILED identities_sample.toml::sqrt_square[float64]", "FAILED identities_sample.toml::sqrt_square[mpmath]",
-        "FAILED identities_sample.toml::square_binomial[float64]"]
+        "FAILED identities_sample.toml::sqrt_square[float64]",
+        "FAILED identities_sample.toml::sqrt_square[mpmath]",
+        "FAILED identities_sample.toml::square_binomial[float64]",
+    ]
     assert "FAILED identities_sample.toml::sqrt_square[float64] - refuted (expected holds)" in result.outlines
     # the refutation: verdict, the minimal input in repr and hex, both sides with the oracle, culprit, command
     assert "refuted (expected holds)\n  sqrt(x**2) == x   [x: real[-4, 4]]" in text
@@ -104,20 +118,28 @@ def test_expect_is_a_strict_xfail_and_failures_say_what_an_analyst_needs(sample)
     assert "    lhs = 1.0   0x1p+0   oracle 1, error 0 ulp (0.0 bits)" in text
     assert "    rhs = -1.0  -0x1p+0  oracle -1, error 0 ulp (0.0 bits)" in text
     assert "culprit: identity: the sides differ in exact arithmetic (relative difference 2)" in text
-    command = ("identities check identities_sample.toml --select sqrt_square --backend float64 --seed 3 "
-               "--examples 30 --no-database")
+    command = (
+        "identities check identities_sample.toml --select sqrt_square --backend float64 --seed 3 "
+        "--examples 30 --no-database"
+    )
     assert f"reproduce: {command}" in text
-    assert ("unexpectedly holds; update expect (expected precision_failure)\n"
-            "  (n + 1)**2 == n**2 + 2*n + 1   [n: integer[-100, 100]]\n"
-            "  tolerance 4 ulp; needed 0 ulp; max error 0 ulp (0.0 bits) over 30 examples (100% exact)") in text
+    assert (
+        "unexpectedly holds; update expect (expected precision_failure)\n"
+        "  (n + 1)**2 == n**2 + 2*n + 1   [n: integer[-100, 100]]\n"
+        "  tolerance 4 ulp; needed 0 ulp; max error 0 ulp (0.0 bits) over 30 examples (100% exact)"
+    ) in text
     doc = json.loads(out_json.read_text())
     rows = [(r["identity"], r["backend"], r["verdict"], r["expected"]) for r in doc["results"]]
     assert rows == [
-        ("double_is_sum", "float64", "holds", "holds"), ("double_is_sum", "mpmath", "holds", "holds"),
-        ("sqrt_square", "float64", "refuted", "holds"), ("sqrt_square", "mpmath", "refuted", "holds"),
+        ("double_is_sum", "float64", "holds", "holds"),
+        ("double_is_sum", "mpmath", "holds", "holds"),
+        ("sqrt_square", "float64", "refuted", "holds"),
+        ("sqrt_square", "mpmath", "refuted", "holds"),
         ("log_product", "float64", "precision_failure", "precision_failure"),
         ("log_product", "mpmath", "holds", "holds"),
-        ("square_binomial", "float64", "holds", "precision_failure"), ("square_binomial", "mpmath", "holds", "holds")]
+        ("square_binomial", "float64", "holds", "precision_failure"),
+        ("square_binomial", "mpmath", "holds", "holds"),
+    ]
     assert doc["seed"] == 3 and doc["examples"] == 30 and doc["backends"] == ["float64", "mpmath"]
     assert doc["summary"]["unexpected"] == 3
     assert doc["results"][2]["counterexample"]["inputs"] == {"x": -1.0}
@@ -134,7 +156,7 @@ def test_summary_table_with_flag_or_verbose(sample):
         result = sample.runpytest(*ARGS, "-k", "double_is_sum or log_product", flag)
         lines = result.outlines
         start = next(i for i, ln in enumerate(lines) if "identities summary" in ln)
-        table = [ln.split() for ln in lines[start + 1:start + 6]]
+        table = [ln.split() for ln in lines[start + 1 : start + 6]]
         assert table[0] == ["identity", "backend", "verdict", "max", "ulp", "bits", "exact", "needed"]
         assert table[1] == ["double_is_sum", "float64", "holds", "0", "0.0", "100%", "0", "ulp"]
         assert table[2] == ["double_is_sum", "mpmath", "holds", "0", "0.0", "100%", "-"]
@@ -145,7 +167,9 @@ def test_summary_table_with_flag_or_verbose(sample):
 def test_tags_select_with_k(sample):
     result = sample.runpytest(*ARGS, "--collect-only", "-q", "-k", "arithmetic")
     assert [ln for ln in result.outlines if "::" in ln] == [
-        "identities_sample.toml::double_is_sum[float64]", "identities_sample.toml::double_is_sum[mpmath]"]
+        "identities_sample.toml::double_is_sum[float64]",
+        "identities_sample.toml::double_is_sum[mpmath]",
+    ]
 
 
 def test_xdist_gives_the_serial_verdicts_and_every_result_once(sample):
@@ -187,7 +211,9 @@ def test_report_option_calls_write_report(sample, monkeypatch):
     [(path, results, kw)] = calls
     assert path == sample.path / "out.md"
     assert [(r.identity, r.backend, r.verdict) for r in results] == [
-        ("log_product", "float64", "precision_failure"), ("log_product", "mpmath", "holds")]
+        ("log_product", "float64", "precision_failure"),
+        ("log_product", "mpmath", "holds"),
+    ]
     assert kw["seed"] == 5 and kw["examples"] == 30 and kw["backends"] == ["float64", "mpmath"]
     assert list(kw["registry"]) == ["log_product"]
     assert str(kw["registry"]["log_product"].lhs) == "log(x*y)"
@@ -199,12 +225,16 @@ def test_report_option_calls_write_report(sample, monkeypatch):
 
 def test_report_samples_survive_xdist(sample, monkeypatch):
     pytest.importorskip("xdist")
-    from identities.pytest.items import from_wire, to_wire
     from identities.check.engine import verify
+    from identities.pytest.items import from_wire, to_wire
     from identities.registry.files import identity
 
-    r = verify(identity("t", "exp(x + y)", "exp(x)*exp(y)", vars={"x": "real[-9, 9]", "y": "real[-9, 9]"}),
-               "float64", examples=20, keep_samples=True)
+    r = verify(
+        identity("t", "exp(x + y)", "exp(x)*exp(y)", vars={"x": "real[-9, 9]", "y": "real[-9, 9]"}),
+        "float64",
+        examples=20,
+        keep_samples=True,
+    )
     wire = to_wire(r, file="f.toml", order=("f.toml", 0, 0, 0))
     import json
 
@@ -213,12 +243,14 @@ def test_report_samples_survive_xdist(sample, monkeypatch):
 
 
 def test_a_bad_file_is_a_located_collection_error(pytester):
-    pytester.makefile(".toml", identities_bad='[[identity]]\nname = "oops"\nlhs = "x.real"\nrhs = "x"\n'
-                                              'vars = { x = "real" }\n')
+    pytester.makefile(
+        ".toml", identities_bad='[[identity]]\nname = "oops"\nlhs = "x.real"\nrhs = "x"\nvars = { x = "real" }\n'
+    )
     result = pytester.runpytest(*ARGS)
     assert result.ret == pytest.ExitCode.INTERRUPTED  # collection errors stop the run
-    assert ("identities: error: identities_bad.toml:3: identity 'oops': attribute access (.real) is not allowed "
-            "in 'x.real'") in result.outlines
+    assert (
+        "identities: error: identities_bad.toml:3: identity 'oops': attribute access (.real) is not allowed in 'x.real'"
+    ) in result.outlines
     assert any("ERROR collecting identities_bad.toml" in ln for ln in result.outlines)
     assert "Traceback" not in result.stdout.str()
 
@@ -226,21 +258,34 @@ def test_a_bad_file_is_a_located_collection_error(pytester):
 def test_builtin_library_is_collected_on_request(pytester):
     result = pytester.runpytest("-p", "no:cacheprovider", "--collect-only", "-q")
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
-    result = pytester.runpytest("-p", "no:cacheprovider", "--identities-builtin", "--collect-only", "-q",
-                                "-k", "notebook_log2_product")
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "--identities-builtin", "--collect-only", "-q", "-k", "notebook_log2_product"
+    )
     assert [ln for ln in result.outlines if "::" in ln] == [
-        f"identities/library/logarithms.toml::notebook_log2_product[{b}]" for b in ("float64", "float32", "mpmath")]
-    result = pytester.runpytest("-p", "no:cacheprovider", "--identities-builtin", "--identities-backend", "float64",
-                                "--identities-examples", "20", "-k", "notebook_log2_product")
+        f"identities/library/logarithms.toml::notebook_log2_product[{b}]" for b in ("float64", "float32", "mpmath")
+    ]
+    result = pytester.runpytest(
+        "-p",
+        "no:cacheprovider",
+        "--identities-builtin",
+        "--identities-backend",
+        "float64",
+        "--identities-examples",
+        "20",
+        "-k",
+        "notebook_log2_product",
+    )
     result.assert_outcomes(passed=1)
 
 
 def test_loading_the_plugin_imports_nothing_heavy(tmp_path):
     # the plugin comes from its entry point; hypothesis' own plugin (which imports hypothesis) is blocked
-    code = ("import sys, pytest; "
-            "code = pytest.main(['-q', '-p', 'no:cacheprovider', '-p', 'no:hypothesispytest', '.']); "
-            "print(int(code), 'identities.pytest_plugin' in sys.modules, "
-            "sorted({'numpy', 'hypothesis', 'mpmath', 'flint'} & set(sys.modules)))")
+    code = (
+        "import sys, pytest; "
+        "code = pytest.main(['-q', '-p', 'no:cacheprovider', '-p', 'no:hypothesispytest', '.']); "
+        "print(int(code), 'identities.pytest_plugin' in sys.modules, "
+        "sorted({'numpy', 'hypothesis', 'mpmath', 'flint'} & set(sys.modules)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip().splitlines()[-1] == "5 True []", out.stdout + out.stderr
 

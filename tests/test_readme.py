@@ -5,9 +5,9 @@ import doctest
 import re
 import shlex
 
-import identities.pytest.items  # noqa: F401  (loaded outside pytester's runs: see test_pytest_plugin.py)
 import identities.backends.floats  # noqa: F401
 import identities.backends.mpmath_backend  # noqa: F401
+import identities.pytest.items  # noqa: F401  (loaded outside pytester's runs: see test_pytest_plugin.py)
 from tests.conftest import ROOT
 
 pytest_plugins = ["pytester"]
@@ -35,8 +35,7 @@ def test_readme_plugin_example_prints_what_the_readme_shows(pytester):
     command, *lines = shown.splitlines()
     args = shlex.split(command.removeprefix("$ "))
     assert args[0] == "pytest"
-    result = pytester.runpytest("-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning",
-                                *args[1:])
+    result = pytester.runpytest("-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning", *args[1:])
     result.assert_outcomes(failed=1, deselected=5)
     actual = result.outlines
     position = 0

@@ -6,7 +6,7 @@ import pytest
 from identities import IdentityFileError, builtin, identity, load, loads, verify
 from tests.conftest import SHARED
 
-GOOD = '''
+GOOD = """
 [[identity]]
 name = "log_product"
 lhs = "log(x*y)"
@@ -17,7 +17,7 @@ tolerance = { float64 = "4 ulp or 1e-15 abs" }
 expect = { float64 = "precision_failure" }
 tags = ["logarithm"]
 source = "product rule"
-'''
+"""
 
 
 def test_load_good_file():
@@ -44,30 +44,33 @@ def entry(**fields):
     return "[[identity]]\n" + "".join(f"{k} = {v}\n" for k, v in base.items() if v is not None)
 
 
-@pytest.mark.parametrize("fields, message, line", [
-    ({"colour": '"red"'}, "unknown key 'colour'", 6),
-    ({"vars": '{ x = "complex" }'}, "unknown domain kind 'complex'", 5),
-    ({"vars": '{ x = "real[5, -5]" }'}, "inverted bounds", 5),
-    ({"tolerance": '{ float64 = "4 ulps or" }'}, "is not 'N ulp'", 6),
-    ({"tolerance": '{ float128 = "4 ulp" }'}, "unknown backend 'float128'", 6),
-    ({"tolerance": '{ mpmath = "4 ulp" }'}, "mpmath takes no tolerance", 6),
-    ({"expect": '{ float64 = "fine" }'}, "is not a verdict", 6),
-    ({"expect": '{ mpmath = "precision_failure" }'}, "cannot be 'precision_failure'", 6),
-    ({"expect": '"fine"'}, "expect = 'fine' is not a verdict", 6),
-    ({"expect": '["holds"]'}, "or one value for every backend", 6),
-    ({"tolerance": '"4 ulps or"'}, "is not 'N ulp'", 6),
-    ({"lhs": '"x + y"'}, "undeclared variable 'y'", 3),
-    ({"lhs": '"frobnicate(x)"'}, "unknown function 'frobnicate'", 3),
-    ({"lhs": '"x.__class__"'}, "attribute access", 3),
-    ({"lhs": '"(lambda: 1)()"'}, "only calls of whitelisted functions", 3),
-    ({"rhs": None}, "missing 'rhs'", 1),
-    ({"examples": '[{ x = "a" }]'}, "is not a number", 6),
-    ({"examples": '[{ y = 1 }]'}, "lacks 'x'", 6),
-    ({"vars": '{ pi = "real" }', "lhs": '"1"', "rhs": '"1"'}, "variable name 'pi' is reserved", 5),
-    ({"name": '"Bad Name"'}, "may only contain", 2),
-    ({"assume": '["x + 1"]'}, "is not a comparison", 6),
-    ({"vars": '{ n = "integer" }', "lhs": '"diff(n**2, n)"', "rhs": '"2*n"'}, "integer variable", 3),
-])
+@pytest.mark.parametrize(
+    "fields, message, line",
+    [
+        ({"colour": '"red"'}, "unknown key 'colour'", 6),
+        ({"vars": '{ x = "complex" }'}, "unknown domain kind 'complex'", 5),
+        ({"vars": '{ x = "real[5, -5]" }'}, "inverted bounds", 5),
+        ({"tolerance": '{ float64 = "4 ulps or" }'}, "is not 'N ulp'", 6),
+        ({"tolerance": '{ float128 = "4 ulp" }'}, "unknown backend 'float128'", 6),
+        ({"tolerance": '{ mpmath = "4 ulp" }'}, "mpmath takes no tolerance", 6),
+        ({"expect": '{ float64 = "fine" }'}, "is not a verdict", 6),
+        ({"expect": '{ mpmath = "precision_failure" }'}, "cannot be 'precision_failure'", 6),
+        ({"expect": '"fine"'}, "expect = 'fine' is not a verdict", 6),
+        ({"expect": '["holds"]'}, "or one value for every backend", 6),
+        ({"tolerance": '"4 ulps or"'}, "is not 'N ulp'", 6),
+        ({"lhs": '"x + y"'}, "undeclared variable 'y'", 3),
+        ({"lhs": '"frobnicate(x)"'}, "unknown function 'frobnicate'", 3),
+        ({"lhs": '"x.__class__"'}, "attribute access", 3),
+        ({"lhs": '"(lambda: 1)()"'}, "only calls of whitelisted functions", 3),
+        ({"rhs": None}, "missing 'rhs'", 1),
+        ({"examples": '[{ x = "a" }]'}, "is not a number", 6),
+        ({"examples": "[{ y = 1 }]"}, "lacks 'x'", 6),
+        ({"vars": '{ pi = "real" }', "lhs": '"1"', "rhs": '"1"'}, "variable name 'pi' is reserved", 5),
+        ({"name": '"Bad Name"'}, "may only contain", 2),
+        ({"assume": '["x + 1"]'}, "is not a comparison", 6),
+        ({"vars": '{ n = "integer" }', "lhs": '"diff(n**2, n)"', "rhs": '"2*n"'}, "integer variable", 3),
+    ],
+)
 def test_bad_fields_are_located(fields, message, line):
     err = bad(entry(**fields))
     assert message in str(err)
@@ -132,10 +135,19 @@ def test_select_and_merge():
 def test_one_tolerance_and_one_expectation_for_every_backend(tmp_path):
     # the notebook's 3*.6**2*.4: 0.43200000000000005 in float64, one ulp from 0.432; exactly 54/125 in the oracle
     f = tmp_path / "point.toml"
-    f.write_text(entry(name='"binomial_point"', lhs='"3*.6**2*.4"', rhs='"0.432"', vars=None,
-                       tolerance='"0 ulp"', expect='"precision_failure"')
-                 + entry(name='"false_everywhere"', lhs='"x + 1e-40"', rhs='"x"', vars='{ x = "real[-1, 1]" }',
-                         expect='"refuted"'))
+    f.write_text(
+        entry(
+            name='"binomial_point"',
+            lhs='"3*.6**2*.4"',
+            rhs='"0.432"',
+            vars=None,
+            tolerance='"0 ulp"',
+            expect='"precision_failure"',
+        )
+        + entry(
+            name='"false_everywhere"', lhs='"x + 1e-40"', rhs='"x"', vars='{ x = "real[-1, 1]" }', expect='"refuted"'
+        )
+    )
     reg = load(f)
     point = reg["binomial_point"]
     assert str(point.tolerance_for("float32")) == "0 ulp" and point.tolerance_for("mpmath") is not None

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from identities import InvalidArgument, builtin, identity, verify
 from identities.backends import get_backend
+from identities.check.results import Result, report
+from identities.language.tolerance import parse_tolerance
 from identities.numbers.formats import float64
 from identities.numbers.metrics import ErrorStats
 from identities.report.analysis import (
@@ -21,8 +23,6 @@ from identities.report.analysis import (
 )
 from identities.report.baseline import diff_baseline, load_baseline
 from identities.report.fdtable import STEPS, finite_difference_table
-from identities.check.results import Result, report
-from identities.language.tolerance import parse_tolerance
 
 # -- the zero-failure bound --------------------------------------------------------------------------
 
@@ -56,7 +56,8 @@ def test_zero_failure_bound_rejects_nonsense():
 
 def test_confidence_statement_rounds_down():
     assert Confidence(200, 0.05, zero_failure_bound(200)).statement == (
-        "no failure in 200 samples, so at least 98.5% of inputs pass, with confidence 95%")
+        "no failure in 200 samples, so at least 98.5% of inputs pass, with confidence 95%"
+    )
     assert "at least 95% of inputs" in Confidence(59, 0.05, zero_failure_bound(59)).statement  # 95.05% -> 95%
     assert "at least 5% of inputs" in Confidence(1, 0.05, 0.05).statement
 
@@ -74,21 +75,32 @@ def test_confidence_counts_distinct_decided_samples_and_only_for_holds():
 # -- needed tolerances ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("x, text", [(1.234e-15, "1.3e-15"), (2e-16, "2.0e-16"), (9.99e-5, "1.0e-4"),
-                                     (1.0, "1.0e+0"), (123456.0, "1.3e+5")])
+@pytest.mark.parametrize(
+    "x, text", [(1.234e-15, "1.3e-15"), (2e-16, "2.0e-16"), (9.99e-5, "1.0e-4"), (1.0, "1.0e+0"), (123456.0, "1.3e+5")]
+)
 def test_ceil_sig_rounds_up(x, text):
     assert ceil_sig(x) == text and float(text) >= x
 
 
 def test_needed_tolerances_pass_the_worst_example():
-    r = Result("i", "float64", "precision_failure", "holds", 10, "4 ulp", 0.5, ErrorStats(37.0, 5.25, 1e-15, 3.3e-16),
-               "37 ulp")
+    r = Result(
+        "i", "float64", "precision_failure", "holds", 10, "4 ulp", 0.5, ErrorStats(37.0, 5.25, 1e-15, 3.3e-16), "37 ulp"
+    )
     need = needed_tolerances(r)
     assert need["ulp"] == "37 ulp" and need["abs"] == "3.3e-16 abs"
     tol = parse_tolerance(need["abs"])
     assert tol.passes(1.0, 1.0 + 2.220446049250313e-16, float64)
-    infinite = Result("i", "float64", "precision_failure", "holds", 10, "4 ulp", 0.0,
-                      ErrorStats(math.inf, math.inf, math.inf, math.inf), "none")
+    infinite = Result(
+        "i",
+        "float64",
+        "precision_failure",
+        "holds",
+        10,
+        "4 ulp",
+        0.0,
+        ErrorStats(math.inf, math.inf, math.inf, math.inf),
+        "none",
+    )
     assert needed_tolerances(infinite) == {"ulp": "none", "abs": "none", "engine": "none"}
     assert needed_tolerances(Result("i", "mpmath", "holds", "holds", 10, None, 1.0, ErrorStats(), None)) is None
 
@@ -140,17 +152,38 @@ def _r(name, verdict, bits):
 
 
 def test_baseline_diff_groups_every_change():
-    before = [_r("a", "holds", 1.0), _r("b", "precision_failure", 30.0), _r("c", "refuted", 0.0),
-              _r("d", "precision_failure", 10.0), _r("e", "precision_failure", 40.0), _r("f", "holds", 2.0),
-              _r("gone", "holds", 0.0), _r("same", "holds", 2.0)]
-    after = [_r("a", "precision_failure", 12.0), _r("b", "holds", 1.0), _r("c", "domain_mismatch", 0.0),
-             _r("d", "precision_failure", 20.0), _r("e", "precision_failure", 20.0), _r("f", "holds", math.inf),
-             _r("new", "holds", 0.0), _r("same", "holds", 2.5)]
+    before = [
+        _r("a", "holds", 1.0),
+        _r("b", "precision_failure", 30.0),
+        _r("c", "refuted", 0.0),
+        _r("d", "precision_failure", 10.0),
+        _r("e", "precision_failure", 40.0),
+        _r("f", "holds", 2.0),
+        _r("gone", "holds", 0.0),
+        _r("same", "holds", 2.0),
+    ]
+    after = [
+        _r("a", "precision_failure", 12.0),
+        _r("b", "holds", 1.0),
+        _r("c", "domain_mismatch", 0.0),
+        _r("d", "precision_failure", 20.0),
+        _r("e", "precision_failure", 20.0),
+        _r("f", "holds", math.inf),
+        _r("new", "holds", 0.0),
+        _r("same", "holds", 2.5),
+    ]
     doc = json.loads(json.dumps(report(before, seed=0, examples=10, backends=["float64"]), allow_nan=False))
     d = diff_baseline(after, doc, "old.json")
     names = {g: [c.identity for c in getattr(d, g)] for g in d.GROUPS}
-    assert names == {"newly_failing": ["a"], "newly_holding": ["b"], "verdict_changed": ["c"],
-                     "error_grown": ["d", "f"], "error_shrunk": ["e"], "added": ["new"], "removed": ["gone"]}
+    assert names == {
+        "newly_failing": ["a"],
+        "newly_holding": ["b"],
+        "verdict_changed": ["c"],
+        "error_grown": ["d", "f"],
+        "error_shrunk": ["e"],
+        "added": ["new"],
+        "removed": ["gone"],
+    }
     assert d.newly_failing[0].before == "holds" and d.newly_failing[0].after == "precision_failure"
     assert d.error_grown[1].bits_after == math.inf and d.error_grown[1].to_json()["bits_after"] == "inf"
     assert diff_baseline(before, doc).empty

@@ -6,15 +6,20 @@ import pytest
 
 from identities import identity, verify
 from identities.backends import get_backend
-from identities.report.analysis import analyze
 from identities.check.causes import diagnose, node_rows
+from identities.report.analysis import analyze
 
 F64 = get_backend("float64")
 F32 = get_backend("float32")
 
 EXP_MINUS_1 = identity("exp_minus_1", "exp(x) - 1", "expm1(x)", vars={"x": "real[-1e-3, 1e-3]"})
-EXP_SUM = identity("exp_sum", "exp(x + y)", "exp(x)*exp(y)", vars={"x": "real[-300, 300]", "y": "real[-300, 300]"},
-                   examples=[{"x": 200.5, "y": 100.3}])
+EXP_SUM = identity(
+    "exp_sum",
+    "exp(x + y)",
+    "exp(x)*exp(y)",
+    vars={"x": "real[-300, 300]", "y": "real[-300, 300]"},
+    examples=[{"x": 200.5, "y": 100.3}],
+)
 LOG_PRODUCT = identity("log_product", "log(x*y)", "log(x) + log(y)", vars={"x": "positive", "y": "positive"})
 
 
@@ -112,8 +117,9 @@ def test_log_near_1_amplifies_the_rounding_of_its_argument():
 def test_finite_difference_and_sum_and_small_errors():
     d = identity("d", "diff(x**3, x)", "3*x**2", vars={"x": "real[-10, 10]"})
     assert diagnose(d.lhs, "lhs", {"x": 1e-300}, F64).label == "finite_difference"  # not an underflow: h**2 is big
-    s = identity("s", "sum(k*comb(n, k)*p**k*(1 - p)**(n - k), k, 0, n)", "n*p",
-                 vars={"n": "integer[1, 40]", "p": "probability"})
+    s = identity(
+        "s", "sum(k*comb(n, k)*p**k*(1 - p)**(n - k), k, 0, n)", "n*p", vars={"n": "integer[1, 40]", "p": "probability"}
+    )
     c = diagnose(s.lhs, "lhs", {"n": 40, "p": 1 / 3}, F64)
     assert c.label == "rounding" and "terms of the sum over k" in c.detail
     small = diagnose(EXP_SUM.rhs, "rhs", {"x": 200.5, "y": 100.3}, F64)

@@ -60,17 +60,21 @@ def test_report_baseline_diff_in_the_document(tmp_path, ids):
     diff = json.loads(second.read_text())["report"]["baseline"]
     assert [c["identity"] for c in diff["newly_holding"]] == ["squares"]
     assert [c["identity"] for c in diff["added"]] == ["third"] and [c["identity"] for c in diff["removed"]] == [
-        "old_one"]
+        "old_one"
+    ]
     assert diff["newly_failing"] == [] and diff["source"] == str(first)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--output", "r.txt"], "unknown suffix '.txt'"),
-    (["--output", "r.html", "--backend", "float80"], "unknown backend 'float80'"),
-    (["--output", "r.html", "--examples", "0"], "--examples must be at least 1"),
-    (["--output", "r.html", "--baseline", "nowhere.json"], "--baseline 'nowhere.json': cannot read it"),
-    (["--output", "r.html", "--select", "nothing_*"], "--select nothing_* matches none"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--output", "r.txt"], "unknown suffix '.txt'"),
+        (["--output", "r.html", "--backend", "float80"], "unknown backend 'float80'"),
+        (["--output", "r.html", "--examples", "0"], "--examples must be at least 1"),
+        (["--output", "r.html", "--baseline", "nowhere.json"], "--baseline 'nowhere.json': cannot read it"),
+        (["--output", "r.html", "--select", "nothing_*"], "--select nothing_* matches none"),
+    ],
+)
 def test_report_usage_errors_exit_2(tmp_path, monkeypatch, capsys, argv, message):
     monkeypatch.chdir(tmp_path)
     assert main(["report", *argv]) == 2
@@ -130,20 +134,23 @@ def test_explain_defaults_to_the_first_example_and_takes_files(ids, capsys):
     assert "third: x/3 = x·(1/3)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["explain", "exp_summ", "--at", "x=1,y=2"], "no identity named 'exp_summ' in the built-in library"),
-    (["explain", "exp_summ", "--at", "x=1,y=2"], "did you mean 'exp_sum'"),
-    (["explain", "exp_sum", "--at", "x1"], "--at 'x1': expected VAR=VALUE"),
-    (["explain", "exp_sum", "--at", "x=1,z=2"], "has no variable 'z' (its variables: x, y)"),
-    (["explain", "exp_sum", "--at", "x=1"], "missing y"),
-    (["explain", "exp_sum", "--at", "x=one,y=2"], "'one' is not a number"),
-    (["explain", "exp_sum", "--at", "x=1,x=2,y=3"], "gives 'x' twice"),
-    (["explain", "binomial_mean", "--at", "n=2.5,p=0.5"], "this variable is an integer"),
-    (["explain", "exp_sum", "--at", "x=1,y=2", "--backend", "mpmath"], "--backend must be one of float64"),
-    (["explain", "pythagorean_trig"], "give the input, e.g. --at x=..."),
-    (["explain", "exp_sum", "--at", "x=1,y=2", "--plot", "h.png"], "has no diff(...)"),
-    (["explain", "derivative_sin", "--at", "x=1", "--plot", "h.svg"], "give a path ending in .png"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["explain", "exp_summ", "--at", "x=1,y=2"], "no identity named 'exp_summ' in the built-in library"),
+        (["explain", "exp_summ", "--at", "x=1,y=2"], "did you mean 'exp_sum'"),
+        (["explain", "exp_sum", "--at", "x1"], "--at 'x1': expected VAR=VALUE"),
+        (["explain", "exp_sum", "--at", "x=1,z=2"], "has no variable 'z' (its variables: x, y)"),
+        (["explain", "exp_sum", "--at", "x=1"], "missing y"),
+        (["explain", "exp_sum", "--at", "x=one,y=2"], "'one' is not a number"),
+        (["explain", "exp_sum", "--at", "x=1,x=2,y=3"], "gives 'x' twice"),
+        (["explain", "binomial_mean", "--at", "n=2.5,p=0.5"], "this variable is an integer"),
+        (["explain", "exp_sum", "--at", "x=1,y=2", "--backend", "mpmath"], "--backend must be one of float64"),
+        (["explain", "pythagorean_trig"], "give the input, e.g. --at x=..."),
+        (["explain", "exp_sum", "--at", "x=1,y=2", "--plot", "h.png"], "has no diff(...)"),
+        (["explain", "derivative_sin", "--at", "x=1", "--plot", "h.svg"], "give a path ending in .png"),
+    ],
+)
 def test_explain_usage_errors_exit_2(tmp_path, monkeypatch, capsys, argv, message):
     monkeypatch.chdir(tmp_path)
     assert main(argv) == 2
@@ -158,11 +165,21 @@ def test_report_verdicts_are_checks_verdicts(tmp_path):
     import sys
 
     a, b = tmp_path / "check.json", tmp_path / "report.json"
-    common = ["--no-database", "--select", "log_*", "--select", "exp_sum", "--backend", "float64,float32",
-              "--examples", "30"]
+    common = [
+        "--no-database",
+        "--select",
+        "log_*",
+        "--select",
+        "exp_sum",
+        "--backend",
+        "float64,float32",
+        "--examples",
+        "30",
+    ]
     for cmd, out in (("check", ["--json", str(a)]), ("report", ["--output", str(b)])):
-        r = subprocess.run([sys.executable, "-m", "identities", cmd, *common, *out], capture_output=True, text=True,
-                           timeout=600)
+        r = subprocess.run(
+            [sys.executable, "-m", "identities", cmd, *common, *out], capture_output=True, text=True, timeout=600
+        )
         assert r.returncode in (0, 1), r.stderr
     checked, reported = json.loads(a.read_text()), json.loads(b.read_text())
     for row in reported["results"]:

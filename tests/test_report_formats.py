@@ -17,13 +17,16 @@ from identities.report.document import SCHEMA_PATH
 
 jsonschema = pytest.importorskip("jsonschema")
 
-IDENTITIES = Registry([
-    identity("exp_minus_1", "exp(x) - 1", "expm1(x)", vars={"x": "real[-1e-3, 1e-3]"}),
-    identity("poly_derivative", "diff(3*x**2 - 4*x, x)", "6*x - 4", vars={"x": "real[-10, 10]"},
-             examples=[{"x": 1}]),
-    identity("square_root_false", "sqrt(x**2)", "x", vars={"x": "real[-4, 4]"}),
-    identity("point", "comb(3, 2)*0.6**2*0.4", "0.432"),
-])
+IDENTITIES = Registry(
+    [
+        identity("exp_minus_1", "exp(x) - 1", "expm1(x)", vars={"x": "real[-1e-3, 1e-3]"}),
+        identity(
+            "poly_derivative", "diff(3*x**2 - 4*x, x)", "6*x - 4", vars={"x": "real[-10, 10]"}, examples=[{"x": 1}]
+        ),
+        identity("square_root_false", "sqrt(x**2)", "x", vars={"x": "real[-4, 4]"}),
+        identity("point", "comb(3, 2)*0.6**2*0.4", "0.432"),
+    ]
+)
 BACKENDS = ["float64", "mpmath"]
 EXAMPLES = 25
 
@@ -154,8 +157,9 @@ def test_json_schema_also_accepts_check_json(tmp_path):
     f = tmp_path / "ids.toml"
     f.write_text('[[identity]]\nname = "sq"\nlhs = "sqrt(x**2)"\nrhs = "x"\nvars = { x = "real[-4, 4]" }\n')
     main(["check", str(f), "--no-database", "--backend", "float64,mpmath", "--examples", "10", "--json", str(out)])
-    jsonschema.validate(json.loads(out.read_text()), json.loads(SCHEMA_PATH.read_text()),
-                        cls=jsonschema.Draft202012Validator)
+    jsonschema.validate(
+        json.loads(out.read_text()), json.loads(SCHEMA_PATH.read_text()), cls=jsonschema.Draft202012Validator
+    )
 
 
 def test_unknown_suffix_fails_before_writing(tmp_path, results):
@@ -227,14 +231,16 @@ def test_samples_are_kept_only_when_asked():
 
 
 def test_matplotlib_is_imported_only_to_write_a_report(tmp_path):
-    code = ("import sys, identities\n"
-            "from identities.cli import main\n"
-            "main(['list'])\n"
-            "main(['check', '--no-database', '--select', 'exp_sum', '--backend', 'float64', '--examples', '5'])\n"
-            "main(['explain', 'expm1_near_zero', '--at', 'x=1e-10'])\n"
-            "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n"
-            f"main(['report', '--no-database', '--select', 'exp_sum', '--backend', 'float64', '--examples', '5', "
-            f"'--output', {str(tmp_path / 'r.json')!r}])\n"
-            "assert 'matplotlib' not in sys.modules, 'matplotlib imported for JSON'\n")
+    code = (
+        "import sys, identities\n"
+        "from identities.cli import main\n"
+        "main(['list'])\n"
+        "main(['check', '--no-database', '--select', 'exp_sum', '--backend', 'float64', '--examples', '5'])\n"
+        "main(['explain', 'expm1_near_zero', '--at', 'x=1e-10'])\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n"
+        f"main(['report', '--no-database', '--select', 'exp_sum', '--backend', 'float64', '--examples', '5', "
+        f"'--output', {str(tmp_path / 'r.json')!r}])\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported for JSON'\n"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr

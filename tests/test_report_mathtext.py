@@ -12,22 +12,25 @@ def p(text, names=("x", "y", "n", "p", "b")):
     return parse(text, set(names))
 
 
-@pytest.mark.parametrize("source, text", [
-    ("3*x**2 - 4*x", "3·x² − 4·x"),
-    ("diff(3*x**2 - 4*x, x)", "d/dx (3·x² − 4·x)"),
-    ("diff(sin(x), x, 2)", "d²/dx² sin(x)"),
-    ("sqrt(x + 1) - sqrt(x)", "√(x + 1) − √x"),
-    ("log(x, b)", "log_b(x)"),
-    ("log2(x) + log10(y)", "log₂(x) + log₁₀(y)"),
-    ("sum(comb(n, k)*p**k, k, 0, n)", "Σ_{k=0}^{n} C(n, k)·p^k"),
-    ("factorial(n - 1)*gamma(x)", "(n − 1)!·Γ(x)"),
-    ("(1 - p)**(n - y)", "(1 − p)^(n − y)"),
-    ("-x**2", "−x²"),
-    ("(-x)**2", "(−x)²"),
-    ("x - (y - 1)", "x − (y − 1)"),
-    ("x/(y*2)", "x/(y·2)"),
-    ("abs(x)*pi", "|x|·π"),
-])
+@pytest.mark.parametrize(
+    "source, text",
+    [
+        ("3*x**2 - 4*x", "3·x² − 4·x"),
+        ("diff(3*x**2 - 4*x, x)", "d/dx (3·x² − 4·x)"),
+        ("diff(sin(x), x, 2)", "d²/dx² sin(x)"),
+        ("sqrt(x + 1) - sqrt(x)", "√(x + 1) − √x"),
+        ("log(x, b)", "log_b(x)"),
+        ("log2(x) + log10(y)", "log₂(x) + log₁₀(y)"),
+        ("sum(comb(n, k)*p**k, k, 0, n)", "Σ_{k=0}^{n} C(n, k)·p^k"),
+        ("factorial(n - 1)*gamma(x)", "(n − 1)!·Γ(x)"),
+        ("(1 - p)**(n - y)", "(1 − p)^(n − y)"),
+        ("-x**2", "−x²"),
+        ("(-x)**2", "(−x)²"),
+        ("x - (y - 1)", "x − (y − 1)"),
+        ("x/(y*2)", "x/(y·2)"),
+        ("abs(x)*pi", "|x|·π"),
+    ],
+)
 def test_unicode_text(source, text):
     assert to_text(p(source)) == text
 
@@ -39,10 +42,25 @@ def test_html_uses_sup_and_escapes():
     assert "&lt;" in html and "<" not in html.replace("<i>", "").replace("</i>", "").replace("&lt;", "")
 
 
-@pytest.mark.parametrize("module", ["report", "report.analysis", "report.baseline", "check.causes",
-                                    "cli.report", "report.document", "report.explain", "report.fdtable",
-                                    "report.html", "report.markdown", "report.mathtext", "report.plots",
-                                    "report.text", "check.samples"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "report",
+        "report.analysis",
+        "report.baseline",
+        "check.causes",
+        "cli.report",
+        "report.document",
+        "report.explain",
+        "report.fdtable",
+        "report.html",
+        "report.markdown",
+        "report.mathtext",
+        "report.plots",
+        "report.text",
+        "check.samples",
+    ],
+)
 def test_report_modules_declare_all(module):
     m = importlib.import_module(f"identities.{module}")
     assert m.__all__ and len(set(m.__all__)) == len(m.__all__)

@@ -15,7 +15,8 @@ def test_repr_rebuilds_the_call():
     assert repr(values("real", width=32)) == "values('real', width=32)"
     assert repr(inputs({"x": "real", "n": "integer[0, 10]"})) == "inputs({'x': 'real', 'n': 'integer[0, 10]'})"
     assert repr(inputs({"x": "real", "y": "real"}, assume=["x != y"])) == (
-        "inputs({'x': 'real', 'y': 'real'}, assume=('x != y',))")
+        "inputs({'x': 'real', 'y': 'real'}, assume=('x != y',))"
+    )
 
 
 @settings(max_examples=300)
@@ -59,15 +60,18 @@ def test_the_draws_reach_edges_and_simple_values():
     assert min(x for x in seen if x) < 1e-200 and max(seen) > 1e200  # spread over the binades
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: values("posative"), "domain='posative': unknown domain kind 'posative'"),
-    (lambda: values("real", width=80), "width=80 must be 16, 32 or 64"),
-    (lambda: values(3), "domain=3 must be a string"),
-    (lambda: values("real[0, x]"), "a bound may use other variables only in inputs()"),
-    (lambda: inputs({"x": "real[2, 1]"}), "vars={'x': 'real[2, 1]'}: domain of 'x' has inverted bounds"),
-    (lambda: inputs({"x": "real"}, assume=["x"]), "'x' is not a comparison"),
-    (lambda: inputs(["x"]), "vars=['x'] must be a mapping"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: values("posative"), "domain='posative': unknown domain kind 'posative'"),
+        (lambda: values("real", width=80), "width=80 must be 16, 32 or 64"),
+        (lambda: values(3), "domain=3 must be a string"),
+        (lambda: values("real[0, x]"), "a bound may use other variables only in inputs()"),
+        (lambda: inputs({"x": "real[2, 1]"}), "vars={'x': 'real[2, 1]'}: domain of 'x' has inverted bounds"),
+        (lambda: inputs({"x": "real"}, assume=["x"]), "'x' is not a comparison"),
+        (lambda: inputs(["x"]), "vars=['x'] must be a mapping"),
+    ],
+)
 def test_bad_arguments_fail_at_the_call(call, message):
     with pytest.raises(InvalidArgument) as info:
         call()

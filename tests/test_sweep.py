@@ -11,8 +11,8 @@ from identities.check.engine import Engine, effective_tolerance
 from identities.errors import InvalidArgument
 from identities.oracle.scalar import DEFAULT_ORACLE
 from identities.sweep.profile import KINDS, SweepResult
-from identities.sweep.sampling import Sampler
 from identities.sweep.runner import chunk_size_for, evaluate_points, local_executor, sweep, sweep_all
+from identities.sweep.sampling import Sampler
 
 LIB = builtin()
 
@@ -55,8 +55,12 @@ def test_dask_local_cluster_gives_the_same_statistics():
     ident = LIB["exp_difference"]
     serial = sweep(ident, "float64", points=3000, seed=5, chunk_size=1024)
     # a scheduler and a worker on loopback TCP (127.0.0.1), so tasks and results really are serialised
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None,
-                                  protocol="tcp", host="127.0.0.1") as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None, protocol="tcp", host="127.0.0.1"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         remote = sweep(ident, "float64", points=3000, seed=5, chunk_size=1024, executor=client.get_executor())
     assert comparable(remote) == comparable(serial)
 
@@ -71,9 +75,17 @@ def test_seed_changes_the_points_and_profile_counts_every_point():
     assert p.sample["x"].dtype == np.float32
 
 
-@pytest.mark.parametrize("name,backend", [("exp_sum", "float64"), ("log_product", "float32"),
-                                          ("binomial_pmf_total", "float64"), ("derivative_sin", "float32"),
-                                          ("binomial_vandermonde", "float16"), ("log_power", "float32")])
+@pytest.mark.parametrize(
+    "name,backend",
+    [
+        ("exp_sum", "float64"),
+        ("log_product", "float32"),
+        ("binomial_pmf_total", "float64"),
+        ("derivative_sin", "float32"),
+        ("binomial_vandermonde", "float16"),
+        ("log_power", "float32"),
+    ],
+)
 def test_sweep_points_agree_with_verifys_engine(name, backend):
     """functions='scalar': every point's kind and errors are what verify's engine computes there."""
     from identities.backends import get_backend
@@ -139,8 +151,9 @@ def test_mpmath_backend_is_evaluated_per_point():
 
 
 def test_assume_filters_points():
-    ident = identity("ne", "(x*x - y*y)/(x - y)", "x + y", vars={"x": "real[-1, 1]", "y": "real[-1, 1]"},
-                     assume=["x > y"])
+    ident = identity(
+        "ne", "(x*x - y*y)/(x - y)", "x + y", vars={"x": "real[-1, 1]", "y": "real[-1, 1]"}, assume=["x > y"]
+    )
     r = sweep(ident, "float64", points=1500)
     s = r.profile.sample
     assert np.all(s["x"] > s["y"]) and r.examples == 1500 and r.profile.drawn > 1500
@@ -154,8 +167,15 @@ def test_no_admissible_input_is_an_error_verdict():
 
 def test_bad_arguments():
     ident = LIB["exp_sum"]
-    for kwargs in ({"points": 0}, {"points": 1.5}, {"workers": 0}, {"seed": "x"}, {"chunk_size": 0},
-                   {"functions": "fast"}, {"profile_points": -1}):
+    for kwargs in (
+        {"points": 0},
+        {"points": 1.5},
+        {"workers": 0},
+        {"seed": "x"},
+        {"chunk_size": 0},
+        {"functions": "fast"},
+        {"profile_points": -1},
+    ):
         with pytest.raises(InvalidArgument):
             sweep(ident, "float64", **kwargs)
     with pytest.raises(InvalidArgument, match="unknown backend"):
@@ -187,8 +207,9 @@ def test_verify_all_on_an_executor_matches_a_serial_run():
         serial = verify_all(idents, ["float64", "float32"], examples=30, executor=one, **limits)
     seen = []
     with local_executor(2) as pool:
-        parallel = verify_all(idents, ["float64", "float32"], examples=30, executor=pool, on_result=seen.append,
-                              **limits)
+        parallel = verify_all(
+            idents, ["float64", "float32"], examples=30, executor=pool, on_result=seen.append, **limits
+        )
 
     def key(r):
         return (r.identity, r.backend, r.verdict, r.examples, r.max_error, dict(r.counts), r.needed_tolerance)
@@ -200,8 +221,22 @@ def test_cli_sweep(tmp_path, capsys):
     from identities.cli import main
 
     path = tmp_path / "sweep.json"
-    code = main(["sweep", "--select", "log_product", "--select", "binomial_pascal", "--points", "2000", "--workers",
-                 "1", "--json", str(path), "-v"])
+    code = main(
+        [
+            "sweep",
+            "--select",
+            "log_product",
+            "--select",
+            "binomial_pascal",
+            "--points",
+            "2000",
+            "--workers",
+            "1",
+            "--json",
+            str(path),
+            "-v",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0 and "log_product" in out and "8,000 points" in out and "minimal counterexample" in out
     doc = json.loads(path.read_text())
@@ -226,7 +261,21 @@ def test_cli_sweep_errors(capsys):
 def test_cli_check_with_workers(capsys):
     from identities.cli import main
 
-    assert main(["check", "--select", "binomial_pascal", "--backend", "float64,float32", "--examples", "20",
-                 "--workers", "2"]) == 0
+    assert (
+        main(
+            [
+                "check",
+                "--select",
+                "binomial_pascal",
+                "--backend",
+                "float64,float32",
+                "--examples",
+                "20",
+                "--workers",
+                "2",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "workers=2" in out and out.count("binomial_pascal") >= 2

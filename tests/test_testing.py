@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from identities.check.engine import verify
-from identities.errors import InvalidArgument
 from identities.check.failures import explain
+from identities.errors import InvalidArgument
 from identities.numbers.formats import float32, float64
 from identities.registry.files import identity
 from identities.testing.asserts import assert_accurate, assert_close, assert_derivative, assert_identity
@@ -39,7 +39,8 @@ def test_assert_close_message_float32():
         "    actual   = 0.0009995004 (0x1.060356p-10)\n"
         "    expected = 0.0009995472 (0x1.06067ap-10)\n"
         "    402 ulp (8.7 bits), rel error 4.68e-05, abs error 4.68e-08\n"
-        '  would pass with tolerance="402 ulp" (or "4.7e-05 rel", or "4.7e-08 abs")')
+        '  would pass with tolerance="402 ulp" (or "4.7e-05 rel", or "4.7e-08 abs")'
+    )
     for suggested in ("402 ulp", "4.7e-05 rel", "4.7e-08 abs"):
         assert_close(np.log1p(x), np.log(1 + x), suggested)  # the suggestions do pass
     with pytest.raises(AssertionError):
@@ -84,19 +85,23 @@ def test_assert_close_nan_and_shape_errors():
 
 
 def test_helpers_hide_their_frames(pytester):
-    pytester.makepyfile(test_x="""
+    pytester.makepyfile(
+        test_x="""
         import numpy as np
         from identities.testing.asserts import assert_close
 
         def test_it():
             assert_close(np.float32([1.0, 2.0]), [1.0, 2.1])
-    """)
+    """
+    )
     result = pytester.runpytest("-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning")
     result.assert_outcomes(failed=1)
     text = result.stdout.str()
-    assert any(ln.startswith("E ") and ln.endswith(
-        "AssertionError: assert_close: 1 of 2 elements (50%) not within 4 ulp (float32, shape (2,))")
-        for ln in result.outlines)
+    assert any(
+        ln.startswith("E ")
+        and ln.endswith("AssertionError: assert_close: 1 of 2 elements (50%) not within 4 ulp (float32, shape (2,))")
+        for ln in result.outlines
+    )
     assert "closeness.py" not in text and "def assert_close" not in text
 
 
@@ -106,11 +111,18 @@ def test_helpers_hide_their_frames(pytester):
 def test_assert_identity_has_the_verdicts_and_text_of_a_registry_identity():
     results = assert_identity("2*x", "x + x", vars={"x": "real"}, backends=["float64", "mpmath"], examples=30)
     assert [(r.backend, r.verdict) for r in results] == [("float64", "holds"), ("mpmath", "holds")]
-    assert_identity("log(x*y)", "log(x) + log(y)", vars={"x": "positive", "y": "positive"}, backends="float64",
-                    examples=30, expect={"float64": "precision_failure"})
+    assert_identity(
+        "log(x*y)",
+        "log(x) + log(y)",
+        vars={"x": "positive", "y": "positive"},
+        backends="float64",
+        examples=30,
+        expect={"float64": "precision_failure"},
+    )
     with pytest.raises(AssertionError) as info:
-        assert_identity("sqrt(x**2)", "x", vars={"x": "real[-4, 4]"}, backends="float64,mpmath", examples=30,
-                        name="sqrt_square")
+        assert_identity(
+            "sqrt(x**2)", "x", vars={"x": "real[-4, 4]"}, backends="float64,mpmath", examples=30, name="sqrt_square"
+        )
     ident = identity("sqrt_square", "sqrt(x**2)", "x", vars={"x": "real[-4, 4]"})
     expected = [explain(verify(ident, b, examples=30), ident) for b in ("float64", "mpmath")]
     expected[-1] += "\n  reproduce: the same call (seed=0, examples=30)"
@@ -191,12 +203,14 @@ def test_assert_accurate_float32_passes_numpy_scalars():
         seen.add(type(x))
         return np.expm1(x)
 
-    assert_accurate(expm1_32, "expm1(x)", vars={"x": "real[-10, 10]"}, backend="float32", examples=50,
-                    tolerance="1 ulp")
+    assert_accurate(
+        expm1_32, "expm1(x)", vars={"x": "real[-10, 10]"}, backend="float32", examples=50, tolerance="1 ulp"
+    )
     assert seen == {np.float32}
     with pytest.raises(AssertionError, match="not within 4 ulp in float32"):
-        assert_accurate(lambda x: np.exp(x) - np.float32(1), "expm1(x)", vars={"x": "real[-1, 1]"},
-                        backend="float32", examples=50)
+        assert_accurate(
+            lambda x: np.exp(x) - np.float32(1), "expm1(x)", vars={"x": "real[-1, 1]"}, backend="float32", examples=50
+        )
 
 
 def test_assert_accurate_a_crash_is_a_failure_with_its_exception():
@@ -221,8 +235,11 @@ def test_assert_accurate_bad_input_and_nothing_to_check():
         assert_accurate(math.exp, "exp(x)", vars={"x": "real"}, backend="float80")
     with pytest.raises(InvalidArgument, match=r"reference=42 must be an expression string or an mpmath callable"):
         assert_accurate(math.exp, 42, vars={"x": "real"})
-    with pytest.raises(AssertionError, match=r"no example could be checked in 20 tries \(20 where the reference "
-                                             r"is undefined"):
+    with pytest.raises(
+        AssertionError,
+        match=r"no example could be checked in 20 tries \(20 where the reference "
+        r"is undefined",
+    ):
         assert_accurate(math.log, "log(x)", vars={"x": "negative"}, examples=20)
     with pytest.raises(InvalidArgument, match=r"returned 'one' at x="):
         assert_accurate(lambda x: "one", "x", vars={"x": "real"}, examples=5)
@@ -237,14 +254,19 @@ def test_assert_derivative_exact_by_oracle_and_by_mpmath():
 
     assert_derivative("sin(x)**2", d_sin2, vars={"x": "real[-10, 10]"}, examples=60)
     assert_derivative(lambda x: mpmath.sin(x) ** 2, d_sin2, vars={"x": "real[-10, 10]"}, examples=60)
-    assert_derivative("x*y**3", lambda x, y: 3 * x * y * y, vars={"x": "real[-5, 5]", "y": "real[-5, 5]"},
-                      wrt="y", examples=40, tolerance="4 ulp")
+    assert_derivative(
+        "x*y**3",
+        lambda x, y: 3 * x * y * y,
+        vars={"x": "real[-5, 5]", "y": "real[-5, 5]"},
+        wrt="y",
+        examples=40,
+        tolerance="4 ulp",
+    )
 
 
 def test_assert_derivative_fails_on_a_wrong_derivative():
     with pytest.raises(AssertionError) as info:
-        assert_derivative("sin(x)**2", lambda x: math.sin(2 * x) * (1 + 1e-7), vars={"x": "real[-10, 10]"},
-                          examples=40)
+        assert_derivative("sin(x)**2", lambda x: math.sin(2 * x) * (1 + 1e-7), vars={"x": "real[-10, 10]"}, examples=40)
     text = str(info.value)
     assert text.startswith("assert_derivative: <lambda> vs d/dx sin(x)**2: not within 4 ulp in float64")
     assert "minimal failing input:\n    at x=1.0 (0x1p+0)" in text
@@ -256,10 +278,16 @@ def test_assert_derivative_fails_on_a_wrong_derivative():
 
 def test_derivative_is_never_a_float_difference_quotient():
     # at x = 1e-200, sin(x)**2 has derivative 2e-200; any float difference quotient of sin(x)**2 there is 0
-    assert_derivative("sin(x)**2", lambda x: math.sin(2 * x), vars={"x": "positive[1e-200, 1e-199]"},
-                      examples=20, tolerance="1 ulp")
-    assert_derivative(lambda x: mpmath.sin(x) ** 2, lambda x: math.sin(2 * x),
-                      vars={"x": "positive[1e-200, 1e-199]"}, examples=20, tolerance="1 ulp")
+    assert_derivative(
+        "sin(x)**2", lambda x: math.sin(2 * x), vars={"x": "positive[1e-200, 1e-199]"}, examples=20, tolerance="1 ulp"
+    )
+    assert_derivative(
+        lambda x: mpmath.sin(x) ** 2,
+        lambda x: math.sin(2 * x),
+        vars={"x": "positive[1e-200, 1e-199]"},
+        examples=20,
+        tolerance="1 ulp",
+    )
     with pytest.raises(AssertionError):
         assert_derivative("sin(x)**2", lambda x: 0.0, vars={"x": "positive[1e-200, 1e-199]"}, examples=5)
     assert float32.round(2e-200) == 0.0  # (and in float32 the derivative underflows to 0)

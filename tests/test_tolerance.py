@@ -2,8 +2,8 @@ import math
 
 import pytest
 
-from identities.numbers.formats import float32, float64
 from identities.language.tolerance import Tolerance, default_tolerance, parse_tolerance
+from identities.numbers.formats import float32, float64
 
 
 def test_parse_and_format():
@@ -14,10 +14,16 @@ def test_parse_and_format():
     assert parse_tolerance("2 ulps") == Tolerance(ulps=2)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("4 ulps or", "is not 'N ulp'"), ("four ulp", "is not 'N ulp'"), ("1 ulp or 2 ulp", "gives ulps twice"),
-    ("-1 abs", "is not 'N ulp'"), (4, "must be a string"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("4 ulps or", "is not 'N ulp'"),
+        ("four ulp", "is not 'N ulp'"),
+        ("1 ulp or 2 ulp", "gives ulps twice"),
+        ("-1 abs", "is not 'N ulp'"),
+        (4, "must be a string"),
+    ],
+)
 def test_garbled(text, message):
     with pytest.raises(ValueError, match=message):
         parse_tolerance(text)

@@ -8,8 +8,8 @@ from identities import IdentityFileError, identity, loads, verify
 from identities.backends import get_backend
 from identities.draws.inputs import parse_domain
 from identities.language.expr import Grad, VecVar, parse
-from identities.oracle.scalar import Oracle
 from identities.language.vectors import ShapeError, Vec, shape
+from identities.oracle.scalar import Oracle
 
 V = {"x": "vector[4] real[-10, 10]"}
 ARANGE = (0.0, 1.0, 2.0, 3.0)
@@ -19,16 +19,24 @@ def test_vector_domain():
     d = parse_domain("vector[4] real[-10, 10]")
     assert d.size == 4 and d.kind == "real" and str(d) == "vector[4] real[-10, 10]"
     assert parse_domain("vector[3]").kind == "real"
-    for text, message in (("vector[0] real", "from 1 to 64"), ("vector[n] real", "from 1 to 64"),
-                          ("vector[2] integer[0, 3]", "real components"), ("vector[2] real[0, y]", "constants")):
+    for text, message in (
+        ("vector[0] real", "from 1 to 64"),
+        ("vector[n] real", "from 1 to 64"),
+        ("vector[2] integer[0, 3]", "real components"),
+        ("vector[2] real[0, y]", "constants"),
+    ):
         with pytest.raises(IdentityFileError, match=message):
             parse_domain(text, ["y"], var="x")
 
 
 def test_gradients_of_the_notebook_at_arange_in_every_scalar_backend():
     # torch.arange(4.0): x.grad of 2*x@x, of 2*x.sum(), of x*x with ones, of (x*x).detach()*x
-    want = {"grad(2*dot(x, x), x)": [0, 4, 8, 12], "grad(2*total(x), x)": [2, 2, 2, 2],
-            "vjp(x*x, x, ones(x))": [0, 2, 4, 6], "grad(total(stop(x*x)*x), x)": [0, 1, 4, 9]}
+    want = {
+        "grad(2*dot(x, x), x)": [0, 4, 8, 12],
+        "grad(2*total(x), x)": [2, 2, 2, 2],
+        "vjp(x*x, x, ones(x))": [0, 2, 4, 6],
+        "grad(total(stop(x*x)*x), x)": [0, 1, 4, 9],
+    }
     for text, values in want.items():
         e = parse(text, vectors={"x": 4})
         exact = Oracle().evaluate(parse(f"dot({text}, ones(x))", vectors={"x": 4}), {"x": ARANGE})
@@ -97,8 +105,10 @@ def test_shapes():
     ],
 )
 def test_file_errors_name_the_problem(lhs, message):
-    text = ('[[identity]]\nname = "bad"\nvars = { x = "vector[4] real", y = "real", z = "vector[2]" }\n'
-            f'lhs = "{lhs}"\nrhs = "0"\n')
+    text = (
+        '[[identity]]\nname = "bad"\nvars = { x = "vector[4] real", y = "real", z = "vector[2]" }\n'
+        f'lhs = "{lhs}"\nrhs = "0"\n'
+    )
     with pytest.raises(IdentityFileError) as info:
         loads(text, "grads.toml")
     err = info.value

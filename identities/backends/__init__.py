@@ -12,13 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from identities.evaluate.compiler import Backend, Compiled
-
-from identities.evaluate.values import UNDEFINED, Undefined
 from identities.errors import BackendUnavailable, InvalidArgument
+from identities.evaluate.compiler import Backend, Compiled
+from identities.evaluate.values import UNDEFINED, Undefined
 
-__all__ = ["Backend", "Compiled", "Undefined", "UNDEFINED", "BACKENDS", "FLOAT_BACKENDS", "AUTODIFF_BACKENDS",
-           "get_backend", "available"]
+__all__ = [
+    "Backend",
+    "Compiled",
+    "Undefined",
+    "UNDEFINED",
+    "BACKENDS",
+    "FLOAT_BACKENDS",
+    "AUTODIFF_BACKENDS",
+    "get_backend",
+    "available",
+]
 
 
 def _float64() -> Any:
@@ -58,7 +66,8 @@ def _autodiff(framework: str, width: int) -> Callable[[], Any]:
             what, pip = _EXTRAS[framework]
             raise BackendUnavailable(
                 f"backend {framework}-float{width} needs {what}, which is not installed ({exc}); "
-                f"install the extra: pip install 'identities[{framework}]' (or: pip install {pip})") from None
+                f"install the extra: pip install 'identities[{framework}]' (or: pip install {pip})"
+            ) from None
         return getattr(module, f"{framework}_float{width}")()
 
     return make

@@ -51,21 +51,38 @@ from typing import Any
 
 import numpy as np
 
-from identities.language.limits import MAX_SUM_TERMS
-
-from identities.evaluate.values import UNDEFINED, as_integer
 from identities.errors import InvalidArgument, LimitExceeded
+from identities.evaluate.values import UNDEFINED, as_integer
 from identities.language.expr import Bin, Call, Cmp, Const, Diff, Expr, Neg, Num, Sum, Var, free_vars
+from identities.language.limits import MAX_SUM_TERMS
 
 __all__ = ["ArrayProgram", "compile_array", "FUNCTION_MODES"]
 
 FUNCTION_MODES = ("numpy", "scalar")
 _NO_NUMPY = ("gamma", "lgamma", "erf", "erfc")
 _NUMPY_NAMES = {
-    "abs": np.abs, "sqrt": np.sqrt, "cbrt": np.cbrt, "exp": np.exp, "expm1": np.expm1, "log1p": np.log1p,
-    "log2": np.log2, "log10": np.log10, "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin,
-    "acos": np.arccos, "atan": np.arctan, "atan2": np.arctan2, "sinh": np.sinh, "cosh": np.cosh,
-    "tanh": np.tanh, "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "hypot": np.hypot,
+    "abs": np.abs,
+    "sqrt": np.sqrt,
+    "cbrt": np.cbrt,
+    "exp": np.exp,
+    "expm1": np.expm1,
+    "log1p": np.log1p,
+    "log2": np.log2,
+    "log10": np.log10,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "asin": np.arcsin,
+    "acos": np.arccos,
+    "atan": np.arctan,
+    "atan2": np.arctan2,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "tanh": np.tanh,
+    "asinh": np.arcsinh,
+    "acosh": np.arccosh,
+    "atanh": np.arctanh,
+    "hypot": np.hypot,
 }
 _IEEE_EXACT = ("abs", "sqrt")  # correctly rounded in numpy and math alike
 
@@ -135,8 +152,9 @@ def _dtype(backend: Any) -> Any:
     return {64: np.float64, 32: np.float32, 16: np.float16}[backend.format.width]
 
 
-def compile_array(expr: Expr, backend: Any, *, integer_vars: frozenset[str] | set[str] = frozenset(),
-                  functions: str = "numpy") -> ArrayProgram:
+def compile_array(
+    expr: Expr, backend: Any, *, integer_vars: frozenset[str] | set[str] = frozenset(), functions: str = "numpy"
+) -> ArrayProgram:
     """Compile ``expr`` for whole arrays in ``backend``'s arithmetic (a float backend)."""
     if not getattr(backend, "is_float", False):
         raise InvalidArgument(f"backend={backend.name!r} is not a float backend; arrays need float64/32/16")
@@ -161,14 +179,16 @@ class _Compiler:
         """Note that ``what`` uses numpy's array loop where the scalar backend computes otherwise."""
         if self.per_element:
             return
-        self.notes.append({
-            64: f"float64 {what} from numpy (SIMD): can differ from math's (verify) in the last place; "
+        self.notes.append(
+            {
+                64: f"float64 {what} from numpy (SIMD): can differ from math's (verify) in the last place; "
                 "functions='scalar' matches verify bit for bit",
-            32: f"float32 {what} from numpy's array loop: can differ from the scalar powf (verify) in the last "
+                32: f"float32 {what} from numpy's array loop: can differ from the scalar powf (verify) in the last "
                 "place; functions='scalar' matches verify bit for bit",
-            16: f"float16 {what} from numpy's array loops: can differ from its scalar ones (verify) in the last "
+                16: f"float16 {what} from numpy's array loops: can differ from its scalar ones (verify) in the last "
                 "place; functions='scalar' matches verify bit for bit",
-        }[self.backend.format.width])
+            }[self.backend.format.width]
+        )
 
     # -- nodes ---------------------------------------------------------------------------------
     def compile(self, e: Expr, ints: frozenset[str]) -> Node:  # noqa: C901 - one dispatch over node types
@@ -192,8 +212,7 @@ class _Compiler:
         if isinstance(e, Sum) and not (free_vars(e.lo) | free_vars(e.hi)) - ints:
             return self.sum(e, ints)
         if isinstance(e, Sum):
-            self.notes.append(f"sum bounds depend on float variables: {e} is evaluated per point by the "
-                              "scalar backend")
+            self.notes.append(f"sum bounds depend on float variables: {e} is evaluated per point by the scalar backend")
         else:
             self.notes.append(f"{e} is evaluated per point by the scalar backend")
         return self.scalar(e, ints)
@@ -233,8 +252,9 @@ class _Compiler:
         table = self.backend.table
         differs = self.per_element and name not in _IEEE_EXACT and (self.f64 or self.dtype is np.float16)
         if name in _NO_NUMPY:
-            self.notes.append(f"{name} is evaluated per element with math (numpy has no {name}), as the scalar "
-                              "backend does")
+            self.notes.append(
+                f"{name} is evaluated per element with math (numpy has no {name}), as the scalar backend does"
+            )
             fn = self.elementwise(table[name], 1)
         elif name == "log":
             if self.f64 or self.dtype is np.float16:
@@ -392,12 +412,19 @@ def _py(v: Any) -> Any:
     return float(v)
 
 
-def compare_array(cmp: Cmp, backend: Any, integer_vars: frozenset[str]) -> Callable[[Mapping[str, Any], int],
-                                                                                      np.ndarray]:
+def compare_array(
+    cmp: Cmp, backend: Any, integer_vars: frozenset[str]
+) -> Callable[[Mapping[str, Any], int], np.ndarray]:
     """An ``assume`` comparison (float64 arithmetic) on arrays: True where it holds, False where undefined."""
     progs = [compile_array(o, backend, integer_vars=integer_vars, functions="scalar") for o in cmp.operands]
-    ops = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal, "==": np.equal,
-           "!=": np.not_equal}
+    ops = {
+        "<": np.less,
+        "<=": np.less_equal,
+        ">": np.greater,
+        ">=": np.greater_equal,
+        "==": np.equal,
+        "!=": np.not_equal,
+    }
 
     def check(env: Mapping[str, Any], n: int) -> np.ndarray:
         values = [p(env, n) for p in progs]

@@ -21,7 +21,6 @@ from fractions import Fraction
 from typing import Any
 
 from identities.evaluate.compiler import CastArithmetic, Compiled, compile_expr
-
 from identities.evaluate.values import UNDEFINED, Env, Fn, Undefined, int_comb, int_factorial
 from identities.language.expr import FUNCTIONS, VECTOR_FUNCTIONS, Expr, Num
 from identities.numbers.formats import FloatFormat

@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 
 from identities.evaluate.compiler import CastArithmetic, Compiled, compile_expr
-
 from identities.evaluate.values import UNDEFINED, Env, Fn, Undefined, as_integer, int_comb, int_factorial
 from identities.language.expr import FUNCTIONS, Expr, Num
 from identities.numbers.formats import FloatFormat, float16, float32, float64

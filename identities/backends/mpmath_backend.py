@@ -20,7 +20,6 @@ import mpmath
 from mpmath.ctx_mp import MPContext
 
 from identities.evaluate.compiler import Compiled, compile_expr
-
 from identities.evaluate.values import UNDEFINED, Env, Fn, Undefined, int_comb, int_factorial
 from identities.language.expr import FUNCTIONS, Expr, Num
 from identities.numbers.formats import float64

@@ -181,8 +181,13 @@ def _abnormal(row: NodeRow, fmt: FloatFormat) -> tuple[str, str] | None:
         return "overflow", f"`{row.text}` overflows to {v} in {fmt.name}; its true value is {_short(row)}"
     # a + or - never underflows (with subnormals, a tiny difference of floats is exact): a 0 there cancelled
     sums = isinstance(row.expr, Bin) and row.expr.op in "+-"
-    if (t != 0 and not sums and abs(t) < fmt.min_normal and abs(v) < fmt.min_normal
-            and _rel_error_over(v, row.truth, 8 * fmt.eps)):
+    if (
+        t != 0
+        and not sums
+        and abs(t) < fmt.min_normal
+        and abs(v) < fmt.min_normal
+        and _rel_error_over(v, row.truth, 8 * fmt.eps)
+    ):
         what = "underflows to 0" if v == 0 else f"is subnormal ({v!r}) and keeps only a few bits"
         return "underflow", f"`{row.text}` {what} in {fmt.name}; its true value is {_short(row)}"
     return None
@@ -284,8 +289,9 @@ def _origin(rows_list: list[NodeRow], side_bits: float, fmt: FloatFormat) -> Nod
     return rows_list[-1]
 
 
-def diagnose(side_expr: Expr, side: str, inputs: Mapping[str, Any], backend: Any,
-             oracle: Oracle = DEFAULT_ORACLE) -> Cause:
+def diagnose(
+    side_expr: Expr, side: str, inputs: Mapping[str, Any], backend: Any, oracle: Oracle = DEFAULT_ORACLE
+) -> Cause:
     """The cause of ``side``'s error at ``inputs`` in ``backend`` (see the module docstring).
 
     The story is read at the *origin*: the innermost subexpression whose error
@@ -305,8 +311,9 @@ def diagnose(side_expr: Expr, side: str, inputs: Mapping[str, Any], backend: Any
     side_bits = bits(top.ulps) if not math.isnan(top.ulps) else math.inf
     n_ops = sum(not _is_leaf(e) for e in rows)
     if side_bits <= SMALL_BITS:
-        return Cause("rounding", side, "", f"rounding error accumulated over {n_ops} operation{'s' * (n_ops != 1)}",
-                     side_bits)
+        return Cause(
+            "rounding", side, "", f"rounding error accumulated over {n_ops} operation{'s' * (n_ops != 1)}", side_bits
+        )
     origin = _origin(rows_list, side_bits, fmt)
     inside = set(subexpressions(origin.expr))
     for row in rows_list:  # an overflow or underflow is correctly rounded, so it can hide below the origin
@@ -318,31 +325,54 @@ def diagnose(side_expr: Expr, side: str, inputs: Mapping[str, Any], backend: Any
         label, detail = "rounding", f"`{node}` is {backend.name}'s autograd: rounding in its forward and backward pass"
     if math.isnan(top.value):
         nan = next(r for r in rows_list if math.isnan(r.value) and r.truth is not None)
-        detail = (f"`{nan.text}` is nan in {fmt.name} but {_short(nan)} in the reals" +
-                  (f", because {detail[0].lower()}{detail[1:]}" if nan is not origin else ""))
+        detail = f"`{nan.text}` is nan in {fmt.name} but {_short(nan)} in the reals" + (
+            f", because {detail[0].lower()}{detail[1:]}" if nan is not origin else ""
+        )
         return Cause("undefined", side, nan.text, detail, side_bits, amp)
     return Cause(label, side, node, detail, side_bits, amp)
 
 
-def _at_origin(origin: NodeRow, rows: Mapping[Expr, NodeRow], oracle: Oracle, n_ops: int, is_top: bool
-               ) -> tuple[str, str, str, float]:
+def _at_origin(
+    origin: NodeRow, rows: Mapping[Expr, NodeRow], oracle: Oracle, n_ops: int, is_top: bool
+) -> tuple[str, str, str, float]:
     """(label, node, detail, amplification) for the subexpression where the error starts."""
     e, text = origin.expr, origin.text
     if isinstance(e, Diff):
-        return ("finite_difference", text, f"`{text}` is a central difference quotient in floats: truncation "
-                "plus rounding", 1.0)
+        return (
+            "finite_difference",
+            text,
+            f"`{text}` is a central difference quotient in floats: truncation plus rounding",
+            1.0,
+        )
     lg = _cancellation(e, rows)
     if math.isinf(lg):
-        return ("cancellation", text, f"`{text}` cancels completely: its true value is 0, so all that is left is "
-                "the rounding error of its terms", math.inf)
+        return (
+            "cancellation",
+            text,
+            f"`{text}` cancels completely: its true value is 0, so all that is left is the rounding error of its terms",
+            math.inf,
+        )
     if lg >= CANCEL_BITS:
-        return ("cancellation", text, f"`{text}` cancels: its result is 2^{lg:.0f} times smaller than its terms, "
-                f"so their rounding errors are magnified 2^{lg:.0f} times", 2.0 ** min(lg, 1023))
+        return (
+            "cancellation",
+            text,
+            f"`{text}` cancels: its result is 2^{lg:.0f} times smaller than its terms, "
+            f"so their rounding errors are magnified 2^{lg:.0f} times",
+            2.0 ** min(lg, 1023),
+        )
     cond, arg = _amplification(oracle, e, rows)
     if arg is not None and cond >= 4:
-        return ("rounding", text, f"the rounding error of `{arg}` is amplified {cond:.2g}x by `{text}` "
-                "(its condition number)", cond)
+        return (
+            "rounding",
+            text,
+            f"the rounding error of `{arg}` is amplified {cond:.2g}x by `{text}` (its condition number)",
+            cond,
+        )
     if isinstance(e, Sum):
         return "rounding", text, f"rounding error accumulated over the terms of the sum over {e.var}", 1.0
-    return ("rounding", "" if is_top else text,
-            f"rounding error accumulated over {n_ops} operation{'s' * (n_ops != 1)}", 1.0)
+    return (
+        "rounding",
+        "" if is_top else text,
+        f"rounding error accumulated over {n_ops} operation{'s' * (n_ops != 1)}",
+        1.0,
+    )

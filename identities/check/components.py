@@ -13,8 +13,9 @@ __all__ = ["SEVERITY", "worst_component"]
 SEVERITY = ("refuted", "domain_mismatch", "precision_failure", "unknown", "ok", "undefined")
 
 
-def worst_component(judge: Callable[[Any, Any, Any], tuple[float, float, float, str]], points: list[Any],
-                    lhs: Any, rhs: Any, n: int) -> tuple[int, list[tuple[float, float, float, str]]]:
+def worst_component(
+    judge: Callable[[Any, Any, Any], tuple[float, float, float, str]], points: list[Any], lhs: Any, rhs: Any, n: int
+) -> tuple[int, list[tuple[float, float, float, str]]]:
     """The index of the worst component and every component's (lf, rf, ulps, kind).
 
     ``judge(point, lhs_i, rhs_i)`` measures one component as the engine measures

@@ -29,16 +29,24 @@ from identities.check import search as search_mod
 from identities.check.evaluation import Engine, Sample
 from identities.check.results import Result
 from identities.check.simplify import simplify
-from identities.numbers.formats import short_repr
 from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded
-from identities.registry.files import Identity
 from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
 from identities.language.tolerance import Tolerance, default_tolerance
+from identities.numbers.formats import short_repr
 from identities.numbers.metrics import ErrorStats
 from identities.oracle.scalar import DEFAULT_ORACLE, Oracle
+from identities.registry.files import Identity
 
-__all__ = ["verify", "verify_all", "short_repr", "DEFAULT_BACKENDS", "DEFAULT_SEED", "DEFAULT_EXAMPLES", "PRECEDENCE",
-           "effective_tolerance"]
+__all__ = [
+    "verify",
+    "verify_all",
+    "short_repr",
+    "DEFAULT_BACKENDS",
+    "DEFAULT_SEED",
+    "DEFAULT_EXAMPLES",
+    "PRECEDENCE",
+    "effective_tolerance",
+]
 
 DEFAULT_SEED = 0
 DEFAULT_BACKENDS = ("float64", "float32", "mpmath")
@@ -92,8 +100,13 @@ def verify(
     db = search_mod.database_at(database) if isinstance(database, (str, os.PathLike)) else database
     started = time.perf_counter()
     tolerance = effective_tolerance(ident, be)
-    base = dict(identity=ident.name, backend=be.name, expected=ident.expected(be.name),
-                tolerance=str(tolerance) if tolerance else None, seed=seed)
+    base = dict(
+        identity=ident.name,
+        backend=be.name,
+        expected=ident.expected(be.name),
+        tolerance=str(tolerance) if tolerance else None,
+        seed=seed,
+    )
     try:
         from identities.draws.inputs import empty_reason
 
@@ -103,8 +116,12 @@ def verify(
         engine = Engine(ident, be, oracle or DEFAULT_ORACLE, tolerance, example_seconds, identity_seconds)
         samples = search_mod.search(engine, examples, seed, db)
         if not samples:
-            return _error(base, f"no admissible input found after {engine.tries[0]} tries: every draw was "
-                                "rejected by the domains or 'assume'", started)
+            return _error(
+                base,
+                f"no admissible input found after {engine.tries[0]} tries: every draw was "
+                "rejected by the domains or 'assume'",
+                started,
+            )
         result = _conclude(engine, samples, examples, seed, base, started, db)
         if keep_samples and engine.is_float:
             from dataclasses import replace
@@ -150,8 +167,9 @@ def verify_all(
             if on_result is not None:
                 on_result(r)
         return results
-    futures = [executor.submit(verify, ident, b, examples=examples, seed=seed, oracle=oracle, **options)
-               for ident, b in pairs]
+    futures = [
+        executor.submit(verify, ident, b, examples=examples, seed=seed, oracle=oracle, **options) for ident, b in pairs
+    ]
     try:
         for f in futures:
             r = f.result()
@@ -165,12 +183,21 @@ def verify_all(
 
 
 def _error(base: dict, message: str, started: float) -> Result:
-    return Result(verdict="error", examples=0, exact_rate=0.0, max_error=ErrorStats(), needed_tolerance=None,
-                  message=message, elapsed=time.perf_counter() - started, **base)
+    return Result(
+        verdict="error",
+        examples=0,
+        exact_rate=0.0,
+        max_error=ErrorStats(),
+        needed_tolerance=None,
+        message=message,
+        elapsed=time.perf_counter() - started,
+        **base,
+    )
 
 
-def _conclude(engine: Engine, samples: list[Sample], examples: int, seed: int, base: dict,
-              started: float, database: Any = None) -> Result:
+def _conclude(
+    engine: Engine, samples: list[Sample], examples: int, seed: int, base: dict, started: float, database: Any = None
+) -> Result:
     """Verdict from the search; counts and exact-equality rate from the search's draws; the maximum
     error, the needed tolerance and the worst example from everything evaluated (search, shrink,
     simplification), since the maximum *found* is what a tolerance must cover."""
@@ -181,11 +208,16 @@ def _conclude(engine: Engine, samples: list[Sample], examples: int, seed: int, b
     exact_rate = sum(s.lf == s.rf for s in decided) / len(decided) if decided else 0.0
     verdict = next((k for k in PRECEDENCE[:-1] if counts.get(k)), "holds")
     if not decided and not counts["refuted"] and not counts["domain_mismatch"]:
-        reasons = [f"{counts['unknown']} unresolved by the oracle" if counts["unknown"] else "",
-                   f"{counts['undefined']} undefined on both sides" if counts["undefined"] else ""]
+        reasons = [
+            f"{counts['unknown']} unresolved by the oracle" if counts["unknown"] else "",
+            f"{counts['undefined']} undefined on both sides" if counts["undefined"] else "",
+        ]
         reason = ", ".join(r for r in reasons if r) or "none drawn"
-        return _error(base, f"no admissible input found after {len(samples)} tries: no example could be "
-                            f"decided ({reason})", started)
+        return _error(
+            base,
+            f"no admissible input found after {len(samples)} tries: no example could be decided ({reason})",
+            started,
+        )
     counterexample = None
     if verdict != "holds":
         minimal = search_mod.shrink(engine, verdict, examples, seed, database)
@@ -200,8 +232,11 @@ def _conclude(engine: Engine, samples: list[Sample], examples: int, seed: int, b
     for s in seen_decided + [s for s in seen if s.kind == "refuted"]:
         stats = stats.merge(s.ulps, s.rel, s.abs)
     worst = None
-    ranked = [s for s in seen if s.kind == verdict] if verdict in ("refuted", "precision_failure") else (
-        seen_decided if verdict == "holds" else [])
+    ranked = (
+        [s for s in seen if s.kind == verdict]
+        if verdict in ("refuted", "precision_failure")
+        else (seen_decided if verdict == "holds" else [])
+    )
     if ranked:
         w = max(ranked, key=lambda s: (s.ulps if not math.isnan(s.ulps) else math.inf, s.rel))
         if w.ulps > 0:
@@ -209,9 +244,19 @@ def _conclude(engine: Engine, samples: list[Sample], examples: int, seed: int, b
     message = ""
     if counts["unknown"]:
         message = f"{counts['unknown']} of {len(samples)} examples unresolved by the oracle (skipped)"
-    return Result(verdict=verdict, examples=len(samples), exact_rate=exact_rate, max_error=stats,
-                  needed_tolerance=_needed(engine, seen_decided), counterexample=counterexample, worst=worst,
-                  counts=counts, message=message, elapsed=time.perf_counter() - started, **base)
+    return Result(
+        verdict=verdict,
+        examples=len(samples),
+        exact_rate=exact_rate,
+        max_error=stats,
+        needed_tolerance=_needed(engine, seen_decided),
+        counterexample=counterexample,
+        worst=worst,
+        counts=counts,
+        message=message,
+        elapsed=time.perf_counter() - started,
+        **base,
+    )
 
 
 def _needed(engine: Engine, decided: list[Sample]) -> str | None:
@@ -235,5 +280,3 @@ def _needed(engine: Engine, decided: list[Sample]) -> str | None:
     if not math.isfinite(worst):
         return "none"
     return f"{int(worst)} ulp" if worst < 1e6 else f"{worst:.3g} ulp"
-
-

@@ -18,7 +18,6 @@ from flint import arb
 from identities.check.results import Counterexample
 from identities.evaluate.values import UNDEFINED
 from identities.language.expr import Bin, uses_diff
-from identities.registry.files import Identity
 from identities.language.functions import Function
 from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
 from identities.language.tolerance import Tolerance
@@ -33,8 +32,10 @@ from identities.oracle.scalar import (
     Oracle,
     OraclePoint,
 )
+from identities.registry.files import Identity
 
 __all__ = ["Engine", "Sample", "exact_input"]
+
 
 @dataclass
 class Sample:
@@ -52,8 +53,15 @@ class Sample:
 
 
 class Engine:
-    def __init__(self, ident: Identity, backend: Any, oracle: Oracle, tolerance: Tolerance | None,
-                 example_seconds: float = EXAMPLE_SECONDS, identity_seconds: float = IDENTITY_SECONDS):
+    def __init__(
+        self,
+        ident: Identity,
+        backend: Any,
+        oracle: Oracle,
+        tolerance: Tolerance | None,
+        example_seconds: float = EXAMPLE_SECONDS,
+        identity_seconds: float = IDENTITY_SECONDS,
+    ):
         self.example_seconds = example_seconds
         self.identity_seconds = identity_seconds
         self.stop_at = time.monotonic() + identity_seconds
@@ -161,11 +169,21 @@ class Engine:
         shown_r = _shown(self.backend, s.rhs, s.rf, self.is_float)
         decimal = (str(p.lhs) if p.lhs is not None else None, str(p.rhs) if p.rhs is not None else None)
         return Counterexample(
-            inputs=dict(s.inputs), lhs=shown_l, rhs=shown_r, truth_lhs=tl if p.lhs is not None else "undefined",
-            truth_rhs=tr if p.rhs is not None else "undefined", truth_decimal=decimal, culprit=culprit,
-            ulps=s.ulps, lhs_ulps=el, rhs_ulps=er, cause=cause, kind=s.kind,
+            inputs=dict(s.inputs),
+            lhs=shown_l,
+            rhs=shown_r,
+            truth_lhs=tl if p.lhs is not None else "undefined",
+            truth_rhs=tr if p.rhs is not None else "undefined",
+            truth_decimal=decimal,
+            culprit=culprit,
+            ulps=s.ulps,
+            lhs_ulps=el,
+            rhs_ulps=er,
+            cause=cause,
+            kind=s.kind,
             component=s.component[0] if s.component else None,
-            component_ulps=s.component[1] if s.component else None)
+            component_ulps=s.component[1] if s.component else None,
+        )
 
     def _culprit(self, s: Sample, el: float, er: float, tl: Any, tr: Any) -> tuple[str, str]:
         p = s.point

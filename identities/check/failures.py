@@ -65,8 +65,10 @@ def _counterexample(label: str, c: Counterexample, fmt: Any, backend: str) -> li
     rows: list[tuple[str, str, str, str]] = []
     for name, v in c.inputs.items():
         rows.append((name, *_split(v, fmt), ""))
-    for side, value, decimal, err in (("lhs", c.lhs, c.truth_decimal[0], c.lhs_ulps),
-                                      ("rhs", c.rhs, c.truth_decimal[1], c.rhs_ulps)):
+    for side, value, decimal, err in (
+        ("lhs", c.lhs, c.truth_decimal[0], c.lhs_ulps),
+        ("rhs", c.rhs, c.truth_decimal[1], c.rhs_ulps),
+    ):
         shown = _split(value, fmt) if backend != "mpmath" else (str(value), "")
         oracle = f"oracle {decimal}" if decimal is not None else "oracle: undefined in the reals"
         if decimal is not None and value != "undefined":
@@ -116,15 +118,18 @@ def explain(result: Result, identity: Any = None, *, reproduce: str | None = Non
         lines.append(f"  {r.message}")
     else:
         tol = f"tolerance {r.tolerance}; needed {r.needed_tolerance}; " if r.tolerance else ""
-        lines.append(f"  {tol}max error {_ulps(r.max_error.ulps)} over {r.examples} examples "
-                     f"({100 * r.exact_rate:.0f}% exact)")
+        lines.append(
+            f"  {tol}max error {_ulps(r.max_error.ulps)} over {r.examples} examples ({100 * r.exact_rate:.0f}% exact)"
+        )
         fmt = get_backend(r.backend).format
         if r.counterexample is not None and r.verdict != "holds":
             lines += _counterexample("minimal counterexample", r.counterexample, fmt, r.backend)
         if r.worst is not None and r.verdict != "holds":
             w = r.worst
-            lines.append(f"  worst example found: {w.inputs_text(fmt)}: {_ulps(w.ulps)} apart "
-                         f"(lhs error {_ulps(w.lhs_ulps)}, rhs error {_ulps(w.rhs_ulps)})")
+            lines.append(
+                f"  worst example found: {w.inputs_text(fmt)}: {_ulps(w.ulps)} apart "
+                f"(lhs error {_ulps(w.lhs_ulps)}, rhs error {_ulps(w.rhs_ulps)})"
+            )
         if r.message:
             lines.append(f"  note: {r.message}")
     if reproduce:

@@ -79,8 +79,11 @@ class Counterexample:
             "kind": self.kind,
             "ulps": json_value(self.ulps),
             "error_ulps": {"lhs": json_value(self.lhs_ulps), "rhs": json_value(self.rhs_ulps)},
-            **({"component": self.component, "component_ulps": json_value(self.component_ulps)}
-               if self.component is not None else {}),
+            **(
+                {"component": self.component, "component_ulps": json_value(self.component_ulps)}
+                if self.component is not None
+                else {}
+            ),
         }
 
     def inputs_text(self, fmt: Any = None) -> str:
@@ -152,8 +155,9 @@ class Result:
         return out
 
 
-def report(results: Iterable[Result], *, seed: int, examples: int, backends: Iterable[str],
-           incomplete: bool = False) -> dict[str, Any]:
+def report(
+    results: Iterable[Result], *, seed: int, examples: int, backends: Iterable[str], incomplete: bool = False
+) -> dict[str, Any]:
     """The ``identities-report/1`` document; timings live under their own key."""
     rs = list(results)
     verdicts: dict[str, int] = {}

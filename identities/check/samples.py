@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from identities.numbers.formats import FloatFormat
 from identities.check.results import json_value
+from identities.numbers.formats import FloatFormat
 
 __all__ = ["Sample", "sample_records"]
 

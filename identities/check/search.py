@@ -34,8 +34,19 @@ from identities.numbers.metrics import bits
 if TYPE_CHECKING:  # pragma: no cover
     from identities.check.evaluation import Engine, Sample
 
-__all__ = ["isolated_constants", "search", "shrink", "Abort", "database_at", "identity_key", "saved_examples",
-           "save_example", "strategy", "admissible", "settings_for"]
+__all__ = [
+    "isolated_constants",
+    "search",
+    "shrink",
+    "Abort",
+    "database_at",
+    "identity_key",
+    "saved_examples",
+    "save_example",
+    "strategy",
+    "admissible",
+    "settings_for",
+]
 
 
 class Abort(BaseException):
@@ -54,9 +65,17 @@ class _Found(Exception):
 def identity_key(engine: Engine) -> bytes:
     """A database key for an identity's definition on one backend: a renamed or edited identity starts afresh."""
     ident = engine.ident
-    text = "\x1f".join([ident.name, str(ident.lhs), str(ident.rhs),
-                        ";".join(f"{n}:{d}" for n, d in (*ident.variables, *ident.functions)),
-                        ";".join(str(a) for a in ident.assume), engine.backend.name, "identities-db/1"])
+    text = "\x1f".join(
+        [
+            ident.name,
+            str(ident.lhs),
+            str(ident.rhs),
+            ";".join(f"{n}:{d}" for n, d in (*ident.variables, *ident.functions)),
+            ";".join(str(a) for a in ident.assume),
+            engine.backend.name,
+            "identities-db/1",
+        ]
+    )
     return hashlib.sha256(text.encode()).hexdigest().encode()
 
 
@@ -93,8 +112,10 @@ def _from_json(engine: Engine, inputs: Any) -> Any:
     from identities.language.functions import parse_function
 
     spaces = dict(engine.ident.functions)
-    return {k: (parse_function(v) if k in spaces and isinstance(v, str) else tuple(v) if isinstance(v, list) else v)
-            for k, v in inputs.items()}
+    return {
+        k: (parse_function(v) if k in spaces and isinstance(v, str) else tuple(v) if isinstance(v, list) else v)
+        for k, v in inputs.items()
+    }
 
 
 def save_example(engine: Engine, database: Any, inputs: dict[str, Any]) -> None:
@@ -213,8 +234,9 @@ def _evaluate(engine: Engine, inputs: dict[str, Any]) -> Sample:
     from identities.errors import LimitExceeded
 
     if time.monotonic() > engine.stop_at:
-        raise Abort(f"time limit per identity ({engine.identity_seconds:g} s) reached after "
-                    f"{len(engine.cache)} examples")
+        raise Abort(
+            f"time limit per identity ({engine.identity_seconds:g} s) reached after {len(engine.cache)} examples"
+        )
     try:
         with deadline(engine.example_seconds, f"time limit per example ({engine.example_seconds:g} s)"):
             return engine.evaluate(inputs)

@@ -70,10 +70,14 @@ def simplify(engine: Engine, sample: Sample, rounds: int = 2) -> Sample:
     if len(names) == 2:
         # greedy per-variable steps miss pairs that only fail together (x = 0.2, y = 8 in exp(x + y))
         a, b = names
-        pairs = [(ca, cb) for ca in simpler(sample.inputs[a], engine.fmt)[:20]
-                 for cb in simpler(sample.inputs[b], engine.fmt)[:20]]
-        pairs.sort(key=lambda p: tuple(x + y for x, y in zip(complexity(p[0], engine.fmt),
-                                                              complexity(p[1], engine.fmt))))
+        pairs = [
+            (ca, cb)
+            for ca in simpler(sample.inputs[a], engine.fmt)[:20]
+            for cb in simpler(sample.inputs[b], engine.fmt)[:20]
+        ]
+        pairs.sort(
+            key=lambda p: tuple(x + y for x, y in zip(complexity(p[0], engine.fmt), complexity(p[1], engine.fmt)))
+        )
         for ca, cb in pairs:
             trial = {**sample.inputs, a: ca, b: cb}
             if admits(trial) and engine.evaluate(trial).kind == sample.kind:
@@ -85,7 +89,7 @@ def simplify(engine: Engine, sample: Sample, rounds: int = 2) -> Sample:
             old = current.inputs[name]
             for cand in simpler(old if index is None else old[index], engine.fmt):
                 trial = dict(current.inputs)
-                trial[name] = cand if index is None else (*old[:index], cand, *old[index + 1:])
+                trial[name] = cand if index is None else (*old[:index], cand, *old[index + 1 :])
                 if not admits(trial):
                     continue
                 s = engine.evaluate(trial)

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 __all__ = ["main"]
 
 
-
 DEFAULT_DATABASE = ".hypothesis/examples"
 
 
@@ -39,23 +38,49 @@ def _parser() -> argparse.ArgumentParser:
 
     cp = sub.add_parser("check", help="verify identities and print a verdict for each identity and backend")
     cp.add_argument("files", nargs="*", metavar="FILES", help="identity files or directories (default: built-in)")
-    cp.add_argument("--backend", default=",".join(DEFAULT_BACKENDS),
-                    help=f"comma-separated backends (default: {','.join(DEFAULT_BACKENDS)})")
-    cp.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
-                    help=f"examples per identity and backend (default: {DEFAULT_EXAMPLES})")
+    cp.add_argument(
+        "--backend",
+        default=",".join(DEFAULT_BACKENDS),
+        help=f"comma-separated backends (default: {','.join(DEFAULT_BACKENDS)})",
+    )
+    cp.add_argument(
+        "--examples",
+        type=int,
+        default=DEFAULT_EXAMPLES,
+        help=f"examples per identity and backend (default: {DEFAULT_EXAMPLES})",
+    )
     cp.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})")
     cp.add_argument("--json", metavar="PATH", help="write the identities-report/1 JSON here")
     cp.add_argument("--select", action="append", default=[], metavar="GLOB", help="only names matching GLOB")
     cp.add_argument("-v", "--verbose", action="store_true", help="show the counterexample of every non-holds verdict")
-    cp.add_argument("--database", default=DEFAULT_DATABASE, metavar="DIR",
-                    help=f"where counterexamples are kept and replayed first next time (default: {DEFAULT_DATABASE})")
+    cp.add_argument(
+        "--database",
+        default=DEFAULT_DATABASE,
+        metavar="DIR",
+        help=f"where counterexamples are kept and replayed first next time (default: {DEFAULT_DATABASE})",
+    )
     cp.add_argument("--no-database", action="store_true", help="neither read nor write the example database")
-    cp.add_argument("--example-timeout", type=float, default=EXAMPLE_SECONDS, metavar="S",
-                    help=f"wall-time limit per example (default: {EXAMPLE_SECONDS:g} s)")
-    cp.add_argument("--identity-timeout", type=float, default=IDENTITY_SECONDS, metavar="S",
-                    help=f"wall-time limit per identity and backend (default: {IDENTITY_SECONDS:g} s)")
-    cp.add_argument("--workers", type=int, default=1, metavar="N",
-                    help="verify in N local processes (default: 1, in this process); same results")
+    cp.add_argument(
+        "--example-timeout",
+        type=float,
+        default=EXAMPLE_SECONDS,
+        metavar="S",
+        help=f"wall-time limit per example (default: {EXAMPLE_SECONDS:g} s)",
+    )
+    cp.add_argument(
+        "--identity-timeout",
+        type=float,
+        default=IDENTITY_SECONDS,
+        metavar="S",
+        help=f"wall-time limit per identity and backend (default: {IDENTITY_SECONDS:g} s)",
+    )
+    cp.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="verify in N local processes (default: 1, in this process); same results",
+    )
 
     from identities.cli.sweep import add_parser
 
@@ -63,18 +88,25 @@ def _parser() -> argparse.ArgumentParser:
 
     from identities.cli.report import add_commands
 
-    add_commands(sub, {"backends": ",".join(DEFAULT_BACKENDS), "examples": DEFAULT_EXAMPLES, "seed": DEFAULT_SEED,
-                       "database": DEFAULT_DATABASE, "example_seconds": EXAMPLE_SECONDS,
-                       "identity_seconds": IDENTITY_SECONDS})
+    add_commands(
+        sub,
+        {
+            "backends": ",".join(DEFAULT_BACKENDS),
+            "examples": DEFAULT_EXAMPLES,
+            "seed": DEFAULT_SEED,
+            "database": DEFAULT_DATABASE,
+            "example_seconds": EXAMPLE_SECONDS,
+            "identity_seconds": IDENTITY_SECONDS,
+        },
+    )
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from identities.errors import IdentitiesError
-
     from identities.cli.check import run_check, run_list
     from identities.cli.common import Usage
+    from identities.errors import IdentitiesError
 
     try:
         if args.command == "list":

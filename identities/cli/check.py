@@ -17,8 +17,11 @@ def run_list(args: argparse.Namespace) -> int:
     width = max((len(n) for n in registry), default=8)
     for ident in registry.values():
         vars_ = ", ".join(f"{n}: {d}" for n, d in ident.variables) or "(a point identity)"
-        expect = "  expect " + ", ".join(v if b == ALL else f"{b}={v}" for b, v in ident.expect.items()) \
-            if ident.expect else ""
+        expect = (
+            "  expect " + ", ".join(v if b == ALL else f"{b}={v}" for b, v in ident.expect.items())
+            if ident.expect
+            else ""
+        )
         print(f"{ident.name:<{width}}  {ident.lhs} == {ident.rhs}   [{vars_}]{expect}")
     print(f"{len(registry)} identities")
     return 0
@@ -31,8 +34,10 @@ def run_check(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise Usage(f"--workers must be at least 1, got {args.workers}")
     registry = load_registry(args.files, args.select)
-    print(f"identities check: {len(registry)} identities x {', '.join(backends)}; "
-          f"examples={args.examples} seed={args.seed}" + (f" workers={args.workers}" if args.workers > 1 else ""))
+    print(
+        f"identities check: {len(registry)} identities x {', '.join(backends)}; "
+        f"examples={args.examples} seed={args.seed}" + (f" workers={args.workers}" if args.workers > 1 else "")
+    )
     results: list = []
     interrupted = False
     width = max([len(n) for n in registry] + [8])
@@ -60,8 +65,9 @@ def run_check(args: argparse.Namespace) -> int:
                 from identities.sweep.runner import local_executor
 
                 pool = local_executor(args.workers)
-            verify_all(registry, backends, examples=args.examples, seed=args.seed, on_result=show, executor=pool,
-                       **options)
+            verify_all(
+                registry, backends, examples=args.examples, seed=args.seed, on_result=show, executor=pool, **options
+            )
             ctrl_c.check()
     except KeyboardInterrupt:
         interrupted = True
@@ -70,16 +76,20 @@ def run_check(args: argparse.Namespace) -> int:
         if pool is not None:
             pool.shutdown(wait=not interrupted, cancel_futures=True)
     if args.json:
-        write_json(args.json, report(results, seed=args.seed, examples=args.examples, backends=backends,
-                                     incomplete=interrupted))
+        write_json(
+            args.json,
+            report(results, seed=args.seed, examples=args.examples, backends=backends, incomplete=interrupted),
+        )
     details = [r for r in results if not r.ok or (args.verbose and r.verdict != "holds")]
     for r in details:
         print()
         print(detail(r))
     bad = sum(not r.ok for r in results)
     print()
-    print(f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected"
-          + (f"; JSON report in {args.json}" if args.json else ""))
+    print(
+        f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected"
+        + (f"; JSON report in {args.json}" if args.json else "")
+    )
     if interrupted:
         print("identities: interrupted; the results above are incomplete", file=sys.stderr)
         return 130

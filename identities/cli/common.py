@@ -70,8 +70,9 @@ def verify_arguments(args: argparse.Namespace) -> tuple[list[str], dict]:
     backends = [b.strip() for b in args.backend.split(",") if b.strip()]
     unknown = [b for b in backends if b not in BACKENDS]
     if unknown or not backends:
-        raise InvalidArgument(f"unknown backend {unknown[0] if unknown else args.backend!r}; "
-                              f"known: {', '.join(BACKENDS)}")
+        raise InvalidArgument(
+            f"unknown backend {unknown[0] if unknown else args.backend!r}; known: {', '.join(BACKENDS)}"
+        )
     for b in backends:  # an autodiff backend without its extra (BackendUnavailable): now, not after the first rows
         get_backend(b)
     if args.examples < 1:
@@ -79,8 +80,11 @@ def verify_arguments(args: argparse.Namespace) -> tuple[list[str], dict]:
     for flag, value in (("--example-timeout", args.example_timeout), ("--identity-timeout", args.identity_timeout)):
         if not value > 0:
             raise InvalidArgument(f"{flag} must be a positive number of seconds, got {value}")
-    options = {"database": None if args.no_database else args.database,
-               "example_seconds": args.example_timeout, "identity_seconds": args.identity_timeout}
+    options = {
+        "database": None if args.no_database else args.database,
+        "example_seconds": args.example_timeout,
+        "identity_seconds": args.identity_timeout,
+    }
     return backends, options
 
 
@@ -103,8 +107,17 @@ def result_row(width: int | tuple[int, int], r) -> str:  # type: ignore[no-untyp
         return row(width, r.identity, r.backend, r.verdict, "-", "-", "-", "-", note + f"  {r.message}")
     e = r.max_error
     bits = "inf" if math.isinf(e.bits) else f"{e.bits:.1f}"
-    return row(width, r.identity, r.backend, r.verdict, fmt_ulps(e.ulps), bits, f"{100 * r.exact_rate:.0f}%",
-                r.needed_tolerance or "-", note)
+    return row(
+        width,
+        r.identity,
+        r.backend,
+        r.verdict,
+        fmt_ulps(e.ulps),
+        bits,
+        f"{100 * r.exact_rate:.0f}%",
+        r.needed_tolerance or "-",
+        note,
+    )
 
 
 def detail(r) -> str:  # type: ignore[no-untyped-def]
@@ -120,8 +133,10 @@ def detail(r) -> str:  # type: ignore[no-untyped-def]
             continue
         fmt = get_backend(r.backend).format
         lines.append(f"  {label}: {c.inputs_text(fmt) or '(no variables)'}")
-        for side, value, truth, err in (("lhs", c.lhs, c.truth_decimal[0], c.lhs_ulps),
-                                         ("rhs", c.rhs, c.truth_decimal[1], c.rhs_ulps)):
+        for side, value, truth, err in (
+            ("lhs", c.lhs, c.truth_decimal[0], c.lhs_ulps),
+            ("rhs", c.rhs, c.truth_decimal[1], c.rhs_ulps),
+        ):
             lines.append(f"    {side} = {value!r:<26} true {side} = {truth or 'undefined'}  ({fmt_ulps(err)} ulp off)")
         lines.append(f"    {fmt_ulps(c.ulps)} ulp apart; culprit: {c.culprit}; {c.cause}")
         if c.component is not None:

@@ -29,8 +29,16 @@ def wanted(stream: TextIO | None = None) -> bool:
 class Progress:
     """``update(done, total)`` redraws ``label [#####.....] 45% 450,000/1,000,000 points, 3 s, ~4 s left``."""
 
-    def __init__(self, label: str, unit: str, *, stream: TextIO | None = None, enabled: bool | None = None,
-                 width: int = 24, interval: float = 0.1):
+    def __init__(
+        self,
+        label: str,
+        unit: str,
+        *,
+        stream: TextIO | None = None,
+        enabled: bool | None = None,
+        width: int = 24,
+        interval: float = 0.1,
+    ):
         self.label, self.unit, self.width, self.interval = label, unit, width, interval
         self.stream = stream or sys.stderr
         self.enabled = wanted(self.stream) if enabled is None else enabled
@@ -43,8 +51,10 @@ class Progress:
         filled = int(round(frac * self.width))
         elapsed = time.monotonic() - self.started
         left = f", ~{elapsed / frac - elapsed:.0f} s left" if 0 < frac < 1 else ""
-        return (f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {100 * frac:3.0f}% "
-                f"{done:,}/{total:,} {self.unit}, {elapsed:.0f} s{left}")
+        return (
+            f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {100 * frac:3.0f}% "
+            f"{done:,}/{total:,} {self.unit}, {elapsed:.0f} s{left}"
+        )
 
     def update(self, done: int, total: int) -> None:
         if not self.enabled:

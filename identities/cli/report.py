@@ -28,29 +28,59 @@ def add_commands(sub: Any, defaults: Mapping[str, Any]) -> None:
     """Add the two sub-commands to the CLI's sub-parsers."""
     rp = sub.add_parser("report", help="verify identities and write the float-precision report (HTML, Markdown, JSON)")
     rp.add_argument("files", nargs="*", metavar="FILES", help="identity files or directories (default: built-in)")
-    rp.add_argument("--backend", default=defaults["backends"],
-                    help=f"comma-separated backends (default: {defaults['backends']})")
-    rp.add_argument("--examples", type=int, default=defaults["examples"],
-                    help=f"examples per identity and backend (default: {defaults['examples']})")
+    rp.add_argument(
+        "--backend", default=defaults["backends"], help=f"comma-separated backends (default: {defaults['backends']})"
+    )
+    rp.add_argument(
+        "--examples",
+        type=int,
+        default=defaults["examples"],
+        help=f"examples per identity and backend (default: {defaults['examples']})",
+    )
     rp.add_argument("--seed", type=int, default=defaults["seed"], help=f"random seed (default: {defaults['seed']})")
     rp.add_argument("--select", action="append", default=[], metavar="GLOB", help="only names matching GLOB")
-    rp.add_argument("--output", "-o", required=True, metavar="PATH",
-                    help="where to write the report; the format follows the suffix: .html, .md or .json")
+    rp.add_argument(
+        "--output",
+        "-o",
+        required=True,
+        metavar="PATH",
+        help="where to write the report; the format follows the suffix: .html, .md or .json",
+    )
     rp.add_argument("--baseline", metavar="PATH", help="a previous JSON report to compare with")
-    rp.add_argument("--database", default=defaults["database"], metavar="DIR",
-                    help=f"counterexample database, as for check (default: {defaults['database']})")
+    rp.add_argument(
+        "--database",
+        default=defaults["database"],
+        metavar="DIR",
+        help=f"counterexample database, as for check (default: {defaults['database']})",
+    )
     rp.add_argument("--no-database", action="store_true", help="neither read nor write the example database")
-    rp.add_argument("--example-timeout", type=float, default=defaults["example_seconds"], metavar="S",
-                    help=f"wall-time limit per example (default: {defaults['example_seconds']:g} s)")
-    rp.add_argument("--identity-timeout", type=float, default=defaults["identity_seconds"], metavar="S",
-                    help=f"wall-time limit per identity and backend (default: {defaults['identity_seconds']:g} s)")
+    rp.add_argument(
+        "--example-timeout",
+        type=float,
+        default=defaults["example_seconds"],
+        metavar="S",
+        help=f"wall-time limit per example (default: {defaults['example_seconds']:g} s)",
+    )
+    rp.add_argument(
+        "--identity-timeout",
+        type=float,
+        default=defaults["identity_seconds"],
+        metavar="S",
+        help=f"wall-time limit per identity and backend (default: {defaults['identity_seconds']:g} s)",
+    )
 
-    ep = sub.add_parser("explain", help="show where an identity loses accuracy at one input "
-                                        "(and the finite-difference table for diff)")
+    ep = sub.add_parser(
+        "explain", help="show where an identity loses accuracy at one input (and the finite-difference table for diff)"
+    )
     ep.add_argument("name", metavar="NAME", help="the identity's name")
     ep.add_argument("files", nargs="*", metavar="FILES", help="identity files or directories (default: built-in)")
-    ep.add_argument("--at", action="append", default=[], metavar="VAR=VALUE[,VAR=VALUE]",
-                    help="the input, e.g. --at x=1 or --at x=0.2,y=8 (default: the identity's first example)")
+    ep.add_argument(
+        "--at",
+        action="append",
+        default=[],
+        metavar="VAR=VALUE[,VAR=VALUE]",
+        help="the input, e.g. --at x=1 or --at x=0.2,y=8 (default: the identity's first example)",
+    )
     ep.add_argument("--backend", default="float64", help="a float backend: float64, float32 or float16")
     ep.add_argument("--plot", metavar="PATH", help="also write the plot of error against h (PNG) here")
 
@@ -74,8 +104,11 @@ def run_report(args: argparse.Namespace) -> int:
         load_baseline(args.baseline)  # a bad baseline fails now, not after the run
     registry = _registry(args.files, args.select)
     total = len(registry) * len(backends)
-    print(f"identities report: {len(registry)} identities x {', '.join(backends)}; "
-          f"examples={args.examples} seed={args.seed}", flush=True)
+    print(
+        f"identities report: {len(registry)} identities x {', '.join(backends)}; "
+        f"examples={args.examples} seed={args.seed}",
+        flush=True,
+    )
     results = []
     interrupted = False
     started = time.perf_counter()
@@ -89,23 +122,35 @@ def run_report(args: argparse.Namespace) -> int:
                     results.append(r)
                     flag = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
                     bits = "" if r.verdict == "error" or not r.samples else f"  {r.max_error.bits:.1f} bits"
-                    print(f"  [{len(results)}/{total}] {r.identity} {r.backend}: {r.verdict}{bits}{flag}",
-                          flush=True)
+                    print(f"  [{len(results)}/{total}] {r.identity} {r.backend}: {r.verdict}{bits}{flag}", flush=True)
                     ctrl_c.check()
     except KeyboardInterrupt:
         interrupted = True
         print(f"identities: interrupted; writing the {len(results)} results finished so far", file=sys.stderr)
     checked = time.perf_counter()
     try:
-        write_report(args.output, results, registry=registry, seed=args.seed, examples=args.examples,
-                     backends=backends, baseline=args.baseline, incomplete=interrupted)
+        write_report(
+            args.output,
+            results,
+            registry=registry,
+            seed=args.seed,
+            examples=args.examples,
+            backends=backends,
+            baseline=args.baseline,
+            incomplete=interrupted,
+        )
     except PlotsInterrupted:
-        print(f"identities: interrupted while drawing; {args.output} holds every result, with the plots drawn "
-              "before that", file=sys.stderr)
+        print(
+            f"identities: interrupted while drawing; {args.output} holds every result, with the plots drawn "
+            "before that",
+            file=sys.stderr,
+        )
         return 130
     bad = sum(not r.ok for r in results)
-    print(f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected; report in {args.output} "
-          f"(checking {checked - started:.1f} s, writing {time.perf_counter() - checked:.1f} s)")
+    print(
+        f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected; report in {args.output} "
+        f"(checking {checked - started:.1f} s, writing {time.perf_counter() - checked:.1f} s)"
+    )
     if interrupted:
         return 130
     return 1 if bad else 0
@@ -126,15 +171,15 @@ def parse_at(items: Sequence[str], ident: Any) -> dict[str, Any]:
                 raise InvalidArgument(f"--at {part!r}: expected VAR=VALUE, e.g. --at x=1 or --at x=0.2,y=8")
             if name not in domains:
                 have = ", ".join(names) or "none: it is a point identity"
-                raise InvalidArgument(f"--at {part!r}: identity {ident.name!r} has no variable {name!r} "
-                                      f"(its variables: {have})")
+                raise InvalidArgument(
+                    f"--at {part!r}: identity {ident.name!r} has no variable {name!r} (its variables: {have})"
+                )
             if name in out:
                 raise InvalidArgument(f"--at gives {name!r} twice")
             out[name] = _number(text, part, domains[name].is_integer)
     missing = [n for n in names if n not in out]
     if missing:
-        raise InvalidArgument(f"--at: give a value for every variable of {ident.name!r}; missing "
-                              f"{', '.join(missing)}")
+        raise InvalidArgument(f"--at: give a value for every variable of {ident.name!r}; missing {', '.join(missing)}")
     return {n: out[n] for n in names}
 
 
@@ -165,16 +210,19 @@ def run_explain(args: argparse.Namespace) -> int:
     from identities.backends import FLOAT_BACKENDS, get_backend
 
     if args.backend not in FLOAT_BACKENDS:
-        raise InvalidArgument(f"explain shows float rounding: --backend must be one of {', '.join(FLOAT_BACKENDS)}, "
-                              f"not {args.backend!r}")
+        raise InvalidArgument(
+            f"explain shows float rounding: --backend must be one of {', '.join(FLOAT_BACKENDS)}, not {args.backend!r}"
+        )
     if args.plot and Path(args.plot).suffix.lower() != ".png":
         raise InvalidArgument(f"--plot {args.plot!r}: the plot is a PNG; give a path ending in .png")
     registry = _registry(args.files)
     ident = _find(args.name, registry, args.files)
     if ident.functions or any(d.size is not None for _, d in ident.variables):
-        raise InvalidArgument(f"explain walks scalar inputs through each subexpression; {ident.name!r} has function "
-                              f"or vector variables: 'identities check --select {ident.name} -v' names the input "
-                              "and, for a vector, every component")
+        raise InvalidArgument(
+            f"explain walks scalar inputs through each subexpression; {ident.name!r} has function "
+            f"or vector variables: 'identities check --select {ident.name} -v' names the input "
+            "and, for a vector, every component"
+        )
     backend = get_backend(args.backend)
     if args.at:
         at = parse_at(args.at, ident)
@@ -192,8 +240,8 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.plot:
         if fd is None:
             raise InvalidArgument(f"--plot: {ident.name!r} has no diff(...), so there is no error-against-h plot")
-        from identities.report.plots import fd_figure
         from identities.check.results import write_atomic
+        from identities.report.plots import fd_figure
 
         write_atomic(args.plot, fd_figure(fd))
         print(f"plot of error against h in {args.plot}")

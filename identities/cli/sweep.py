@@ -32,19 +32,39 @@ def add_parser(sub: Any) -> None:
     sp = sub.add_parser("sweep", help="the error profile of identities over many points, in parallel")
     sp.add_argument("files", nargs="*", metavar="FILES", help="identity files or directories (default: built-in)")
     sp.add_argument("--select", action="append", default=[], metavar="GLOB", help="only names matching GLOB")
-    sp.add_argument("--points", type=int, default=DEFAULT_POINTS, metavar="N",
-                    help=f"points per identity and backend (default: {DEFAULT_POINTS:,})")
-    sp.add_argument("--backend", default=",".join(DEFAULT_SWEEP_BACKENDS),
-                    help=f"comma-separated backends (default: {','.join(DEFAULT_SWEEP_BACKENDS)}); "
-                         "mpmath is evaluated per point")
-    sp.add_argument("--workers", type=int, default=_cpus(), metavar="N",
-                    help="local processes (default: the usable CPUs, here %(default)s); results do not depend on it")
+    sp.add_argument(
+        "--points",
+        type=int,
+        default=DEFAULT_POINTS,
+        metavar="N",
+        help=f"points per identity and backend (default: {DEFAULT_POINTS:,})",
+    )
+    sp.add_argument(
+        "--backend",
+        default=",".join(DEFAULT_SWEEP_BACKENDS),
+        help=f"comma-separated backends (default: {','.join(DEFAULT_SWEEP_BACKENDS)}); mpmath is evaluated per point",
+    )
+    sp.add_argument(
+        "--workers",
+        type=int,
+        default=_cpus(),
+        metavar="N",
+        help="local processes (default: the usable CPUs, here %(default)s); results do not depend on it",
+    )
     sp.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})")
-    sp.add_argument("--chunk-size", type=int, default=None, metavar="N",
-                    help="points per chunk (default: from --points); part of what fixes the points drawn")
-    sp.add_argument("--functions", choices=FUNCTION_MODES, default="numpy",
-                    help="numpy: numpy's array functions (fast, default); scalar: the scalar backends' own, "
-                         "bit-identical to check")
+    sp.add_argument(
+        "--chunk-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="points per chunk (default: from --points); part of what fixes the points drawn",
+    )
+    sp.add_argument(
+        "--functions",
+        choices=FUNCTION_MODES,
+        default="numpy",
+        help="numpy: numpy's array functions (fast, default); scalar: the scalar backends' own, bit-identical to check",
+    )
     sp.add_argument("--json", metavar="PATH", help="write the identities-report/1 JSON (with each profile) here")
     sp.add_argument("--output", metavar="PATH", help="write the report (identities.report; .html, .md or .json)")
     sp.add_argument("-v", "--verbose", action="store_true", help="details and notes for every result")
@@ -52,9 +72,9 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from identities.backends import BACKENDS
+    from identities.check.results import report, write_json
     from identities.cli.common import Interrupts, Usage, detail, load_registry, result_row, row
     from identities.cli.progress import Progress
-    from identities.check.results import report, write_json
     from identities.sweep.runner import sweep_all, sweepable
 
     backends = [b.strip() for b in args.backend.split(",") if b.strip()]
@@ -71,10 +91,14 @@ def run(args: argparse.Namespace) -> int:
         from identities.registry.files import Registry
 
         registry = Registry(ident for ident in registry.values() if sweepable(ident))
-        print(f"identities sweep: skipped {len(skipped)} with function or vector variables (check them with "
-              f"'identities check'): {', '.join(skipped)}")
-    print(f"identities sweep: {len(registry)} identities x {', '.join(backends)}; points={args.points:,} "
-          f"seed={args.seed} workers={args.workers} functions={args.functions}")
+        print(
+            f"identities sweep: skipped {len(skipped)} with function or vector variables (check them with "
+            f"'identities check'): {', '.join(skipped)}"
+        )
+    print(
+        f"identities sweep: {len(registry)} identities x {', '.join(backends)}; points={args.points:,} "
+        f"seed={args.seed} workers={args.workers} functions={args.functions}"
+    )
     width = max([len(n) for n in registry] + [8])
     print(row(width, "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", "  mean bits lhs/rhs"))
     bar = Progress("sweep", "points")
@@ -91,8 +115,17 @@ def run(args: argparse.Namespace) -> int:
     ctrl_c = Interrupts()  # a Ctrl-C swallowed by a gc callback still stops the run
     try:
         with ctrl_c:
-            sweep_all(registry, backends, points=args.points, seed=args.seed, workers=args.workers,
-                      chunk_size=args.chunk_size, functions=args.functions, progress=bar, on_result=show)
+            sweep_all(
+                registry,
+                backends,
+                points=args.points,
+                seed=args.seed,
+                workers=args.workers,
+                chunk_size=args.chunk_size,
+                functions=args.functions,
+                progress=bar,
+                on_result=show,
+            )
             ctrl_c.check()
     except KeyboardInterrupt:
         interrupted = True
@@ -101,12 +134,24 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     if args.json:
         doc = report(results, seed=args.seed, examples=args.points, backends=backends, incomplete=interrupted)
-        doc["sweep"] = {"points": args.points, "chunk_size": args.chunk_size, "functions": args.functions,
-                        "workers": args.workers, "seconds": round(elapsed, 3)}
+        doc["sweep"] = {
+            "points": args.points,
+            "chunk_size": args.chunk_size,
+            "functions": args.functions,
+            "workers": args.workers,
+            "seconds": round(elapsed, 3),
+        }
         write_json(args.json, doc)
     if writer is not None:
-        writer(args.output, results, registry=registry, seed=args.seed, examples=args.points, backends=backends,
-               incomplete=interrupted)
+        writer(
+            args.output,
+            results,
+            registry=registry,
+            seed=args.seed,
+            examples=args.points,
+            backends=backends,
+            incomplete=interrupted,
+        )
     for r in results:
         if not r.ok or args.verbose:
             print()
@@ -116,9 +161,12 @@ def run(args: argparse.Namespace) -> int:
     bad = sum(not r.ok for r in results)
     done = sum(r.examples for r in results)
     print()
-    print(f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected; {done:,} points in "
-          f"{elapsed:.1f} s" + (f"; JSON report in {args.json}" if args.json else "")
-          + (f"; report in {args.output}" if args.output else ""))
+    print(
+        f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected; {done:,} points in "
+        f"{elapsed:.1f} s"
+        + (f"; JSON report in {args.json}" if args.json else "")
+        + (f"; report in {args.output}" if args.output else "")
+    )
     if interrupted:
         print("identities: interrupted; the results above are incomplete", file=sys.stderr)
         return 130
@@ -142,6 +190,8 @@ def _report_writer() -> Any:
     try:
         from identities.report import write_report  # type: ignore[import-not-found,unused-ignore]
     except ImportError as exc:
-        raise Usage("--output needs the report writer (identities.report), which this installation does not "
-                     f"have ({exc}); use --json PATH for the data") from None
+        raise Usage(
+            "--output needs the report writer (identities.report), which this installation does not "
+            f"have ({exc}); use --json PATH for the data"
+        ) from None
     return write_report

@@ -2,7 +2,8 @@
 ``inputs_strategy``; and the load-time checks of constant bounds (``parse_domain`` here is the language's
 ``parse_domain`` plus those checks).
 
-Float variables draw values of the backend's own format, never nan or inf.Each draw picks one of five sources (the selector shrinks toward the first):
+Float variables draw values of the backend's own format, never nan or inf.
+Each draw picks one of five sources (the selector shrinks toward the first):
 
 ====  ===========================================================  =====
  1    hypothesis' own ``floats()`` in the bounds: simple values,       20%
@@ -40,12 +41,29 @@ from identities.language.domains import INTEGER_DEFAULT, Domain, kind_interval
 from identities.language.expr import Expr, free_vars
 from identities.numbers.formats import FloatFormat
 
-__all__ = ["parse_domain", "inputs_strategy", "admissible", "empty_reason", "FloatRange", "float_range",
-           "FloatSampler", "Plan", "EMPTY", "INTEGER_DEFAULT"]
+__all__ = [
+    "parse_domain",
+    "inputs_strategy",
+    "admissible",
+    "empty_reason",
+    "FloatRange",
+    "float_range",
+    "FloatSampler",
+    "Plan",
+    "EMPTY",
+    "INTEGER_DEFAULT",
+]
 
 
-def parse_domain(text: object, earlier: Sequence[str] = (), *, file: str = "<string>", line: int = 0,
-                 identity: str | None = None, var: str = "?") -> Domain:
+def parse_domain(
+    text: object,
+    earlier: Sequence[str] = (),
+    *,
+    file: str = "<string>",
+    line: int = 0,
+    identity: str | None = None,
+    var: str = "?",
+) -> Domain:
     """``identities.language.domains.parse_domain``, then constant bounds checked: a number, in order, not empty."""
     domain = grammar.parse_domain(text, earlier, file=file, line=line, identity=identity, var=var)
     _check_constant_bounds(domain, var, {"file": file, "line": line, "identity": identity})
@@ -90,8 +108,9 @@ def _check_constant_bounds(d: Domain, var: str, where: dict) -> None:
     if lo is not None and hi is not None and lo > hi:
         raise IdentityFileError(f"domain of {var!r} has inverted bounds ({lo!r} > {hi!r}): {d.text!r}", **where)
     if lo == math.inf or hi == -math.inf:
-        raise IdentityFileError(f"domain of {var!r} is empty (a bound is beyond the largest double): {d.text!r}",
-                                **where)
+        raise IdentityFileError(
+            f"domain of {var!r} is empty (a bound is beyond the largest double): {d.text!r}", **where
+        )
     lo_k, hi_k, zero_ok = kind_interval(d.kind)
     if lo is None:
         lo = -math.inf if d.lo is None else None
@@ -125,8 +144,20 @@ class FloatRange:
 
     def edges(self) -> list[float]:
         f = self.fmt
-        cands = [1.0, 0.0, -1.0, 0.5, self.lo, self.hi, f.min_subnormal, -f.min_subnormal,
-                 f.min_normal, -f.min_normal, f.max, -f.max]
+        cands = [
+            1.0,
+            0.0,
+            -1.0,
+            0.5,
+            self.lo,
+            self.hi,
+            f.min_subnormal,
+            -f.min_subnormal,
+            f.min_normal,
+            -f.min_normal,
+            f.max,
+            -f.max,
+        ]
         out: list[float] = []
         for c in cands:
             if self.lo <= c <= self.hi and (c != 0 or self.zero) and c not in out:
@@ -321,8 +352,9 @@ class Plan:
 
     def admits(self, value: Any, env: Mapping[str, Any]) -> bool:
         if self.domain.size is not None:
-            return (isinstance(value, tuple) and len(value) == self.domain.size
-                    and all(self._admits(v, env) for v in value))
+            return (
+                isinstance(value, tuple) and len(value) == self.domain.size and all(self._admits(v, env) for v in value)
+            )
         return self._admits(value, env)
 
     def _admits(self, value: Any, env: Mapping[str, Any]) -> bool:
@@ -334,7 +366,7 @@ class Plan:
         if not isinstance(value, (int, float)):
             return False
         v = float(value)
-        return (math.isfinite(v) and r.fmt.round(v) == v and r.lo <= v <= r.hi and (v != 0 or r.zero))
+        return math.isfinite(v) and r.fmt.round(v) == v and r.lo <= v <= r.hi and (v != 0 or r.zero)
 
 
 def _vector_sampler(one: Callable[..., Any], n: int) -> Callable[..., tuple]:
@@ -364,8 +396,9 @@ def empty_reason(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat) -> s
     return None
 
 
-def admissible(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat, assume: Sequence[Expr] = ()
-               ) -> Callable[[Mapping[str, Any]], bool]:
+def admissible(
+    variables: Sequence[tuple[str, Domain]], fmt: FloatFormat, assume: Sequence[Expr] = ()
+) -> Callable[[Mapping[str, Any]], bool]:
     """A predicate: are these inputs ones the strategy could have drawn (domains, format, assume)?"""
     plans, checks = _plans(variables, fmt), _assumptions(assume)
 
@@ -381,8 +414,12 @@ def admissible(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat, assume
     return admits
 
 
-def inputs_strategy(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat,
-                    assume: Sequence[Expr] = (), counter: list[int] | None = None) -> Any:
+def inputs_strategy(
+    variables: Sequence[tuple[str, Domain]],
+    fmt: FloatFormat,
+    assume: Sequence[Expr] = (),
+    counter: list[int] | None = None,
+) -> Any:
     """A strategy for a dict of inputs, drawn in declaration order, filtered by ``assume``.
 
     Bounds and ``assume`` are evaluated in float64 on the inputs drawn so far.

@@ -21,6 +21,16 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from identities.errors import LimitExceeded
+from identities.evaluate.values import (
+    RESTORE,
+    UNDEFINED,
+    Env,
+    Fn,
+    Undefined,
+    as_integer,
+    check_int_bits,
+    int_pow,
+)
 from identities.language.expr import (
     VECTOR_FUNCTIONS,
     Apply,
@@ -41,19 +51,8 @@ from identities.language.expr import (
     walk,
 )
 from identities.language.limits import MAX_SUM_TERMS, check_deadline
-from identities.evaluate.values import (
-    RESTORE,
-    UNDEFINED,
-    Env,
-    Fn,
-    Undefined,
-    as_integer,
-    check_int_bits,
-    int_pow,
-)
 
 __all__ = ["CastArithmetic", "Context", "Backend", "Compiled", "compile_expr"]
-
 
 
 class CastArithmetic:
@@ -90,6 +89,7 @@ class Context(Protocol):
     def function(self, name: str) -> Callable[..., Any]: ...
     def diff(self, body: Fn, env: Env, var: str, order: int) -> Any: ...
     def compare(self, op: str, a: Any, b: Any) -> bool: ...
+
     # contexts with their own vectors and autograd (native_vectors = True) also provide
     # grad(body, env, var), vjp(body, env, var, v) and stop(arg, env); see identities.language.vectors
 
@@ -138,8 +138,10 @@ def compile_expr(expr: Expr, ctx: Context) -> Compiled:
 
 
 def _needs_vectors(expr: Expr) -> bool:
-    return any(isinstance(n, (VecVar, Grad, Vjp, Stop)) or (isinstance(n, Call) and n.fn in VECTOR_FUNCTIONS)
-               for n in walk(expr))
+    return any(
+        isinstance(n, (VecVar, Grad, Vjp, Stop)) or (isinstance(n, Call) and n.fn in VECTOR_FUNCTIONS)
+        for n in walk(expr)
+    )
 
 
 def _compile(e: Expr, ctx: Context) -> Fn:  # noqa: C901 - one dispatch over node types
@@ -186,7 +188,9 @@ def _compile(e: Expr, ctx: Context) -> Fn:  # noqa: C901 - one dispatch over nod
         arg, stop = _compile(e.arg, ctx), ctx.stop
         return lambda env: stop(arg, env)
     if isinstance(e, Apply):
-        raise TypeError(f"function variable {e.fn!r} must be substituted before compiling (identities.language.functions)")
+        raise TypeError(
+            f"function variable {e.fn!r} must be substituted before compiling (identities.language.functions)"
+        )
     if isinstance(e, Sum):
         return _sum(e, ctx)
     if isinstance(e, Cmp):

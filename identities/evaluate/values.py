@@ -14,8 +14,18 @@ from typing import Any
 from identities.errors import LimitExceeded
 from identities.language.limits import MAX_INT_BITS
 
-__all__ = ["RESTORE", "Undefined", "UNDEFINED", "Env", "Fn", "check_int_bits", "as_integer", "int_pow",
-           "int_factorial", "int_comb"]
+__all__ = [
+    "RESTORE",
+    "Undefined",
+    "UNDEFINED",
+    "Env",
+    "Fn",
+    "check_int_bits",
+    "as_integer",
+    "int_pow",
+    "int_factorial",
+    "int_comb",
+]
 
 # The environment key under which a derivative leaves the point it is taken at, for ``stop``:
 # not an identifier, so never a user's variable.

@@ -91,8 +91,9 @@ class VectorContext:
         x0 = env[var]
         out = []
         for i in range(len(x0)):
+
             def component(e: Env, i: int = i) -> Any:
-                return body({**e, var: Vec((*x0[:i], e[_GRAD_KEY], *x0[i + 1:]))})
+                return body({**e, var: Vec((*x0[:i], e[_GRAD_KEY], *x0[i + 1 :]))})
 
             at = {**env, _GRAD_KEY: x0[i], RESTORE: {var: x0}}
             out.append(self.inner.diff(component, at, _GRAD_KEY, 1))

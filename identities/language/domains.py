@@ -28,6 +28,7 @@ _DOMAIN = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?:\[(.*)\])?\s*$", re.S)
 _VECTOR = re.compile(r"^\s*vector\s*\[([^\]]*)\]\s*(.*)$", re.S)
 _INF = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf}
 
+
 @dataclass(frozen=True)
 class Domain:
     """A variable's domain: a kind and optional bound expressions (None: unbounded)."""
@@ -70,12 +71,19 @@ def _split_bounds(inner: str) -> list[str]:
     return parts
 
 
-def parse_domain(text: object, earlier: Sequence[str] = (), *, file: str = "<string>", line: int = 0,
-                 identity: str | None = None, var: str = "?") -> Domain:
+def parse_domain(
+    text: object,
+    earlier: Sequence[str] = (),
+    *,
+    file: str = "<string>",
+    line: int = 0,
+    identity: str | None = None,
+    var: str = "?",
+) -> Domain:
     """Parse a domain string; bounds may use the variables in ``earlier``."""
     where = {"file": file, "line": line, "identity": identity}
     if not isinstance(text, str):
-        raise IdentityFileError(f"domain of {var!r} must be a string like \"real[-1, 1]\", got {text!r}", **where)
+        raise IdentityFileError(f'domain of {var!r} must be a string like "real[-1, 1]", got {text!r}', **where)
     vector = _VECTOR.match(text)
     if vector:
         return _vector_domain(vector.group(1), vector.group(2), text, earlier, var, where)
@@ -106,8 +114,9 @@ def parse_domain(text: object, earlier: Sequence[str] = (), *, file: str = "<str
 
 def _vector_domain(size: str, rest: str, text: str, earlier: Sequence[str], var: str, where: dict) -> Domain:
     if not size.strip().isdigit() or not 1 <= int(size) <= MAX_VECTOR_SIZE:
-        raise IdentityFileError(f"vector size of {var!r} must be an integer from 1 to {MAX_VECTOR_SIZE}: {text!r}",
-                                **where)
+        raise IdentityFileError(
+            f"vector size of {var!r} must be an integer from 1 to {MAX_VECTOR_SIZE}: {text!r}", **where
+        )
     d = parse_domain(rest.strip() or "real", earlier, var=var, **where)
     if d.is_integer:
         raise IdentityFileError(f"vector {var!r} must have real components, not {d.kind}: {text!r}", **where)

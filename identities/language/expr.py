@@ -287,8 +287,15 @@ def _has_derivative(expr: Expr) -> bool:
 
 
 class _Parser:
-    def __init__(self, text: str, variables: frozenset[str], allow_compare: bool, where: dict,
-                 functions: frozenset[str] = frozenset(), vectors: Mapping[str, int] | None = None):
+    def __init__(
+        self,
+        text: str,
+        variables: frozenset[str],
+        allow_compare: bool,
+        where: dict,
+        functions: frozenset[str] = frozenset(),
+        vectors: Mapping[str, int] | None = None,
+    ):
         self.text = text
         self.variables = variables
         self.allow_compare = allow_compare
@@ -441,8 +448,11 @@ class _Parser:
     def gradient(self, name: str, args: list[ast.expr], bound: frozenset[str], d: int) -> Expr:
         want = 2 if name == "grad" else 3
         if len(args) != want or not isinstance(args[1], ast.Name):
-            raise self.fail("grad takes (expr, vector variable)" if name == "grad"
-                            else "vjp takes (expr, vector variable, cotangent vector)")
+            raise self.fail(
+                "grad takes (expr, vector variable)"
+                if name == "grad"
+                else "vjp takes (expr, vector variable, cotangent vector)"
+            )
         var = args[1].id
         if var not in self.vectors:
             hint = f"; use diff(expr, {var}) for a scalar" if var in self.variables else ""
@@ -523,8 +533,14 @@ def parse(
         raise IdentityFileError(f"syntax error in {_shown(text)!r}: {exc.msg}", **where) from None
     except (RecursionError, MemoryError, ValueError):
         raise IdentityFileError(f"expression {text[:60]!r} is too deeply nested to parse", **where) from None
-    parser = _Parser(text.strip(), frozenset(variables) | frozenset(vectors or ()), allow_compare, where,
-                     frozenset(functions), vectors)
+    parser = _Parser(
+        text.strip(),
+        frozenset(variables) | frozenset(vectors or ()),
+        allow_compare,
+        where,
+        frozenset(functions),
+        vectors,
+    )
     try:
         return parser.build(tree.body, frozenset())
     except RecursionError:

@@ -46,8 +46,19 @@ from typing import Any
 from identities.errors import IdentityFileError
 from identities.language.expr import DERIVATIVES, Apply, Diff, Expr, Grad, Sum, Var, Vjp, parse, walk
 
-__all__ = ["Function", "FunctionSpace", "parse_space", "parse_function", "substitute", "requirements", "at",
-           "SPACES", "PARAM", "MAX_MAGNITUDE", "MIN_MAGNITUDE"]
+__all__ = [
+    "Function",
+    "FunctionSpace",
+    "parse_space",
+    "parse_function",
+    "substitute",
+    "requirements",
+    "at",
+    "SPACES",
+    "PARAM",
+    "MAX_MAGNITUDE",
+    "MIN_MAGNITUDE",
+]
 
 PARAM = "x"
 SPACES = ("elementary", "invertible", "inverse")
@@ -87,13 +98,14 @@ def parse_space(text: object, earlier: Mapping[str, FunctionSpace]) -> FunctionS
     """Parse a function space; ValueError says what is wrong."""
     m = _SPACE.match(text) if isinstance(text, str) else None
     if m is None:
-        raise ValueError(f"function space must be \"elementary\", \"elementary[d]\", \"invertible[d]\" or "
-                         f"\"inverse(f)\", got {text!r}")
+        raise ValueError(
+            f'function space must be "elementary", "elementary[d]", "invertible[d]" or "inverse(f)", got {text!r}'
+        )
     assert isinstance(text, str)
     if m.group(3):
         of = m.group(3)
         if earlier.get(of) is None or earlier[of].kind != "invertible":
-            raise ValueError(f"inverse({of}) needs {of!r} declared before it as \"invertible\"")
+            raise ValueError(f'inverse({of}) needs {of!r} declared before it as "invertible"')
         return FunctionSpace("inverse", of=of, text=text.strip())
     depth = int(m.group(2) or 3)
     if not 1 <= depth <= MAX_DEPTH:
@@ -105,8 +117,9 @@ def parse_function(text: object, **where: Any) -> Function:
     """A function given as text (in ``examples``): an expression in x, without diff or sum."""
     body = parse(text, {PARAM}, **where)
     if any(isinstance(n, (*DERIVATIVES, Sum)) for n in walk(body)):
-        raise IdentityFileError(f"a function must be an expression in {PARAM} without diff or sum, got {text!r}",
-                                **where)
+        raise IdentityFileError(
+            f"a function must be an expression in {PARAM} without diff or sum, got {text!r}", **where
+        )
     return Function(body)
 
 

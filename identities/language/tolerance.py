@@ -65,7 +65,7 @@ def _num(x: float) -> str:
 def parse_tolerance(text: object) -> Tolerance:
     """Parse ``"4 ulp or 1e-15 abs"``; raise ValueError saying what is wrong."""
     if not isinstance(text, str):
-        raise ValueError(f"tolerance must be a string like \"4 ulp or 1e-15 abs\", got {text!r}")
+        raise ValueError(f'tolerance must be a string like "4 ulp or 1e-15 abs", got {text!r}')
     values: dict[str, float] = {}
     for term in re.split(r"\s+or\s+", text.strip()):
         m = _TERM.match(term)

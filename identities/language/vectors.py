@@ -27,7 +27,6 @@ per component and reported by its worst component (see ``worst_component``).
 
 from __future__ import annotations
 
-
 from identities.language.expr import (
     FUNCTIONS,
     Apply,

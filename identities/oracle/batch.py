@@ -47,10 +47,10 @@ from identities.oracle.scalar import (
     REFUTED,
     RHS_UNDEFINED,
     UNKNOWN,
+    ArbContext,
     NeedPrecision,
     Oracle,
     OutOfRange,
-    ArbContext,
 )
 
 __all__ = ["BatchOracle", "OracleColumns", "STATUSES", "STATUS_CODE"]
@@ -59,9 +59,32 @@ STATUSES = (HOLDS, REFUTED, LHS_UNDEFINED, RHS_UNDEFINED, BOTH_UNDEFINED, UNKNOW
 STATUS_CODE = {s: i for i, s in enumerate(STATUSES)}
 
 # arb methods equal to the scalar oracle's checked function wherever their result is finite
-_FAST = {name: name for name in ("exp", "expm1", "log", "log1p", "sqrt", "sin", "cos", "tan", "atan", "asin",
-                                 "acos", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "erf", "erfc",
-                                 "gamma", "lgamma")}
+_FAST = {
+    name: name
+    for name in (
+        "exp",
+        "expm1",
+        "log",
+        "log1p",
+        "sqrt",
+        "sin",
+        "cos",
+        "tan",
+        "atan",
+        "asin",
+        "acos",
+        "sinh",
+        "cosh",
+        "tanh",
+        "asinh",
+        "acosh",
+        "atanh",
+        "erf",
+        "erfc",
+        "gamma",
+        "lgamma",
+    )
+}
 _EXACT_CALLS = ("factorial", "comb")
 
 
@@ -218,23 +241,49 @@ def _generate(lhs: Expr, rhs: Expr, names: Sequence[str], ints: frozenset[str], 
     right = em.side(rhs)
     if left is None or right is None:
         return None
-    helpers = dict(SLOW=_Slow(), ARB=arb, CATCH=_CATCH, MUL=lambda a, b: _mul(a, b, octx.mul), DIV=octx.div,
-                   POW=lambda a, b: _pow(a, b, octx.pow), PW=octx.pow, FLOAT=float, APPROX=_approx)
+    helpers = dict(
+        SLOW=_Slow(),
+        ARB=arb,
+        CATCH=_CATCH,
+        MUL=lambda a, b: _mul(a, b, octx.mul),
+        DIV=octx.div,
+        POW=lambda a, b: _pow(a, b, octx.pow),
+        PW=octx.pow,
+        FLOAT=float,
+        APPROX=_approx,
+    )
     em.ns.update(helpers)
     body = [f"{k} = G_{k}" for k in helpers]  # globals as locals: the loop looks them up every point
     body += [f"C_{c} = C[{c!r}]" for c in sorted(em.consts)]
-    body += ["retry = []", "slow = []", "ra = retry.append", "sa = slow.append",
-             f"for {', '.join(['i'] + [f'v{k}' for k in range(len(names))])}, in zip(todo, *cols):", "    try:"]
+    body += [
+        "retry = []",
+        "slow = []",
+        "ra = retry.append",
+        "sa = slow.append",
+        f"for {', '.join(['i'] + [f'v{k}' for k in range(len(names))])}, in zip(todo, *cols):",
+        "    try:",
+    ]
     for k, n in enumerate(names):
         body.append(f"        a{k} = v{k}" if n in ints else f"        a{k} = ARB(v{k})")
     body += [f"        {line}" for line in em.lines]
-    body += [f"        L = {left[0]}", f"        R = {right[0]}", "        d = L - R",
-             "        if d > 0 or d < 0:", "            code = 1",
-             f"        elif {_narrow('L')} and {_narrow('R')}:", "            code = 0",
-             "        else:", "            ra(i)", "            continue",
-             "        ST[i] = code", f"        LV[i] = {_as_float('L')}", f"        RV[i] = {_as_float('R')}",
-             "    except CATCH:", "        sa(i)",
-             "return retry, slow"]
+    body += [
+        f"        L = {left[0]}",
+        f"        R = {right[0]}",
+        "        d = L - R",
+        "        if d > 0 or d < 0:",
+        "            code = 1",
+        f"        elif {_narrow('L')} and {_narrow('R')}:",
+        "            code = 0",
+        "        else:",
+        "            ra(i)",
+        "            continue",
+        "        ST[i] = code",
+        f"        LV[i] = {_as_float('L')}",
+        f"        RV[i] = {_as_float('R')}",
+        "    except CATCH:",
+        "        sa(i)",
+        "return retry, slow",
+    ]
     src = "def run(todo, cols, C, HOLD, ST, LV, RV):\n" + "\n".join("    " + line for line in body) + "\n"
     for k, v in helpers.items():
         em.ns[f"G_{k}"] = v
@@ -262,8 +311,14 @@ class BatchOracle:
             self._runs[key] = _generate(lhs, rhs, names, ints, self._ctx)
         return self._runs[key]
 
-    def compare(self, lhs: Expr, rhs: Expr, columns: Mapping[str, Sequence[Any]], n: int,
-                ints: frozenset[str] | set[str] = frozenset()) -> OracleColumns:
+    def compare(
+        self,
+        lhs: Expr,
+        rhs: Expr,
+        columns: Mapping[str, Sequence[Any]],
+        n: int,
+        ints: frozenset[str] | set[str] = frozenset(),
+    ) -> OracleColumns:
         """Decide lhs == rhs at n points; ``columns`` holds each variable's values (floats exact, ints)."""
         names = list(columns)
         cols = [list(columns[k]) if not isinstance(columns[k], np.ndarray) else columns[k].tolist() for k in names]
@@ -302,4 +357,3 @@ class BatchOracle:
             rt[i] = _approx(p.rhs.value) if p.rhs is not None else np.nan
         out.per_point = len(slow)
         return out
-

@@ -31,16 +31,27 @@ from typing import Any
 from flint import arb, arb_series, ctx, fmpq, fmpz
 
 from identities.evaluate.compiler import Compiled, compile_expr
-
 from identities.evaluate.values import UNDEFINED, Env, Fn, Undefined, check_int_bits, int_comb, int_factorial
-from identities.language.expr import FUNCTIONS, Expr, Num
-from identities.numbers.formats import FloatFormat
-from identities.language.limits import ORACLE_CAP_BITS, check_deadline
 from identities.evaluate.vectors import components
+from identities.language.expr import FUNCTIONS, Expr, Num
+from identities.language.limits import ORACLE_CAP_BITS, check_deadline
 from identities.language.vectors import Vec
+from identities.numbers.formats import FloatFormat
 
-__all__ = ["Oracle", "OraclePoint", "Truth", "HOLDS", "REFUTED", "LHS_UNDEFINED", "RHS_UNDEFINED",
-           "BOTH_UNDEFINED", "UNKNOWN", "DEFAULT_ORACLE", "ArbContext", "OutOfRange"]
+__all__ = [
+    "Oracle",
+    "OraclePoint",
+    "Truth",
+    "HOLDS",
+    "REFUTED",
+    "LHS_UNDEFINED",
+    "RHS_UNDEFINED",
+    "BOTH_UNDEFINED",
+    "UNKNOWN",
+    "DEFAULT_ORACLE",
+    "ArbContext",
+    "OutOfRange",
+]
 
 HOLDS = "holds"
 REFUTED = "refuted"
@@ -535,8 +546,10 @@ class Oracle:
 
     @staticmethod
     def _inputs(env: Mapping[str, Any]) -> dict[str, Any]:
-        return {k: (arb(v) if isinstance(v, float) else Vec(arb(c) for c in v) if isinstance(v, tuple) else v)
-                for k, v in env.items()}
+        return {
+            k: (arb(v) if isinstance(v, float) else Vec(arb(c) for c in v) if isinstance(v, tuple) else v)
+            for k, v in env.items()
+        }
 
     def _narrow(self, v: Value) -> bool:
         if isinstance(v, (int, fmpq)):
@@ -647,7 +660,6 @@ class Oracle:
             return [p or OraclePoint(UNKNOWN, None, None, prec, "a value is beyond arb's exponent range") for p in out]
         note = f"not resolved by {self.cap_bits} bits"
         return [p or OraclePoint(UNKNOWN, None, None, prec, note) for p in out]
-
 
     # how bad a component's kind is, worst first (the engine's verdict precedence, then the rest)
 

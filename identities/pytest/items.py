@@ -16,15 +16,23 @@ from typing import Any
 
 import pytest
 
-from identities.errors import IdentityFileError
 from identities.check.failures import explain, reproduce_command
+from identities.check.results import Counterexample, Result
+from identities.errors import IdentityFileError
 from identities.numbers.metrics import ErrorStats
 from identities.pytest.state import STATE, State
 from identities.registry.files import Identity, Registry, loads
-from identities.check.results import Counterexample, Result
 
-__all__ = ["IdentityFile", "IdentityItem", "IdentityMismatch", "builtin_items", "to_wire", "from_wire",
-           "write_outputs", "summary_lines"]
+__all__ = [
+    "IdentityFile",
+    "IdentityItem",
+    "IdentityMismatch",
+    "builtin_items",
+    "to_wire",
+    "from_wire",
+    "write_outputs",
+    "summary_lines",
+]
 
 BUILTIN = "<builtin>"
 
@@ -52,8 +60,13 @@ class IdentityFile(pytest.File):
         backends = self.config.stash[STATE].options.backends
         for index, ident in enumerate(registry.values()):
             for b, backend in enumerate(backends):
-                yield IdentityItem.from_parent(self, name=f"{ident.name}[{backend}]", identity=ident,
-                                               backend=backend, order=(int(self.builtin), index, b))
+                yield IdentityItem.from_parent(
+                    self,
+                    name=f"{ident.name}[{backend}]",
+                    identity=ident,
+                    backend=backend,
+                    order=(int(self.builtin), index, b),
+                )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, IdentityFileError):
@@ -119,8 +132,9 @@ class IdentityItem(pytest.Item):
     def reproduce(self, r: Result) -> str:
         """The command that gives the same Result outside pytest."""
         o = self.config.stash[STATE].options
-        file = None if isinstance(self.parent, _BuiltinFile) else _relative(self.path,
-                                                                             self.config.invocation_params.dir)
+        file = (
+            None if isinstance(self.parent, _BuiltinFile) else _relative(self.path, self.config.invocation_params.dir)
+        )
         return reproduce_command(r, file, o.examples)
 
     def reportinfo(self) -> tuple[Path, int, str]:
@@ -206,8 +220,9 @@ def write_outputs(state: State) -> list[str]:
     elif o.report is not None:
         from identities.pytest.state import report_writer
 
-        report_writer()(o.report, results, registry=_registry(wires), seed=o.seed, examples=o.examples,
-                         backends=list(o.backends))
+        report_writer()(
+            o.report, results, registry=_registry(wires), seed=o.seed, examples=o.examples, backends=list(o.backends)
+        )
         notes.append(f"identities: report in {o.report}")
     return notes
 
@@ -222,11 +237,22 @@ def summary_lines(state: State) -> list[str]:
         if r["verdict"] == "error":
             rows.append((r["identity"], r["backend"], "error", "-", "-", "-", "-", f"{note}  {r['message']}".strip()))
             continue
-        ulps = "inf" if not math.isfinite(e["ulps"]) else (f"{e['ulps']:.3g}" if e["ulps"] >= 1e6 else
-                                                           f"{e['ulps']:.0f}")
+        ulps = (
+            "inf" if not math.isfinite(e["ulps"]) else (f"{e['ulps']:.3g}" if e["ulps"] >= 1e6 else f"{e['ulps']:.0f}")
+        )
         bits = "inf" if not math.isfinite(e["bits"]) else f"{e['bits']:.1f}"
-        rows.append((r["identity"], r["backend"], r["verdict"], ulps, bits, f"{100 * r['exact_rate']:.0f}%",
-                     r["needed_tolerance"] or "-", note))
+        rows.append(
+            (
+                r["identity"],
+                r["backend"],
+                r["verdict"],
+                ulps,
+                bits,
+                f"{100 * r['exact_rate']:.0f}%",
+                r["needed_tolerance"] or "-",
+                note,
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(7)]
     right = {3, 4, 5}
     out = []

@@ -8,8 +8,18 @@ from typing import Any, NamedTuple
 
 import pytest
 
-__all__ = ["PATTERNS", "DEFAULT_BACKENDS", "DEFAULT_EXAMPLES", "DEFAULT_SEED", "KNOWN_BACKENDS", "is_identity_file",
-           "Options", "State", "STATE", "report_writer"]
+__all__ = [
+    "PATTERNS",
+    "DEFAULT_BACKENDS",
+    "DEFAULT_EXAMPLES",
+    "DEFAULT_SEED",
+    "KNOWN_BACKENDS",
+    "is_identity_file",
+    "Options",
+    "State",
+    "STATE",
+    "report_writer",
+]
 
 PATTERNS = ("identities_*.toml", "*.identities.toml")
 # the engine's defaults (identities.check.engine), repeated here so that loading the plugin imports nothing;
@@ -55,6 +65,8 @@ def report_writer() -> Any:
     try:
         from identities.report import write_report  # type: ignore[attr-defined]
     except ImportError as exc:
-        raise pytest.UsageError(f"--identities-report needs identities.report.write_report, which this "
-                                f"installation of identities lacks ({exc})") from None
+        raise pytest.UsageError(
+            f"--identities-report needs identities.report.write_report, which this "
+            f"installation of identities lacks ({exc})"
+        ) from None
     return write_report

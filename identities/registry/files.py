@@ -17,9 +17,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from identities.language.domains import Domain
 from identities.draws.inputs import parse_domain
 from identities.errors import IdentityFileError
+from identities.language.domains import Domain
 from identities.language.expr import RESERVED, Bin, Expr, parse, uses_diff
 from identities.language.functions import FunctionSpace
 from identities.language.tolerance import Tolerance, parse_tolerance
@@ -28,8 +28,16 @@ __all__ = ["Identity", "Registry", "load", "loads", "builtin", "identity", "VERD
 
 VERDICTS = ("holds", "precision_failure", "refuted", "domain_mismatch", "error")
 ALL = "*"  # the key of a tolerance or expect given as one value for every backend: tolerance = "8 ulp"
-KNOWN_BACKENDS = ("float64", "float32", "float16", "mpmath", "torch-float32", "torch-float64", "jax-float32",
-                  "jax-float64")
+KNOWN_BACKENDS = (
+    "float64",
+    "float32",
+    "float16",
+    "mpmath",
+    "torch-float32",
+    "torch-float64",
+    "jax-float32",
+    "jax-float64",
+)
 _NAME = re.compile(r"^[a-z0-9_.-]+$")
 _VAR = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _KEYS = ("name", "lhs", "rhs", "vars", "functions", "examples", "tolerance", "expect", "tags", "source", "assume")
@@ -98,8 +106,12 @@ class Registry(Mapping[str, Identity]):
     def _add(self, ident: Identity) -> None:
         if ident.name in self._items:
             first = self._items[ident.name]
-            raise IdentityFileError(f"duplicate name (first defined at {first.file}:{first.line})",
-                                    file=ident.file, line=ident.line, identity=ident.name)
+            raise IdentityFileError(
+                f"duplicate name (first defined at {first.file}:{first.line})",
+                file=ident.file,
+                line=ident.line,
+                identity=ident.name,
+            )
         self._items[ident.name] = ident
 
     def __getitem__(self, name: str) -> Identity:
@@ -175,8 +187,11 @@ def loads(text: str, path: str = "<string>") -> Registry:
     loc = _Locator(text)
     extra = sorted(set(data) - {"identity"})
     if extra:
-        raise IdentityFileError(f"unknown top-level key {extra[0]!r}; an identity file holds [[identity]] tables",
-                                file=path, line=_first_line(text, extra[0]))
+        raise IdentityFileError(
+            f"unknown top-level key {extra[0]!r}; an identity file holds [[identity]] tables",
+            file=path,
+            line=_first_line(text, extra[0]),
+        )
     entries = data.get("identity", [])
     if not isinstance(entries, list):
         raise IdentityFileError("'identity' must be an array of tables, written [[identity]]", file=path, line=1)
@@ -232,8 +247,12 @@ def _identity_from_table(entry: Any, path: str, index: int, loc: _Locator) -> Id
         return IdentityFileError(message, file=path, line=line, identity=name)
 
     if name is None:
-        raise fail("missing 'name' (a string of a-z, 0-9, '_', '.', '-')" if raw_name is None
-                   else f"'name' must be a string, got {raw_name!r}", "name")
+        raise fail(
+            "missing 'name' (a string of a-z, 0-9, '_', '.', '-')"
+            if raw_name is None
+            else f"'name' must be a string, got {raw_name!r}",
+            "name",
+        )
     if not _NAME.match(name):
         raise fail(f"name {name!r} may only contain a-z, 0-9, '_', '.' and '-'", "name")
     unknown = [k for k in entry if k not in _KEYS]
@@ -264,19 +283,53 @@ def _identity_from_table(entry: Any, path: str, index: int, loc: _Locator) -> Id
         raise
 
 
-def identity(name: str, lhs: str, rhs: str, *, vars: Mapping[str, str] | None = None,
-             examples: Iterable[Mapping[str, Any]] = (), tolerance: Mapping[str, str] | str | None = None,
-             expect: Mapping[str, str] | str | None = None, tags: Iterable[str] = (), source: str = "",
-             assume: Iterable[str] = (), functions: Mapping[str, str] | None = None) -> Identity:
+def identity(
+    name: str,
+    lhs: str,
+    rhs: str,
+    *,
+    vars: Mapping[str, str] | None = None,
+    examples: Iterable[Mapping[str, Any]] = (),
+    tolerance: Mapping[str, str] | str | None = None,
+    expect: Mapping[str, str] | str | None = None,
+    tags: Iterable[str] = (),
+    source: str = "",
+    assume: Iterable[str] = (),
+    functions: Mapping[str, str] | None = None,
+) -> Identity:
     """Build an identity from Python values, with the same checks as a file."""
-    return build_identity(name, lhs, rhs, vars=vars or {}, examples=list(examples), tolerance=tolerance or {},
-                          expect=expect or {}, tags=list(tags), source=source, assume=list(assume),
-                          functions=dict(functions or {}))
+    return build_identity(
+        name,
+        lhs,
+        rhs,
+        vars=vars or {},
+        examples=list(examples),
+        tolerance=tolerance or {},
+        expect=expect or {},
+        tags=list(tags),
+        source=source,
+        assume=list(assume),
+        functions=dict(functions or {}),
+    )
 
 
-def build_identity(name: str, lhs: Any, rhs: Any, *, vars: Any, examples: Any, tolerance: Any, expect: Any,
-                   tags: Any, source: Any, assume: Any, file: str = "<string>", line: int = 0,
-                   key_line: Any = None, functions: Any = None) -> Identity:
+def build_identity(
+    name: str,
+    lhs: Any,
+    rhs: Any,
+    *,
+    vars: Any,
+    examples: Any,
+    tolerance: Any,
+    expect: Any,
+    tags: Any,
+    source: Any,
+    assume: Any,
+    file: str = "<string>",
+    line: int = 0,
+    key_line: Any = None,
+    functions: Any = None,
+) -> Identity:
     def at(key: str) -> int:
         return key_line(key) if key_line else line
 
@@ -293,8 +346,19 @@ def build_identity(name: str, lhs: Any, rhs: Any, *, vars: Any, examples: Any, t
         if not _VAR.match(var) or var in RESERVED:
             why = "is reserved (a function or constant)" if var in RESERVED else "is not a plain identifier"
             raise fail(f"variable name {var!r} {why}", "vars")
-        variables.append((var, parse_domain(text, [v for v, d in variables if d.size is None], file=file,
-                                            line=at("vars"), identity=name, var=var)))
+        variables.append(
+            (
+                var,
+                parse_domain(
+                    text,
+                    [v for v, d in variables if d.size is None],
+                    file=file,
+                    line=at("vars"),
+                    identity=name,
+                    var=var,
+                ),
+            )
+        )
     vectors = {v: d.size for v, d in variables if d.size is not None}
     names = {v for v, _ in variables} - set(vectors)
     integer_vars = {v for v, d in variables if d.is_integer}
@@ -313,8 +377,16 @@ def build_identity(name: str, lhs: Any, rhs: Any, *, vars: Any, examples: Any, t
         raise fail(f"'assume' must be a list of strings, got {assume!r}", "assume")
     assumptions = []
     for a in assume:
-        e = parse(a, names, allow_compare=True, file=file, line=at("assume"), identity=name, functions=set(spaces),
-                  vectors=vectors)
+        e = parse(
+            a,
+            names,
+            allow_compare=True,
+            file=file,
+            line=at("assume"),
+            identity=name,
+            functions=set(spaces),
+            vectors=vectors,
+        )
         from identities.language.expr import Cmp
 
         if not isinstance(e, Cmp):
@@ -344,12 +416,25 @@ def build_identity(name: str, lhs: Any, rhs: Any, *, vars: Any, examples: Any, t
         raise fail(f"'tags' must be a list of strings, got {tags!r}", "tags")
     if not isinstance(source, str):
         raise fail(f"'source' must be a string, got {source!r}", "source")
-    checked_examples = _check_examples(examples, variables, fail, spaces, dict(file=file, line=at("examples"),
-                                                                                identity=name))
+    checked_examples = _check_examples(
+        examples, variables, fail, spaces, dict(file=file, line=at("examples"), identity=name)
+    )
 
-    return Identity(name=name, lhs=sides[0], rhs=sides[1], variables=tuple(variables),
-                    examples=tuple(checked_examples), tolerance=tolerances, expect=exp, tags=tuple(tags),
-                    source=source, assume=tuple(assumptions), file=file, line=line, functions=tuple(spaces.items()))
+    return Identity(
+        name=name,
+        lhs=sides[0],
+        rhs=sides[1],
+        variables=tuple(variables),
+        examples=tuple(checked_examples),
+        tolerance=tolerances,
+        expect=exp,
+        tags=tuple(tags),
+        source=source,
+        assume=tuple(assumptions),
+        file=file,
+        line=line,
+        functions=tuple(spaces.items()),
+    )
 
 
 def _function_spaces(functions: Any, taken: set[str], fail: Any) -> dict[str, FunctionSpace]:
@@ -360,8 +445,13 @@ def _function_spaces(functions: Any, taken: set[str], fail: Any) -> dict[str, Fu
     spaces: dict[str, FunctionSpace] = {}
     for fn, text in functions.items():
         if not _VAR.match(fn) or fn in RESERVED or fn in taken:
-            why = ("is reserved (a function or constant)" if fn in RESERVED else "is also a variable" if fn in taken
-                   else "is not a plain identifier")
+            why = (
+                "is reserved (a function or constant)"
+                if fn in RESERVED
+                else "is also a variable"
+                if fn in taken
+                else "is not a plain identifier"
+            )
             raise fail(f"function variable name {fn!r} {why}", "functions")
         try:
             spaces[fn] = parse_space(text, spaces)
@@ -395,17 +485,24 @@ def _backend_table(value: Any, key: str, fail: Any) -> dict[str, str]:
     if isinstance(value, str):
         return {ALL: value}
     if not isinstance(value, dict):
-        raise fail(f"'{key}' must be a table of backend = value, like {{ float64 = ... }}, or one value for "
-                   f"every backend, got {value!r}", key)
+        raise fail(
+            f"'{key}' must be a table of backend = value, like {{ float64 = ... }}, or one value for "
+            f"every backend, got {value!r}",
+            key,
+        )
     for backend in value:
         if backend not in KNOWN_BACKENDS:
             raise fail(f"{key} names unknown backend {backend!r}; known: {', '.join(KNOWN_BACKENDS)}", key)
     return dict(value)
 
 
-def _check_examples(examples: Any, variables: list[tuple[str, Domain]], fail: Any,
-                    spaces: Mapping[str, FunctionSpace] | None = None, where: Mapping[str, Any] | None = None
-                    ) -> list[dict[str, Any]]:
+def _check_examples(
+    examples: Any,
+    variables: list[tuple[str, Domain]],
+    fail: Any,
+    spaces: Mapping[str, FunctionSpace] | None = None,
+    where: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     from identities.language.functions import parse_function
 
     if not isinstance(examples, list):
@@ -428,7 +525,7 @@ def _check_examples(examples: Any, variables: list[tuple[str, Domain]], fail: An
         checked: dict[str, Any] = {}
         for n in spaces:
             if not isinstance(ex[n], str):
-                raise fail(f"example function {n} = {ex[n]!r} is not an expression in x, like \"sin(x)\"", "examples")
+                raise fail(f'example function {n} = {ex[n]!r} is not an expression in x, like "sin(x)"', "examples")
             checked[n] = parse_function(ex[n], **(where or {}))
         for n, d in variables:
             v = ex[n]

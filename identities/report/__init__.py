@@ -31,8 +31,9 @@ def report_format(path: str | Path) -> str:
     try:
         return FORMATS[suffix]
     except KeyError:
-        raise InvalidArgument(f"report path {str(path)!r}: unknown suffix {suffix or '(none)'!r}; "
-                              "use .html, .md or .json") from None
+        raise InvalidArgument(
+            f"report path {str(path)!r}: unknown suffix {suffix or '(none)'!r}; use .html, .md or .json"
+        ) from None
 
 
 def _attach_plots(data: Any) -> bool:
@@ -40,8 +41,9 @@ def _attach_plots(data: Any) -> bool:
     from identities.report.plots import has_plots
 
     if not has_plots():
-        data.plots_missing = ("matplotlib is not installed, so this report has no plots: "
-                              "pip install 'identities[report]'")
+        data.plots_missing = (
+            "matplotlib is not installed, so this report has no plots: pip install 'identities[report]'"
+        )
         return False
     try:
         _draw(data)
@@ -69,9 +71,17 @@ def _draw(data: Any) -> None:
             a.notes.append(f"a plot could not be drawn ({type(exc).__name__}: {exc}); please report it")
 
 
-def write_report(path: str | Path, results: Sequence[Any], *, registry: Mapping[str, Any], seed: int,
-                 examples: int, backends: Sequence[str], baseline: str | Path | Mapping[str, Any] | None = None,
-                 incomplete: bool = False) -> None:
+def write_report(
+    path: str | Path,
+    results: Sequence[Any],
+    *,
+    registry: Mapping[str, Any],
+    seed: int,
+    examples: int,
+    backends: Sequence[str],
+    baseline: str | Path | Mapping[str, Any] | None = None,
+    incomplete: bool = False,
+) -> None:
     """Write the report of ``results`` to ``path`` (format by suffix), atomically.
 
     ``registry`` maps identity names to Identity records (a Registry), for the
@@ -83,13 +93,20 @@ def write_report(path: str | Path, results: Sequence[Any], *, registry: Mapping[
     writes the report with the plots drawn so far, then raises PlotsInterrupted
     (a KeyboardInterrupt).
     """
-    from identities.report.document import build, to_json
     from identities.check.results import write_atomic, write_json
+    from identities.report.document import build, to_json
 
     path = Path(path)
     kind = report_format(path)
-    data = build(list(results), registry=registry, seed=seed, examples=examples, backends=backends,
-                 baseline=baseline, incomplete=incomplete)
+    data = build(
+        list(results),
+        registry=registry,
+        seed=seed,
+        examples=examples,
+        backends=backends,
+        baseline=baseline,
+        incomplete=incomplete,
+    )
     if kind == "json":
         write_json(path, to_json(data))
         return

@@ -14,15 +14,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from identities.numbers.metrics import bits
-from identities.registry.files import Identity
 from identities.check.causes import Cause, diagnose
 from identities.check.results import Counterexample, Result
 from identities.check.samples import Sample
+from identities.numbers.metrics import bits
+from identities.registry.files import Identity
 
-__all__ = ["ErrorSummary", "Point", "CauseSummary", "Confidence", "Analysis", "analyze", "zero_failure_bound",
-           "confidence", "needed_tolerances", "error_summary", "explain_command", "check_command",
-           "DIAGNOSED", "WORST_SHOWN", "ALPHA"]
+__all__ = [
+    "ErrorSummary",
+    "Point",
+    "CauseSummary",
+    "Confidence",
+    "Analysis",
+    "analyze",
+    "zero_failure_bound",
+    "confidence",
+    "needed_tolerances",
+    "error_summary",
+    "explain_command",
+    "check_command",
+    "DIAGNOSED",
+    "WORST_SHOWN",
+    "ALPHA",
+]
 
 DIAGNOSED = 20  # failing samples whose cause is diagnosed per result (each costs oracle calls per node)
 WORST_SHOWN = 5
@@ -97,8 +111,10 @@ class Confidence:
     @property
     def statement(self) -> str:
         pct = math.floor(self.p * 1000) / 10  # rounded down: the bound must stay a lower bound
-        return (f"no failure in {self.n} samples, so at least {pct:g}% of inputs pass, "
-                f"with confidence {100 * (1 - self.alpha):g}%")
+        return (
+            f"no failure in {self.n} samples, so at least {pct:g}% of inputs pass, "
+            f"with confidence {100 * (1 - self.alpha):g}%"
+        )
 
 
 @dataclass
@@ -179,8 +195,11 @@ def needed_tolerances(r: Result) -> dict[str, str] | None:
     if r.verdict not in ("holds", "precision_failure") or r.tolerance is None:
         return None
     e = r.max_error
-    ulp = f"{int(e.ulps)} ulp" if math.isfinite(e.ulps) and e.ulps < 1e15 else (
-        "none" if not math.isfinite(e.ulps) else f"{e.ulps:.3g} ulp")
+    ulp = (
+        f"{int(e.ulps)} ulp"
+        if math.isfinite(e.ulps) and e.ulps < 1e15
+        else ("none" if not math.isfinite(e.ulps) else f"{e.ulps:.3g} ulp")
+    )
     ab = f"{ceil_sig(e.abs)} abs" if math.isfinite(e.abs) else "none"
     return {"ulp": ulp, "abs": ab, "engine": r.needed_tolerance or ""}
 
@@ -244,20 +263,33 @@ def explain_command(name: str, ident: Identity | None, backend: str, inputs: Map
 
 def check_command(r: Result, ident: Identity | None, examples: int) -> str:
     """``identities check`` restricted to this identity and backend, with the run's seed and examples."""
-    return (f"identities check{_file_arg(ident)} --select {shlex.quote(r.identity)} --backend {r.backend} "
-            f"--seed {r.seed} --examples {examples} --no-database")
+    return (
+        f"identities check{_file_arg(ident)} --select {shlex.quote(r.identity)} --backend {r.backend} "
+        f"--seed {r.seed} --examples {examples} --no-database"
+    )
 
 
-def _point(r: Result, ident: Identity | None, backend: Any, inputs: Mapping[str, Any], values: tuple,
-           diagnose_sides: bool) -> Point:
+def _point(
+    r: Result, ident: Identity | None, backend: Any, inputs: Mapping[str, Any], values: tuple, diagnose_sides: bool
+) -> Point:
     lhs, rhs, tl, tr, ulps, el, er = values
     causes: list[Cause] = []
     if diagnose_sides and ident is not None and backend.is_float:
         for side, expr, err in (("lhs", ident.lhs, el), ("rhs", ident.rhs, er)):
             if isinstance(err, float) and (err > 0 or math.isnan(err)):
                 causes.append(diagnose(expr, side, inputs, backend))
-    return Point(dict(inputs), lhs, rhs, tl, tr, ulps, el, er, tuple(causes),
-                 explain_command(r.identity, ident, r.backend, inputs, backend.format))
+    return Point(
+        dict(inputs),
+        lhs,
+        rhs,
+        tl,
+        tr,
+        ulps,
+        el,
+        er,
+        tuple(causes),
+        explain_command(r.identity, ident, r.backend, inputs, backend.format),
+    )
 
 
 def _from_counterexample(c: Counterexample) -> tuple:
@@ -281,8 +313,9 @@ def _culprit_of(el: float, er: float) -> str:
     return "lhs" if el > er else ("rhs" if er > el else "both")
 
 
-def _cause_summary(r: Result, ident: Identity, backend: Any, samples: Sequence[Sample],
-                   points: Sequence[Point]) -> CauseSummary | None:
+def _cause_summary(
+    r: Result, ident: Identity, backend: Any, samples: Sequence[Sample], points: Sequence[Point]
+) -> CauseSummary | None:
     failing, seen = [], set()
     for s in sorted((s for s in samples if s.kind == "precision_failure"), key=lambda s: -_rank(s.ulps)):
         if _near(s.inputs) not in seen:  # one hill's near-copies would outvote every other cause
@@ -296,7 +329,7 @@ def _cause_summary(r: Result, ident: Identity, backend: Any, samples: Sequence[S
     for s in failing:
         side = _culprit_of(s.lhs_ulps, s.rhs_ulps)
         sides[side] = sides.get(side, 0) + 1
-        for sd in (("lhs", "rhs") if side == "both" else (side,)):
+        for sd in ("lhs", "rhs") if side == "both" else (side,):
             causes.append(diagnose(ident.lhs if sd == "lhs" else ident.rhs, sd, s.inputs, backend))
     if not causes:  # nothing failed (or no samples): the worst points tell what error there is
         for p in points:
@@ -314,8 +347,9 @@ def _cause_summary(r: Result, ident: Identity, backend: Any, samples: Sequence[S
         counts[c.label] = counts.get(c.label, 0) + 1
     label = max(counts, key=lambda k: (counts[k], k != "unknown"))
     rep = max((c for c in mine if c.label == label), key=lambda c: _rank(c.bits))
-    return CauseSummary(culprit, label, rep.node, rep.detail, dict(sorted(counts.items(), key=lambda kv: -kv[1])),
-                        len(mine))
+    return CauseSummary(
+        culprit, label, rep.node, rep.detail, dict(sorted(counts.items(), key=lambda kv: -kv[1])), len(mine)
+    )
 
 
 def analyze(r: Result, ident: Identity | None, *, examples: int, with_fd: bool = True) -> Analysis:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from identities.errors import InvalidArgument
 from identities.check.results import SCHEMA, Result, json_value
+from identities.errors import InvalidArgument
 
 __all__ = ["BaselineDiff", "Change", "load_baseline", "diff_baseline", "GROWTH_BITS"]
 
@@ -34,8 +34,14 @@ class Change:
     bits_after: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"identity": self.identity, "backend": self.backend, "before": self.before, "after": self.after,
-                "bits_before": json_value(self.bits_before), "bits_after": json_value(self.bits_after)}
+        return {
+            "identity": self.identity,
+            "backend": self.backend,
+            "before": self.before,
+            "after": self.after,
+            "bits_before": json_value(self.bits_before),
+            "bits_after": json_value(self.bits_after),
+        }
 
 
 @dataclass(frozen=True)
@@ -74,8 +80,9 @@ def load_baseline(path: str | Path) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidArgument(f"--baseline {str(p)!r}: not JSON ({exc})") from None
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA or not isinstance(doc.get("results"), list):
-        raise InvalidArgument(f"--baseline {str(p)!r}: not an {SCHEMA} report (no 'schema': {SCHEMA!r} "
-                              "with a 'results' list)")
+        raise InvalidArgument(
+            f"--baseline {str(p)!r}: not an {SCHEMA} report (no 'schema': {SCHEMA!r} with a 'results' list)"
+        )
     for i, row in enumerate(doc["results"]):
         if not isinstance(row, dict) or not {"identity", "backend", "verdict"} <= set(row):
             raise InvalidArgument(f"--baseline {str(p)!r}: results[{i}] lacks identity, backend or verdict")

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from identities.check.causes import Cause
+from identities.check.results import Result, json_value, report
 from identities.registry.files import Identity
 from identities.report.analysis import Analysis, Point, analyze
 from identities.report.baseline import BaselineDiff, diff_baseline, load_baseline
-from identities.check.causes import Cause
 from identities.report.mathtext import identity_text
-from identities.check.results import Result, json_value, report
 
 __all__ = ["ReportData", "build", "to_json", "SCHEMA_PATH", "TOP_LOSSES", "verdict_counts"]
 
@@ -51,22 +51,32 @@ def verdict_counts(results: Sequence[Result]) -> dict[str, dict[str, int]]:
     return out
 
 
-def build(results: Sequence[Result], *, registry: Mapping[str, Identity], seed: int, examples: int,
-          backends: Sequence[str], baseline: str | Path | Mapping[str, Any] | None = None,
-          incomplete: bool = False) -> ReportData:
+def build(
+    results: Sequence[Result],
+    *,
+    registry: Mapping[str, Identity],
+    seed: int,
+    examples: int,
+    backends: Sequence[str],
+    baseline: str | Path | Mapping[str, Any] | None = None,
+    incomplete: bool = False,
+) -> ReportData:
     """Analyse every Result and compare with the baseline (a path or an already loaded document)."""
     diff = None
     if baseline is not None:
         doc = baseline if isinstance(baseline, Mapping) else load_baseline(baseline)
         diff = diff_baseline(results, doc, "" if isinstance(baseline, Mapping) else str(baseline))
     analyses = [_analyze(r, registry.get(r.identity), examples) for r in results]
-    ranked = [a for a in analyses if a.is_float and a.result.verdict in ("holds", "precision_failure")
-              and a.bits_lost > 0]
+    ranked = [
+        a for a in analyses if a.is_float and a.result.verdict in ("holds", "precision_failure") and a.bits_lost > 0
+    ]
     # failing identities first: 60 bits lost where a tolerance allows them (a derivative near 0) matter less
-    ranked.sort(key=lambda a: (a.result.verdict == "holds",
-                               -(a.bits_lost if not math.isnan(a.bits_lost) else math.inf)))
-    return ReportData(analyses, seed, examples, list(backends), incomplete, diff, ranked[:TOP_LOSSES],
-                      verdict_counts(results))
+    ranked.sort(
+        key=lambda a: (a.result.verdict == "holds", -(a.bits_lost if not math.isnan(a.bits_lost) else math.inf))
+    )
+    return ReportData(
+        analyses, seed, examples, list(backends), incomplete, diff, ranked[:TOP_LOSSES], verdict_counts(results)
+    )
 
 
 def _analyze(r: Result, ident: Identity | None, examples: int) -> Analysis:
@@ -121,8 +131,13 @@ def analysis_json(a: Analysis) -> dict[str, Any]:
     }
     if a.cause:
         c = a.cause
-        out["cause"] = {"label": c.label, "node": c.node, "detail": c.detail, "counts": dict(c.counts),
-                        "diagnosed": c.diagnosed}
+        out["cause"] = {
+            "label": c.label,
+            "node": c.node,
+            "detail": c.detail,
+            "counts": dict(c.counts),
+            "diagnosed": c.diagnosed,
+        }
     if a.confidence:
         k = a.confidence
         out["confidence"] = {"n": k.n, "alpha": k.alpha, "p": k.p, "statement": k.statement}
@@ -131,8 +146,13 @@ def analysis_json(a: Analysis) -> dict[str, Any]:
 
 def to_json(data: ReportData) -> dict[str, Any]:
     """The extended ``identities-report/1`` document."""
-    doc = report([a.result for a in data.analyses], seed=data.seed, examples=data.examples,
-                 backends=data.backends, incomplete=data.incomplete)
+    doc = report(
+        [a.result for a in data.analyses],
+        seed=data.seed,
+        examples=data.examples,
+        backends=data.backends,
+        incomplete=data.incomplete,
+    )
     for row, a in zip(doc["results"], data.analyses):
         row["analysis"] = analysis_json(a)
     from identities import __version__
@@ -140,9 +160,16 @@ def to_json(data: ReportData) -> dict[str, Any]:
     doc["report"] = {
         "generator": f"identities {__version__}",
         "by_backend": data.counts,
-        "top_losses": [{"identity": a.result.identity, "backend": a.result.backend,
-                        "bits": json_value(a.bits_lost), "culprit": a.cause.culprit if a.cause else None,
-                        "cause": a.cause.label if a.cause else None} for a in data.top],
+        "top_losses": [
+            {
+                "identity": a.result.identity,
+                "backend": a.result.backend,
+                "bits": json_value(a.bits_lost),
+                "culprit": a.cause.culprit if a.cause else None,
+                "cause": a.cause.label if a.cause else None,
+            }
+            for a in data.top
+        ],
         "baseline": data.diff.to_json() if data.diff is not None else None,
     }
     return doc

@@ -13,10 +13,10 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from identities.check.causes import diagnose, node_rows, truth_text
 from identities.numbers.metrics import bits
 from identities.oracle.scalar import DEFAULT_ORACLE, HOLDS, REFUTED
 from identities.registry.files import Identity
-from identities.check.causes import diagnose, node_rows, truth_text
 from identities.report.mathtext import identity_text
 from identities.report.text import CAUSE_WORDS, ulps
 
@@ -29,17 +29,19 @@ def _show(v: float) -> str:
 
 def explain_text(ident: Identity, backend: Any, at: Mapping[str, Any]) -> tuple[str, Any]:
     """The explanation as text, and the finite-difference table (None without diff)."""
-    from identities.draws.inputs import admissible
     from identities.check.engine import effective_tolerance
+    from identities.draws.inputs import admissible
     from identities.numbers.formats import short_repr
     from identities.report.fdtable import finite_difference_table
 
     fmt = backend.format
     exact = {k: (v if isinstance(v, int) else fmt.round(float(v))) for k, v in at.items()}
     shown = ", ".join(f"{k}={v if isinstance(v, int) else short_repr(v, fmt)}" for k, v in exact.items())
-    out = [f"{ident.name}: {identity_text(ident.lhs, ident.rhs)}",
-           f"  {ident.lhs} == {ident.rhs}",
-           f"  at {shown or '(no variables)'} in {backend.name}"]
+    out = [
+        f"{ident.name}: {identity_text(ident.lhs, ident.rhs)}",
+        f"  {ident.lhs} == {ident.rhs}",
+        f"  at {shown or '(no variables)'} in {backend.name}",
+    ]
     rounded = [k for k, v in at.items() if not isinstance(v, int) and exact[k] != float(v)]
     if rounded:
         out.append(f"  note: {', '.join(rounded)} rounded to the nearest {fmt.name}")
@@ -52,16 +54,20 @@ def explain_text(ident: Identity, backend: Any, at: Mapping[str, Any]) -> tuple[
         rows = node_rows(expr, exact, backend)
         sides[side] = (rows[-1].value, rows[-1].truth_float)
     (lf, tl), (rf, tr) = sides["lhs"], sides["rhs"]
-    verdict = {HOLDS: "the sides are equal in exact arithmetic here",
-               REFUTED: "the sides DIFFER in exact arithmetic here: the identity is false at this input"}.get(
-        point.status, f"oracle: {point.status.replace('_', ' ')}" + (f" ({point.note})" if point.note else ""))
+    verdict = {
+        HOLDS: "the sides are equal in exact arithmetic here",
+        REFUTED: "the sides DIFFER in exact arithmetic here: the identity is false at this input",
+    }.get(point.status, f"oracle: {point.status.replace('_', ' ')}" + (f" ({point.note})" if point.note else ""))
     apart = fmt.ulp_distance(lf, rf)
     passes = tol.passes(lf, rf, fmt) if tol is not None else None
-    out += ["", f"  {verdict}",
-            f"  lhs = {_show(lf):<26} true lhs = {truth_text(point.lhs, 20)}",
-            f"  rhs = {_show(rf):<26} true rhs = {truth_text(point.rhs, 20)}",
-            f"  the sides are {ulps(apart)} ulp apart ({_bits(apart)} bits); tolerance {tol}: "
-            + ("within" if passes else "EXCEEDED")]
+    out += [
+        "",
+        f"  {verdict}",
+        f"  lhs = {_show(lf):<26} true lhs = {truth_text(point.lhs, 20)}",
+        f"  rhs = {_show(rf):<26} true rhs = {truth_text(point.rhs, 20)}",
+        f"  the sides are {ulps(apart)} ulp apart ({_bits(apart)} bits); tolerance {tol}: "
+        + ("within" if passes else "EXCEEDED"),
+    ]
     for side, expr, truth in (("lhs", ident.lhs, tl), ("rhs", ident.rhs, tr)):
         value = sides[side][0]
         err = fmt.ulp_distance(value, truth) if truth is not None else math.nan
@@ -70,18 +76,24 @@ def explain_text(ident: Identity, backend: Any, at: Mapping[str, Any]) -> tuple[
             out.append("  no true value here (undefined in the reals, or unresolved)")
             continue
         c = diagnose(expr, side, exact, backend)
-        out.append(f"  {ulps(err)} ulp off the truth ({_bits(err)} bits); cause: {CAUSE_WORDS[c.label]}"
-                   + (f": {c.detail}" if c.label != "exact" else ""))
+        out.append(
+            f"  {ulps(err)} ulp off the truth ({_bits(err)} bits); cause: {CAUSE_WORDS[c.label]}"
+            + (f": {c.detail}" if c.label != "exact" else "")
+        )
         rows = [r for r in node_rows(expr, exact, backend) if r.expr.children() or str(r.expr) == str(expr)]
         if len(rows) > 1 or (rows and rows[0].ulps):
             width = min(48, max(len(r.text) for r in rows))
             out.append(f"  {'subexpression':<{width}}  {backend.name + ' value':>24}  {'true value':>24}  ulps off")
             for r in rows:
                 text = r.text if len(r.text) <= width else r.text[: width - 1] + "…"
-                beyond = "  (its true value is beyond the format's range)" if (
-                    r.truth_float is not None and math.isinf(r.truth_float)) else ""
-                out.append(f"  {text:<{width}}  {_show(r.value):>24}  {truth_text(r.truth, 17):>24}  "
-                           f"{ulps(r.ulps)}{beyond}")
+                beyond = (
+                    "  (its true value is beyond the format's range)"
+                    if (r.truth_float is not None and math.isinf(r.truth_float))
+                    else ""
+                )
+                out.append(
+                    f"  {text:<{width}}  {_show(r.value):>24}  {truth_text(r.truth, 17):>24}  {ulps(r.ulps)}{beyond}"
+                )
     fd = None
     if ident.diff_order:
         out.append("")

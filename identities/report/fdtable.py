@@ -73,40 +73,57 @@ class FDTable:
         def row(r: FDRow | None) -> Any:
             if r is None:
                 return None
-            return {"h": r.h, "forward": json_value(r.forward), "forward_error": json_value(r.forward_error),
-                    "central": json_value(r.central), "central_error": json_value(r.central_error)}
+            return {
+                "h": r.h,
+                "forward": json_value(r.forward),
+                "forward_error": json_value(r.forward_error),
+                "central": json_value(r.central),
+                "central_error": json_value(r.central_error),
+            }
 
         return {
-            "diff": self.diff, "var": self.var, "order": self.order,
+            "diff": self.diff,
+            "var": self.var,
+            "order": self.order,
             "at": {k: json_value(v) for k, v in self.at.items()},
             "truth": json_value(self.truth),
             "rows": [row(r) for r in self.rows],
-            "best": {"forward": json_value(self.best_forward.h if self.best_forward else None),
-                     "central": json_value(self.best_central.h if self.best_central else None)},
-            "theory": {"forward": json_value(self.theory_forward), "central": json_value(self.theory_central),
-                       "refined_forward": json_value(self.refined_forward),
-                       "refined_central": json_value(self.refined_central)},
+            "best": {
+                "forward": json_value(self.best_forward.h if self.best_forward else None),
+                "central": json_value(self.best_central.h if self.best_central else None),
+            },
+            "theory": {
+                "forward": json_value(self.theory_forward),
+                "central": json_value(self.theory_central),
+                "refined_forward": json_value(self.refined_forward),
+                "refined_central": json_value(self.refined_central),
+            },
             "engine_step": json_value(self.engine_step),
         }
 
     def text(self) -> str:
         """The table as the terminal shows it."""
         at = ", ".join(f"{k}={v!r}" for k, v in self.at.items())
-        out = [f"{self.diff} at {at} in {self.backend}; the oracle's derivative is {self.truth!r}",
-               f"  {'h':>7}  {'forward quotient':>24} {'error':>9}   {'central quotient':>24} {'error':>9}"]
+        out = [
+            f"{self.diff} at {at} in {self.backend}; the oracle's derivative is {self.truth!r}",
+            f"  {'h':>7}  {'forward quotient':>24} {'error':>9}   {'central quotient':>24} {'error':>9}",
+        ]
         for r in self.rows:
-            out.append(f"  {r.h:>7.0e}  {_num(r.forward):>24} {_err(r.forward_error):>9}   "
-                       f"{_num(r.central):>24} {_err(r.central_error):>9}")
+            out.append(
+                f"  {r.h:>7.0e}  {_num(r.forward):>24} {_err(r.forward_error):>9}   "
+                f"{_num(r.central):>24} {_err(r.central_error):>9}"
+            )
         for name, best, theory, refined, rule in (
-                ("forward", self.best_forward, self.theory_forward, self.refined_forward,
-                 f"eps^(1/{self.order + 1})"),
-                ("central", self.best_central, self.theory_central, self.refined_central,
-                 f"eps^(1/{self.order + 2})")):
+            ("forward", self.best_forward, self.theory_forward, self.refined_forward, f"eps^(1/{self.order + 1})"),
+            ("central", self.best_central, self.theory_central, self.refined_central, f"eps^(1/{self.order + 2})"),
+        ):
             if best is None:
                 continue
             err = best.forward_error if name == "forward" else best.central_error
-            line = (f"  best {name} step: h = {best.h:.0e} (error {_err(err)}); theory: "
-                    f"{rule} x max(|{self.var}|, 1) = {theory:.1e}")
+            line = (
+                f"  best {name} step: h = {best.h:.0e} (error {_err(err)}); theory: "
+                f"{rule} x max(|{self.var}|, 1) = {theory:.1e}"
+            )
             if refined is not None:
                 line += f", from f and its derivatives {_step(refined)}"
             out.append(line)
@@ -135,8 +152,7 @@ def find_diff(ident: Identity) -> Diff | None:
     return None
 
 
-def _quotients(backend: Any, body: Expr, env: Mapping[str, Any], var: str, order: int, h: float
-               ) -> tuple[float, float]:
+def _quotients(backend: Any, body: Expr, env: Mapping[str, Any], var: str, order: int, h: float) -> tuple[float, float]:
     """Forward and central difference quotients of order ``order`` with step h, in the backend's arithmetic."""
     f = backend.compile(body)
     ctx = backend
@@ -183,8 +199,9 @@ def own_diff(backend: str, step: float) -> str:
     return "is autograd, not a quotient" if math.isnan(step) else f"uses the central quotient with h = {step:.3g}"
 
 
-def finite_difference_table(ident: Identity, backend: Any, at: Mapping[str, Any],
-                            oracle: Oracle = DEFAULT_ORACLE) -> FDTable:
+def finite_difference_table(
+    ident: Identity, backend: Any, at: Mapping[str, Any], oracle: Oracle = DEFAULT_ORACLE
+) -> FDTable:
     """The table for the identity's first ``diff`` at the point ``at`` (values for every variable)."""
     node = find_diff(ident)
     if node is None:
@@ -224,9 +241,21 @@ def finite_difference_table(ident: Identity, backend: Any, at: Mapping[str, Any]
             refined_c = (3 * eps * fscale / f3) ** (1 / 3) if f3 > 0 else math.inf
             model = {"f": f0, "f2": f2, "f3": f3}
     return FDTable(
-        identity=ident.name, backend=backend.name, diff=str(node), var=node.var, order=n, at=exact,
-        truth=float(fmt.round(truth)), rows=tuple(rows), best_forward=best("forward_error"),
-        best_central=best("central_error"), theory_forward=eps ** (1 / (n + 1)) * scale,
-        theory_central=eps ** (1 / (n + 2)) * scale, refined_forward=refined_f, refined_central=refined_c,
+        identity=ident.name,
+        backend=backend.name,
+        diff=str(node),
+        var=node.var,
+        order=n,
+        at=exact,
+        truth=float(fmt.round(truth)),
+        rows=tuple(rows),
+        best_forward=best("forward_error"),
+        best_central=best("central_error"),
+        theory_forward=eps ** (1 / (n + 1)) * scale,
+        theory_central=eps ** (1 / (n + 2)) * scale,
+        refined_forward=refined_f,
+        refined_central=refined_c,
         engine_step=math.nan if getattr(backend, "autodiff", False) else fmt.round(eps ** (1.0 / (n + 2)) * scale),
-        eps=eps, model=model)
+        eps=eps,
+        model=model,
+    )

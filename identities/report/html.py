@@ -35,8 +35,13 @@ from identities.report.text import (
 
 __all__ = ["render_html", "anchor"]
 
-_VERDICT_COLORS = {"holds": "#1a7f37", "precision_failure": "#b35900", "refuted": "#cf222e",
-                   "domain_mismatch": "#8250df", "error": "#57606a"}
+_VERDICT_COLORS = {
+    "holds": "#1a7f37",
+    "precision_failure": "#b35900",
+    "refuted": "#cf222e",
+    "domain_mismatch": "#8250df",
+    "error": "#57606a",
+}
 
 _CSS = """
 :root { --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg2: #f6f8fa; }
@@ -100,8 +105,10 @@ def _badge(verdict: str, unexpected: bool = False, extra: str = "") -> str:
     color = _VERDICT_COLORS.get(verdict, "#57606a")
     cls = "badge unexpected" if unexpected else "badge"
     title = ' title="not the expected verdict"' if unexpected else ""
-    return (f'<span class="{cls}" style="background:{color}"{title}>{_e(VERDICT_WORDS.get(verdict, verdict))}'
-            f"{_e(extra)}</span>")
+    return (
+        f'<span class="{cls}" style="background:{color}"{title}>{_e(VERDICT_WORDS.get(verdict, verdict))}'
+        f"{_e(extra)}</span>"
+    )
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -111,9 +118,11 @@ def _img(png: bytes, alt: str) -> str:
 
 def _table(head: Iterable[str], rows: Iterable[Iterable[str]], num_from: int = 99) -> str:
     """Cells are already HTML; columns from ``num_from`` on are right-aligned numbers."""
-    h = "".join(f'<th{" class=num" if i >= num_from else ""}>{c}</th>' for i, c in enumerate(head))
-    body = "".join("<tr>" + "".join(f'<td{" class=num" if i >= num_from else ""}>{c}</td>'
-                                    for i, c in enumerate(row)) + "</tr>" for row in rows)
+    h = "".join(f"<th{' class=num' if i >= num_from else ''}>{c}</th>" for i, c in enumerate(head))
+    body = "".join(
+        "<tr>" + "".join(f"<td{' class=num' if i >= num_from else ''}>{c}</td>" for i, c in enumerate(row)) + "</tr>"
+        for row in rows
+    )
     return f"<table><thead><tr>{h}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -123,34 +132,57 @@ def _summary(data: ReportData) -> str:
     for r in rs:
         totals[r.verdict] = totals.get(r.verdict, 0) + 1
     bad = sum(not r.ok for r in rs)
-    cards = "".join(f'<div class="card"><div class="n" style="color:{_VERDICT_COLORS[v]}">{totals[v]}</div>'
-                    f"{_e(VERDICT_WORDS[v])}</div>" for v in _VERDICT_COLORS if v in totals)
-    cards += (f'<div class="card"><div class="n">{len(rs) - bad}</div>as expected</div>'
-              f'<div class="card"><div class="n" style="color:{"#cf222e" if bad else "inherit"}">{bad}</div>'
-              "unexpected</div>")
+    cards = "".join(
+        f'<div class="card"><div class="n" style="color:{_VERDICT_COLORS[v]}">{totals[v]}</div>'
+        f"{_e(VERDICT_WORDS[v])}</div>"
+        for v in _VERDICT_COLORS
+        if v in totals
+    )
+    cards += (
+        f'<div class="card"><div class="n">{len(rs) - bad}</div>as expected</div>'
+        f'<div class="card"><div class="n" style="color:{"#cf222e" if bad else "inherit"}">{bad}</div>'
+        "unexpected</div>"
+    )
     verdicts = [v for v in _VERDICT_COLORS if v in totals]
-    by_backend = _table(["backend"] + [_e(VERDICT_WORDS[v]) for v in verdicts] + ["total"],
-                        ([_e(b)] + [str(c.get(v, 0)) for v in verdicts] + [str(sum(c.values()))]
-                         for b, c in data.counts.items()), num_from=1)
+    by_backend = _table(
+        ["backend"] + [_e(VERDICT_WORDS[v]) for v in verdicts] + ["total"],
+        ([_e(b)] + [str(c.get(v, 0)) for v in verdicts] + [str(sum(c.values()))] for b, c in data.counts.items()),
+        num_from=1,
+    )
     out = [f'<section id="summary"><h2>Summary</h2><div class="cards">{cards}</div>', by_backend]
     if data.top:
-        top = max(a.bits_lost for a in data.top if math.isfinite(a.bits_lost)) if any(
-            math.isfinite(a.bits_lost) for a in data.top) else 64.0
+        top = (
+            max(a.bits_lost for a in data.top if math.isfinite(a.bits_lost))
+            if any(math.isfinite(a.bits_lost) for a in data.top)
+            else 64.0
+        )
         rows = []
         for i, a in enumerate(data.top, 1):
             b = a.bits_lost
             width = 120 if not math.isfinite(b) else max(2, int(120 * b / max(top, 1)))
-            cause = (f"{_e(CAUSE_WORDS[a.cause.label])}" + (f" in {_node(a.cause.node)}"
-                                                            if a.cause.node else "")) if a.cause else ""
+            cause = (
+                (f"{_e(CAUSE_WORDS[a.cause.label])}" + (f" in {_node(a.cause.node)}" if a.cause.node else ""))
+                if a.cause
+                else ""
+            )
             culprit = a.cause.culprit if a.cause else ""
-            rows.append([str(i), f'<a href="#{anchor(a.result.identity)}">{_e(a.result.identity)}</a>',
-                         _e(a.result.backend), _badge(a.result.verdict, not a.result.ok),
-                         f'{bits_text(b)} <span class="bar" style="width:{width}px"></span>',
-                         f'<span class="side-{culprit}">{_e(culprit)}</span>', cause])
-        out.append("<h3>Where floats lose the most bits</h3>"
-                   '<p class="muted">Bits of error of the worse side against the exact value, at the worst input '
-                   "found (searched for with hypothesis' target(), not only sampled); identities that fail their "
-                   "tolerance first.</p>")
+            rows.append(
+                [
+                    str(i),
+                    f'<a href="#{anchor(a.result.identity)}">{_e(a.result.identity)}</a>',
+                    _e(a.result.backend),
+                    _badge(a.result.verdict, not a.result.ok),
+                    f'{bits_text(b)} <span class="bar" style="width:{width}px"></span>',
+                    f'<span class="side-{culprit}">{_e(culprit)}</span>',
+                    cause,
+                ]
+            )
+        out.append(
+            "<h3>Where floats lose the most bits</h3>"
+            '<p class="muted">Bits of error of the worse side against the exact value, at the worst input '
+            "found (searched for with hypothesis' target(), not only sampled); identities that fail their "
+            "tolerance first.</p>"
+        )
         out.append(_table(["#", "identity", "backend", "verdict", "bits lost", "culprit", "cause"], rows))
     if data.diff is not None:
         out.append(_baseline(data))
@@ -166,16 +198,30 @@ def _baseline(data: ReportData) -> str:
     if d.empty:
         out.append("<p>No verdict changed and no error moved by a bit or more.</p>")
         return "".join(out)
-    titles = {"newly_failing": "Newly failing", "newly_holding": "Newly holding",
-              "verdict_changed": "Verdict changed", "error_grown": "Error grown", "error_shrunk": "Error shrunk",
-              "added": "New in this run", "removed": "Not in this run"}
+    titles = {
+        "newly_failing": "Newly failing",
+        "newly_holding": "Newly holding",
+        "verdict_changed": "Verdict changed",
+        "error_grown": "Error grown",
+        "error_shrunk": "Error shrunk",
+        "added": "New in this run",
+        "removed": "Not in this run",
+    }
     for g in d.GROUPS:
         changes = getattr(d, g)
         if not changes:
             continue
-        rows = [[f'<a href="#{anchor(c.identity)}">{_e(c.identity)}</a>', _e(c.backend),
-                 _badge(c.before) if c.before else "-", _badge(c.after) if c.after else "-",
-                 bits_text(c.bits_before), bits_text(c.bits_after)] for c in changes]
+        rows = [
+            [
+                f'<a href="#{anchor(c.identity)}">{_e(c.identity)}</a>',
+                _e(c.backend),
+                _badge(c.before) if c.before else "-",
+                _badge(c.after) if c.after else "-",
+                bits_text(c.bits_before),
+                bits_text(c.bits_after),
+            ]
+            for c in changes
+        ]
         out.append(f"<h4>{titles[g]} ({len(changes)})</h4>")
         out.append(_table(["identity", "backend", "before", "now", "bits before", "bits now"], rows, num_from=4))
     return "".join(out)
@@ -196,13 +242,19 @@ def _index(data: ReportData) -> str:
             if a is None:
                 cells.append("")
                 continue
-            extra = f" · {bits_text(a.bits_lost)} bits" if a.is_float and a.result.verdict in (
-                "holds", "precision_failure") and a.bits_lost else ""
+            extra = (
+                f" · {bits_text(a.bits_lost)} bits"
+                if a.is_float and a.result.verdict in ("holds", "precision_failure") and a.bits_lost
+                else ""
+            )
             cells.append(_badge(a.result.verdict, not a.result.ok, extra))
         rows.append([f'<a href="#{anchor(name)}">{_e(name)}</a>', math_html] + cells)
-    return ('<h3>All identities</h3><p class="muted">An outlined badge is a verdict that is not the one the '
-            "identity file expects.</p><nav class=index>"
-            + _table(["identity", "identity in full"] + [_e(b) for b in backends], rows) + "</nav>")
+    return (
+        '<h3>All identities</h3><p class="muted">An outlined badge is a verdict that is not the one the '
+        "identity file expects.</p><nav class=index>"
+        + _table(["identity", "identity in full"] + [_e(b) for b in backends], rows)
+        + "</nav>"
+    )
 
 
 def _code_spans(text: str) -> str:
@@ -219,51 +271,85 @@ def _node(node: str, limit: int = 48) -> str:
 
 def _point_rows(points: list[Point], backend: str) -> str:
     """One row per input (each side's value over its true value), then a full-width row with its command."""
-    head = ["inputs", '<span class="side-lhs">lhs</span> / true', '<span class="side-rhs">rhs</span> / true',
-            "ulps off<br>(lhs, rhs)", "ulps<br>apart", "cause"]
+    head = [
+        "inputs",
+        '<span class="side-lhs">lhs</span> / true',
+        '<span class="side-rhs">rhs</span> / true',
+        "ulps off<br>(lhs, rhs)",
+        "ulps<br>apart",
+        "cause",
+    ]
     body = []
     f = fmt_of(backend)
     for p in points:
         inputs = "<br>".join(f'<span class="nw">{_e(k)} = {_e(value(v, f))}</span>' for k, v in p.inputs.items())
-        causes = "<br>".join(f'<span class="side-{c.side}">{c.side}</span>: {_e(CAUSE_WORDS[c.label])}'
-                             + (f" in {_node(c.node)}" if c.node else "") for c in p.causes if c.label != "exact")
-        cells = [inputs, f"{_e(value(p.lhs, f))}<br><span class=muted>{_e(value(p.truth_lhs, f))}</span>",
-                 f"{_e(value(p.rhs, f))}<br><span class=muted>{_e(value(p.truth_rhs, f))}</span>",
-                 f"{ulps(p.lhs_ulps)}, {ulps(p.rhs_ulps)}", ulps(p.ulps), causes]
-        body.append('<tr class="point">' + "".join(f"<td{' class=num' if i in (3, 4) else ''}>{c}</td>"
-                                                   for i, c in enumerate(cells)) + "</tr>")
-        body.append(f'<tr class="command"><td colspan="{len(head)}"><code class="cmd">{_e(p.command)}</code>'
-                    "</td></tr>")
+        causes = "<br>".join(
+            f'<span class="side-{c.side}">{c.side}</span>: {_e(CAUSE_WORDS[c.label])}'
+            + (f" in {_node(c.node)}" if c.node else "")
+            for c in p.causes
+            if c.label != "exact"
+        )
+        cells = [
+            inputs,
+            f"{_e(value(p.lhs, f))}<br><span class=muted>{_e(value(p.truth_lhs, f))}</span>",
+            f"{_e(value(p.rhs, f))}<br><span class=muted>{_e(value(p.truth_rhs, f))}</span>",
+            f"{ulps(p.lhs_ulps)}, {ulps(p.rhs_ulps)}",
+            ulps(p.ulps),
+            causes,
+        ]
+        body.append(
+            '<tr class="point">'
+            + "".join(f"<td{' class=num' if i in (3, 4) else ''}>{c}</td>" for i, c in enumerate(cells))
+            + "</tr>"
+        )
+        body.append(f'<tr class="command"><td colspan="{len(head)}"><code class="cmd">{_e(p.command)}</code></td></tr>')
     h = "".join(f"<th{' class=num' if i in (3, 4) else ''}>{c}</th>" for i, c in enumerate(head))
     cols = "".join(f'<col style="width:{w}%">' for w in (21, 18, 18, 11, 8, 24))
-    return (f'<table class="points"><colgroup>{cols}</colgroup><thead><tr>{h}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>')
+    return (
+        f'<table class="points"><colgroup>{cols}</colgroup><thead><tr>{h}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def _fd(a: Analysis) -> str:
     t = a.fd
     tf = fmt_of(t.backend)
-    rows = [[f"{r.h:.0e}", _e(value(r.forward, tf)), f"{r.forward_error:.1e}", _e(value(r.central, tf)),
-             f"{r.central_error:.1e}"] for r in t.rows]
+    rows = [
+        [
+            f"{r.h:.0e}",
+            _e(value(r.forward, tf)),
+            f"{r.forward_error:.1e}",
+            _e(value(r.central, tf)),
+            f"{r.central_error:.1e}",
+        ]
+        for r in t.rows
+    ]
     at = ", ".join(f"{k} = {value(v, tf)}" for k, v in t.at.items())
-    out = [f"<details open><summary>Finite differences of <code>{_e(t.diff)}</code> at {_e(at)}</summary>",
-           f"<p>The oracle's derivative is {_e(value(t.truth, tf))}. Forward quotient (f(x+h) − f(x))/h and central "
-           f"quotient (f(x+h) − f(x−h))/2h in {_e(t.backend)}, each with its error against it:</p>",
-           _table(["h", "forward", "error", "central", "error"], rows, num_from=2)]
+    out = [
+        f"<details open><summary>Finite differences of <code>{_e(t.diff)}</code> at {_e(at)}</summary>",
+        f"<p>The oracle's derivative is {_e(value(t.truth, tf))}. Forward quotient (f(x+h) − f(x))/h and central "
+        f"quotient (f(x+h) − f(x−h))/2h in {_e(t.backend)}, each with its error against it:</p>",
+        _table(["h", "forward", "error", "central", "error"], rows, num_from=2),
+    ]
     facts = []
-    for name, best, theory, refined, rule in (("forward", t.best_forward, t.theory_forward, t.refined_forward,
-                                               f"eps<sup>1/{t.order + 1}</sup>"),
-                                              ("central", t.best_central, t.theory_central, t.refined_central,
-                                               f"eps<sup>1/{t.order + 2}</sup>")):
+    for name, best, theory, refined, rule in (
+        ("forward", t.best_forward, t.theory_forward, t.refined_forward, f"eps<sup>1/{t.order + 1}</sup>"),
+        ("central", t.best_central, t.theory_central, t.refined_central, f"eps<sup>1/{t.order + 2}</sup>"),
+    ):
         if best is None:
             continue
         err = best.forward_error if name == "forward" else best.central_error
         more = ""
         if refined is not None:
-            more = ("; from f and its derivatives: any h (no truncation error)" if math.isinf(refined)
-                    else f"; from f and its derivatives: {refined:.1e}")
-        facts.append(f"<li>best {name} step: h = {best.h:.0e} (error {err:.1e}); theory: {rule}·max(|x|, 1) = "
-                     f"{theory:.1e}{more}</li>")
+            more = (
+                "; from f and its derivatives: any h (no truncation error)"
+                if math.isinf(refined)
+                else f"; from f and its derivatives: {refined:.1e}"
+            )
+        facts.append(
+            f"<li>best {name} step: h = {best.h:.0e} (error {err:.1e}); theory: {rule}·max(|x|, 1) = "
+            f"{theory:.1e}{more}</li>"
+        )
     facts.append(f"<li>{_e(t.backend)}'s own <code>diff</code> {own_diff(t.backend, t.engine_step)}</li>")
     out.append(f"<ul class=facts>{''.join(facts)}</ul>")
     if "fd" in a.plots:
@@ -275,31 +361,42 @@ def _fd(a: Analysis) -> str:
 def _backend(a: Analysis) -> str:
     r = a.result
     exp = "" if r.ok else f' <span class="flag">expected {_e(VERDICT_WORDS.get(r.expected, r.expected))}</span>'
-    out = [f'<div class="backend"><h3>{_e(r.backend)} {_badge(r.verdict, not r.ok)}{exp}</h3>',
-           f'<p class="headline">{_code_spans(headline(a))}</p>']
+    out = [
+        f'<div class="backend"><h3>{_e(r.backend)} {_badge(r.verdict, not r.ok)}{exp}</h3>',
+        f'<p class="headline">{_code_spans(headline(a))}</p>',
+    ]
     if r.verdict == "error":
         return "".join(out) + "</div>"
     if a.stats:
-        rows = [[f'<span class="side-{k}">{label}</span>' if k != "between" else label] + stat_cells(a.stats[k])
-                for k, label in STAT_ROWS]
-        out.append(_table(["over " + str(a.stats["between"].n) + " distinct inputs"] + list(STAT_COLUMNS), rows,
-                          num_from=1))
+        rows = [
+            [f'<span class="side-{k}">{label}</span>' if k != "between" else label] + stat_cells(a.stats[k])
+            for k, label in STAT_ROWS
+        ]
+        out.append(
+            _table(["over " + str(a.stats["between"].n) + " distinct inputs"] + list(STAT_COLUMNS), rows, num_from=1)
+        )
     facts = []
     if a.is_float:
         facts.append(f"exact equality of the two sides: {pct(r.exact_rate)} of the examples")
         facts.append(f"tolerance: <code>{_e(r.tolerance)}</code>")
     if a.needed:
-        facts.append(f"tightest tolerance that would have passed: <code>{_e(a.needed['ulp'])}</code> or "
-                     f"<code>{_e(a.needed['abs'])}</code>")
+        facts.append(
+            f"tightest tolerance that would have passed: <code>{_e(a.needed['ulp'])}</code> or "
+            f"<code>{_e(a.needed['abs'])}</code>"
+        )
     if a.cause:
         c = a.cause
         counts = ", ".join(f"{_e(CAUSE_WORDS[k])} {n}" for k, n in c.counts.items())
-        facts.append(f'culprit: <span class="side-{c.culprit}">{_e(c.culprit)}</span>; cause: '
-                     f"<b>{_e(CAUSE_WORDS[c.label])}</b>: {_code_spans(c.detail)} <span class=muted>(of {c.diagnosed} "
-                     f"diagnosed inputs: {counts})</span>")
+        facts.append(
+            f'culprit: <span class="side-{c.culprit}">{_e(c.culprit)}</span>; cause: '
+            f"<b>{_e(CAUSE_WORDS[c.label])}</b>: {_code_spans(c.detail)} <span class=muted>(of {c.diagnosed} "
+            f"diagnosed inputs: {counts})</span>"
+        )
     if a.confidence:
-        facts.append(f"confidence: {_e(a.confidence.statement)} <span class=muted>(zero-failure bound "
-                     f"p = α<sup>1/n</sup>, over inputs drawn as the search draws them)</span>")
+        facts.append(
+            f"confidence: {_e(a.confidence.statement)} <span class=muted>(zero-failure bound "
+            f"p = α<sup>1/n</sup>, over inputs drawn as the search draws them)</span>"
+        )
     for note in ([r.message] if r.message else []) + a.notes:
         facts.append(f"note: {_e(note)}")
     if facts:
@@ -325,29 +422,39 @@ def _identity(name: str, analyses: list[Analysis]) -> str:
         out.append(f'<div class="math">{identity_html(ident.lhs, ident.rhs)}</div>')
         where = f"{ident.file}:{ident.line}" if ident.line else ident.file
         src = f" · {_e(ident.source)}" if ident.source else ""
-        out.append(f'<p class="muted"><code>{_e(ident.lhs)} == {_e(ident.rhs)}</code> · {_e(domain_text(a0))}'
-                   f"{src} · <code>{_e(where)}</code></p>")
+        out.append(
+            f'<p class="muted"><code>{_e(ident.lhs)} == {_e(ident.rhs)}</code> · {_e(domain_text(a0))}'
+            f"{src} · <code>{_e(where)}</code></p>"
+        )
     out += [_backend(a) for a in analyses]
     out.append("</section>")
     return "\n".join(out)
 
 
-def render_html(data: ReportData, title: str = "identities: float-precision report",
-                meta: Mapping[str, str] | None = None) -> str:
+def render_html(
+    data: ReportData, title: str = "identities: float-precision report", meta: Mapping[str, str] | None = None
+) -> str:
     """The whole report as one HTML document."""
     groups: dict[str, list[Analysis]] = {}
     for a in data.analyses:
         groups.setdefault(a.result.identity, []).append(a)
     m = dict(meta or {})
-    head = (f"{len(groups)} identities × {', '.join(data.backends)} · examples = {data.examples} · "
-            f"seed = {data.seed}" + "".join(f" · {_e(k)} = {_e(v)}" for k, v in m.items()))
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>",
-             f"<h1>{_e(title)}</h1><p class=meta>{head}</p>"]
+    head = (
+        f"{len(groups)} identities × {', '.join(data.backends)} · examples = {data.examples} · "
+        f"seed = {data.seed}" + "".join(f" · {_e(k)} = {_e(v)}" for k, v in m.items())
+    )
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>",
+        f"<h1>{_e(title)}</h1><p class=meta>{head}</p>",
+    ]
     if data.incomplete:
-        parts.append('<p class="banner"><b>Incomplete:</b> the run was interrupted; this report holds the '
-                     f"{len(data.analyses)} results finished before it stopped.</p>")
+        parts.append(
+            '<p class="banner"><b>Incomplete:</b> the run was interrupted; this report holds the '
+            f"{len(data.analyses)} results finished before it stopped.</p>"
+        )
     if data.plots_missing:
         parts.append(f'<p class="banner"><b>Plots missing:</b> {_e(data.plots_missing)}.</p>')
     parts.append(_summary(data))

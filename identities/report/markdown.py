@@ -63,19 +63,43 @@ def _summary(data: ReportData) -> list[str]:
     rs = [a.result for a in data.analyses]
     bad = sum(not r.ok for r in rs)
     verdicts = [v for v in VERDICT_WORDS if any(r.verdict == v for r in rs)]
-    out = ["## Summary", "",
-           f"{len(rs)} results: {len(rs) - bad} as expected, {bad} unexpected.", "",
-           _table(["backend"] + [VERDICT_WORDS[v] for v in verdicts] + ["total"],
-                  [[b] + [str(c.get(v, 0)) for v in verdicts] + [str(sum(c.values()))]
-                   for b, c in data.counts.items()], num_from=1), ""]
+    out = [
+        "## Summary",
+        "",
+        f"{len(rs)} results: {len(rs) - bad} as expected, {bad} unexpected.",
+        "",
+        _table(
+            ["backend"] + [VERDICT_WORDS[v] for v in verdicts] + ["total"],
+            [[b] + [str(c.get(v, 0)) for v in verdicts] + [str(sum(c.values()))] for b, c in data.counts.items()],
+            num_from=1,
+        ),
+        "",
+    ]
     if data.top:
-        out += ["### Where floats lose the most bits", "",
-                _table(["#", "identity", "backend", "verdict", "bits lost", "culprit", "cause"],
-                       [[str(i), f"[{a.result.identity}](#{slug(a.result.identity)})", a.result.backend,
-                         _v(a.result.verdict, a.result.ok), bits_text(a.bits_lost),
-                         a.cause.culprit if a.cause else "",
-                         (CAUSE_WORDS[a.cause.label] + (f" in `{a.cause.node}`" if a.cause.node else ""))
-                         if a.cause else ""] for i, a in enumerate(data.top, 1)], num_from=4, num_to=5), ""]
+        out += [
+            "### Where floats lose the most bits",
+            "",
+            _table(
+                ["#", "identity", "backend", "verdict", "bits lost", "culprit", "cause"],
+                [
+                    [
+                        str(i),
+                        f"[{a.result.identity}](#{slug(a.result.identity)})",
+                        a.result.backend,
+                        _v(a.result.verdict, a.result.ok),
+                        bits_text(a.bits_lost),
+                        a.cause.culprit if a.cause else "",
+                        (CAUSE_WORDS[a.cause.label] + (f" in `{a.cause.node}`" if a.cause.node else ""))
+                        if a.cause
+                        else "",
+                    ]
+                    for i, a in enumerate(data.top, 1)
+                ],
+                num_from=4,
+                num_to=5,
+            ),
+            "",
+        ]
     if data.diff is not None:
         d = data.diff
         out += ["### Changes against the baseline", "", f"Baseline: `{d.source or 'the baseline report'}`.", ""]
@@ -84,10 +108,26 @@ def _summary(data: ReportData) -> list[str]:
         for g in d.GROUPS:
             changes = getattr(d, g)
             if changes:
-                out += [f"**{g.replace('_', ' ').capitalize()}** ({len(changes)})", "",
-                        _table(["identity", "backend", "before", "now", "bits before", "bits now"],
-                               [[c.identity, c.backend, c.before or "-", c.after or "-", bits_text(c.bits_before),
-                                 bits_text(c.bits_after)] for c in changes], num_from=4), ""]
+                out += [
+                    f"**{g.replace('_', ' ').capitalize()}** ({len(changes)})",
+                    "",
+                    _table(
+                        ["identity", "backend", "before", "now", "bits before", "bits now"],
+                        [
+                            [
+                                c.identity,
+                                c.backend,
+                                c.before or "-",
+                                c.after or "-",
+                                bits_text(c.bits_before),
+                                bits_text(c.bits_after),
+                            ]
+                            for c in changes
+                        ],
+                        num_from=4,
+                    ),
+                    "",
+                ]
     return out
 
 
@@ -95,13 +135,34 @@ def _points(points: list[Point], backend: str) -> list[str]:
     rows = []
     f = fmt_of(backend)
     for p in points:
-        causes = "; ".join(f"{c.side}: {CAUSE_WORDS[c.label]}" + (f" in `{c.node}`" if c.node else "")
-                           for c in p.causes if c.label != "exact")
-        rows.append([", ".join(f"{k} = {value(v, f)}" for k, v in p.inputs.items()), value(p.lhs, f),
-                     value(p.truth_lhs, f), ulps(p.lhs_ulps), value(p.rhs, f), value(p.truth_rhs, f), ulps(p.rhs_ulps),
-                     ulps(p.ulps), causes])
-    out = [_table(["inputs", "lhs", "true lhs", "lhs ulps off", "rhs", "true rhs", "rhs ulps off", "ulps apart",
-                   "cause"], rows), "", "Reproduce:", "", "```"]
+        causes = "; ".join(
+            f"{c.side}: {CAUSE_WORDS[c.label]}" + (f" in `{c.node}`" if c.node else "")
+            for c in p.causes
+            if c.label != "exact"
+        )
+        rows.append(
+            [
+                ", ".join(f"{k} = {value(v, f)}" for k, v in p.inputs.items()),
+                value(p.lhs, f),
+                value(p.truth_lhs, f),
+                ulps(p.lhs_ulps),
+                value(p.rhs, f),
+                value(p.truth_rhs, f),
+                ulps(p.rhs_ulps),
+                ulps(p.ulps),
+                causes,
+            ]
+        )
+    out = [
+        _table(
+            ["inputs", "lhs", "true lhs", "lhs ulps off", "rhs", "true rhs", "rhs ulps off", "ulps apart", "cause"],
+            rows,
+        ),
+        "",
+        "Reproduce:",
+        "",
+        "```",
+    ]
     out[0] = _realign(out[0], {3, 6, 7})
     out += [p.command for p in points] + ["```", ""]
     return out
@@ -111,21 +172,41 @@ def _fd(a: Analysis, images: dict[str, bytes], prefix: str) -> list[str]:
     t = a.fd
     tf = fmt_of(t.backend)
     at = ", ".join(f"{k} = {value(v, tf)}" for k, v in t.at.items())
-    out = [f"#### Finite differences of `{t.diff}` at {at}", "",
-           f"The oracle's derivative is {value(t.truth, tf)}; quotients in {t.backend}:", "",
-           _table(["h", "forward (f(x+h) − f(x))/h", "error", "central (f(x+h) − f(x−h))/2h", "error"],
-                  [[f"{r.h:.0e}", value(r.forward, tf), f"{r.forward_error:.1e}", value(r.central, tf),
-                    f"{r.central_error:.1e}"] for r in t.rows], num_from=1), ""]
-    for name, best, theory, refined, k in (("forward", t.best_forward, t.theory_forward, t.refined_forward, 1),
-                                           ("central", t.best_central, t.theory_central, t.refined_central, 2)):
+    out = [
+        f"#### Finite differences of `{t.diff}` at {at}",
+        "",
+        f"The oracle's derivative is {value(t.truth, tf)}; quotients in {t.backend}:",
+        "",
+        _table(
+            ["h", "forward (f(x+h) − f(x))/h", "error", "central (f(x+h) − f(x−h))/2h", "error"],
+            [
+                [
+                    f"{r.h:.0e}",
+                    value(r.forward, tf),
+                    f"{r.forward_error:.1e}",
+                    value(r.central, tf),
+                    f"{r.central_error:.1e}",
+                ]
+                for r in t.rows
+            ],
+            num_from=1,
+        ),
+        "",
+    ]
+    for name, best, theory, refined, k in (
+        ("forward", t.best_forward, t.theory_forward, t.refined_forward, 1),
+        ("central", t.best_central, t.theory_central, t.refined_central, 2),
+    ):
         if best is None:
             continue
         err = best.forward_error if name == "forward" else best.central_error
         more = ""
         if refined is not None:
             more = "; from f and its derivatives: any h" if math.isinf(refined) else f"; refined: {refined:.1e}"
-        out.append(f"- best {name} step h = {best.h:.0e} (error {err:.1e}); theory eps^(1/{t.order + k})·"
-                   f"max(|x|, 1) = {theory:.1e}{more}")
+        out.append(
+            f"- best {name} step h = {best.h:.0e} (error {err:.1e}); theory eps^(1/{t.order + k})·"
+            f"max(|x|, 1) = {theory:.1e}{more}"
+        )
     out += [f"- {t.backend}'s own `diff` {own_diff(t.backend, t.engine_step)}", ""]
     if "fd" in a.plots:
         name = f"{prefix}fd.png"
@@ -141,18 +222,25 @@ def _backend(a: Analysis, images: dict[str, bytes], folder: str) -> list[str]:
     if r.verdict == "error":
         return out
     if a.stats:
-        out += [_table([f"over {a.stats['between'].n} distinct inputs"] + list(STAT_COLUMNS),
-                       [[label] + stat_cells(a.stats[k]) for k, label in STAT_ROWS], num_from=1), ""]
+        out += [
+            _table(
+                [f"over {a.stats['between'].n} distinct inputs"] + list(STAT_COLUMNS),
+                [[label] + stat_cells(a.stats[k]) for k, label in STAT_ROWS],
+                num_from=1,
+            ),
+            "",
+        ]
     if a.is_float:
-        out.append(f"- exact equality of the two sides: {pct(r.exact_rate)} of the examples; tolerance "
-                   f"`{r.tolerance}`")
+        out.append(f"- exact equality of the two sides: {pct(r.exact_rate)} of the examples; tolerance `{r.tolerance}`")
     if a.needed:
         out.append(f"- tightest tolerance that would have passed: `{a.needed['ulp']}` or `{a.needed['abs']}`")
     if a.cause:
         c = a.cause
         counts = ", ".join(f"{CAUSE_WORDS[k]} {n}" for k, n in c.counts.items())
-        out.append(f"- culprit: **{c.culprit}**; cause: **{CAUSE_WORDS[c.label]}**: {c.detail} "
-                   f"(of {c.diagnosed} diagnosed inputs: {counts})")
+        out.append(
+            f"- culprit: **{c.culprit}**; cause: **{CAUSE_WORDS[c.label]}**: {c.detail} "
+            f"(of {c.diagnosed} diagnosed inputs: {counts})"
+        )
     if a.confidence:
         out.append(f"- confidence: {a.confidence.statement}")
     for note in ([r.message] if r.message else []) + a.notes:
@@ -180,12 +268,18 @@ def render_markdown(data: ReportData, path: Path) -> tuple[str, dict[str, bytes]
     groups: dict[str, list[Analysis]] = {}
     for a in data.analyses:
         groups.setdefault(a.result.identity, []).append(a)
-    out = ["# identities: float-precision report", "",
-           f"{len(groups)} identities × {', '.join(data.backends)} · examples = {data.examples} · "
-           f"seed = {data.seed}", ""]
+    out = [
+        "# identities: float-precision report",
+        "",
+        f"{len(groups)} identities × {', '.join(data.backends)} · examples = {data.examples} · seed = {data.seed}",
+        "",
+    ]
     if data.incomplete:
-        out += [f"> **Incomplete:** the run was interrupted; this report holds the {len(data.analyses)} results "
-                "finished before it stopped.", ""]
+        out += [
+            f"> **Incomplete:** the run was interrupted; this report holds the {len(data.analyses)} results "
+            "finished before it stopped.",
+            "",
+        ]
     if data.plots_missing:
         out += [f"> **Plots missing:** {data.plots_missing}.", ""]
     out += _summary(data)
@@ -194,9 +288,14 @@ def render_markdown(data: ReportData, path: Path) -> tuple[str, dict[str, bytes]
         out += [f"## {name}", ""]
         if ident is not None:
             where = f"{ident.file}:{ident.line}" if ident.line else ident.file
-            out += [f"**{identity_text(ident.lhs, ident.rhs)}**", "",
-                    f"`{ident.lhs} == {ident.rhs}` · {domain_text(group[0])}"
-                    + (f" · {ident.source}" if ident.source else "") + f" · `{where}`", ""]
+            out += [
+                f"**{identity_text(ident.lhs, ident.rhs)}**",
+                "",
+                f"`{ident.lhs} == {ident.rhs}` · {domain_text(group[0])}"
+                + (f" · {ident.source}" if ident.source else "")
+                + f" · `{where}`",
+                "",
+            ]
         for a in group:
             out += _backend(a, images, folder)
     return "\n".join(out) + "\n", images

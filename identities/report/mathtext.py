@@ -62,7 +62,7 @@ class _Html(_Style):
         return f"{name}<sub>{index}</sub>"
 
     def sum(self, var: str, lo: str, hi: str) -> str:
-        return (f'<span class="bigop">Σ<sub>{var}={lo}</sub><sup>{hi}</sup></span>')
+        return f'<span class="bigop">Σ<sub>{var}={lo}</sub><sup>{hi}</sup></span>'
 
     def deriv(self, var: str, order: int) -> str:
         if order == 1:
@@ -118,8 +118,10 @@ def _render(e: Expr, st: _Style) -> str:  # noqa: C901 - one dispatch over node 
         if e.fn in ("log2", "log10"):
             return f"{st.sub('log', e.fn[3:])}({args[0]})"
         if e.fn == "log" and len(args) == 2:
-            return f"{st.sub('log', args[1]) if _prec(e.args[1]) >= _PREC['atom'] else st.sub('log', f'({args[1]})')}" \
-                   f"({args[0]})"
+            return (
+                f"{st.sub('log', args[1]) if _prec(e.args[1]) >= _PREC['atom'] else st.sub('log', f'({args[1]})')}"
+                f"({args[0]})"
+            )
         return f"{_NAMED.get(e.fn, e.fn)}({', '.join(args)})"
     if isinstance(e, Diff):
         body = _render(e.body, st)

@@ -149,8 +149,9 @@ def _signed_log(t: float) -> tuple[Any, Any]:
     return forward, inverse
 
 
-def error_figure(samples: Sequence[Any], variables: Sequence[str], title: str, fmt_name: str,
-                 integer_vars: Sequence[str] = ()) -> bytes | None:
+def error_figure(
+    samples: Sequence[Any], variables: Sequence[str], title: str, fmt_name: str, integer_vars: Sequence[str] = ()
+) -> bytes | None:
     """Histogram of bits of error per side, then bits of error against each variable, in one row.
 
     None when there is nothing to draw (no decided sample, or every one exact).
@@ -162,8 +163,9 @@ def error_figure(samples: Sequence[Any], variables: Sequence[str], title: str, f
         return _error_figure(samples, variables, title, fmt_name, integer_vars)
 
 
-def _error_figure(samples: Sequence[Any], variables: Sequence[str], title: str, fmt_name: str,
-                  integer_vars: Sequence[str]) -> bytes | None:
+def _error_figure(
+    samples: Sequence[Any], variables: Sequence[str], title: str, fmt_name: str, integer_vars: Sequence[str]
+) -> bytes | None:
     decided = [s for s in samples if s.kind in ("ok", "precision_failure")]
     if not decided:
         return None
@@ -195,8 +197,7 @@ def _error_figure(samples: Sequence[Any], variables: Sequence[str], title: str, 
         xs = [float(s.inputs[var]) for s in decided]
         for side, vals in (("lhs", lb), ("rhs", rb)):
             ys = [v if math.isfinite(v) else (top + 1) for v in vals]
-            ax.scatter(xs, ys, s=12, alpha=0.55, color=COLORS[side], edgecolors="none",
-                       label=f"{side} at one input")
+            ax.scatter(xs, ys, s=12, alpha=0.55, color=COLORS[side], edgecolors="none", label=f"{side} at one input")
             mx, my = moving_average(xs, list(vals), window)
             if mx:
                 ax.plot(mx, my, color=COLORS[side], linewidth=2, label=f"{side}, moving average of {window}")
@@ -228,8 +229,14 @@ def fd_figure(table: Any) -> bytes:
     floor = min(errs) / 10 if errs else 1e-18
     for key, label in (("forward", "forward (f(x+h) − f(x))/h"), ("central", "central (f(x+h) − f(x−h))/2h")):
         ys = [getattr(r, key + "_error") for r in table.rows]
-        ax.loglog(hs, [max(y, floor) if math.isfinite(y) else math.nan for y in ys], marker="o", markersize=4,
-                  color=COLORS[key], label=label)
+        ax.loglog(
+            hs,
+            [max(y, floor) if math.isfinite(y) else math.nan for y in ys],
+            marker="o",
+            markersize=4,
+            color=COLORS[key],
+            label=label,
+        )
     m = table.model
     if m and math.isfinite(m.get("f", math.nan)):
         eps, f = table.eps, max(m["f"], 1e-300)
@@ -237,19 +244,34 @@ def fd_figure(table: Any) -> bytes:
         rounding = [2 * eps * f / h for h in grid]
         ax.loglog(grid, rounding, ":", color="#444444", linewidth=1, label="rounding ~ eps·|f|/h")
         if m.get("f2", 0) > 0:
-            ax.loglog(grid, [m["f2"] * h / 2 for h in grid], "--", color=COLORS["forward"], linewidth=1,
-                      alpha=0.7, label="truncation ~ |f''|·h/2")
+            ax.loglog(
+                grid,
+                [m["f2"] * h / 2 for h in grid],
+                "--",
+                color=COLORS["forward"],
+                linewidth=1,
+                alpha=0.7,
+                label="truncation ~ |f''|·h/2",
+            )
         if m.get("f3", 0) > 0:
-            ax.loglog(grid, [m["f3"] * h * h / 6 for h in grid], "--", color=COLORS["central"], linewidth=1,
-                      alpha=0.7, label="truncation ~ |f'''|·h²/6")
+            ax.loglog(
+                grid,
+                [m["f3"] * h * h / 6 for h in grid],
+                "--",
+                color=COLORS["central"],
+                linewidth=1,
+                alpha=0.7,
+                label="truncation ~ |f'''|·h²/6",
+            )
     for value, key in ((table.theory_forward, "forward"), (table.theory_central, "central")):
         ax.axvline(value, color=COLORS[key], linestyle="-.", linewidth=1, alpha=0.8)
     top = max(errs) * 10 if errs else 1.0
     ax.set_ylim(floor / 2, top)
     ax.set_xlabel("step h (vertical lines: the steps theory predicts)")
     ax.set_ylabel("|quotient − derivative|")
-    ax.set_title(f"{table.diff} at {', '.join(f'{k}={v!r}' for k, v in table.at.items())} ({table.backend})",
-                 fontsize=10)
+    ax.set_title(
+        f"{table.diff} at {', '.join(f'{k}={v!r}' for k, v in table.at.items())} ({table.backend})", fontsize=10
+    )
     ax.grid(alpha=0.3, which="both")
     fig.legend(*ax.get_legend_handles_labels(), fontsize=7, loc="lower center", ncols=3, frameon=False)
     return _png(fig)

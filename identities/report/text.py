@@ -7,8 +7,20 @@ from typing import Any
 
 from identities.report.analysis import Analysis, ErrorSummary
 
-__all__ = ["ulps", "bits_text", "value", "fmt_of", "pct", "headline", "VERDICT_WORDS", "CAUSE_WORDS", "STAT_ROWS",
-           "STAT_COLUMNS", "stat_cells", "domain_text"]
+__all__ = [
+    "ulps",
+    "bits_text",
+    "value",
+    "fmt_of",
+    "pct",
+    "headline",
+    "VERDICT_WORDS",
+    "CAUSE_WORDS",
+    "STAT_ROWS",
+    "STAT_COLUMNS",
+    "stat_cells",
+    "domain_text",
+]
 
 VERDICT_WORDS = {
     "holds": "holds",
@@ -73,9 +85,15 @@ def pct(x: float) -> str:
 
 def stat_cells(s: ErrorSummary) -> list[str]:
     n = max(s.n, 1)
-    return [ulps(s.mean_ulps), ulps(s.max_ulps), bits_text(s.mean_bits), bits_text(s.max_bits),
-            f"{s.over_zero} ({pct(s.over_zero / n)})", f"{s.over_one} ({pct(s.over_one / n)})",
-            f"{s.over_tolerance} ({pct(s.over_tolerance / n)})"]
+    return [
+        ulps(s.mean_ulps),
+        ulps(s.max_ulps),
+        bits_text(s.mean_bits),
+        bits_text(s.max_bits),
+        f"{s.over_zero} ({pct(s.over_zero / n)})",
+        f"{s.over_one} ({pct(s.over_one / n)})",
+        f"{s.over_tolerance} ({pct(s.over_tolerance / n)})",
+    ]
 
 
 def domain_text(a: Analysis) -> str:

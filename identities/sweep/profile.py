@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from identities.numbers.formats import FloatFormat
 from identities.check.results import Result, json_value
-from identities.sweep.sampling import ulp_distance
 from identities.language.tolerance import Tolerance
+from identities.numbers.formats import FloatFormat
+from identities.sweep.sampling import ulp_distance
 
 __all__ = ["ErrorProfile", "SweepResult", "Partial", "KINDS", "chunk_statistics", "per_point"]
 
@@ -63,12 +63,19 @@ class ErrorProfile:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "histograms": {"bin_width_bits": 1, "last_bin": "infinite error",
-                           "lhs": self.lhs.tolist(), "rhs": self.rhs.tolist(), "between": self.between.tolist()},
+            "histograms": {
+                "bin_width_bits": 1,
+                "last_bin": "infinite error",
+                "lhs": self.lhs.tolist(),
+                "rhs": self.rhs.tolist(),
+                "between": self.between.tolist(),
+            },
             "mean_bits": {k: json_value(v) for k, v in self.mean_bits.items()},
             "sample_points": len(self.sample.get("bits", ())),
-            "oracle": {"points_by_bits": {str(k): v for k, v in sorted(self.oracle_bits.items())},
-                       "per_point": self.oracle_per_point},
+            "oracle": {
+                "points_by_bits": {str(k): v for k, v in sorted(self.oracle_bits.items())},
+                "per_point": self.oracle_per_point,
+            },
             "seconds": {k: round(v, 4) for k, v in self.seconds.items()},
             "drawn": self.drawn,
             "peak_rss_mib": round(self.peak_rss_mib, 1),
@@ -169,9 +176,18 @@ class Partial:
         means = {k: (s / m if m else math.nan) for k, (s, m) in self.sums.items()}
         width = next(iter(self.hist.values())).shape[0] if self.hist else 0
         empty = np.zeros(width, dtype=np.int64)
-        return ErrorProfile(self.hist.get("lhs", empty), self.hist.get("rhs", empty), self.hist.get("between", empty),
-                            means, self.sample, dict(self.oracle_bits), self.per_point, dict(self.seconds),
-                            self.drawn, self.peak_rss_mib)
+        return ErrorProfile(
+            self.hist.get("lhs", empty),
+            self.hist.get("rhs", empty),
+            self.hist.get("between", empty),
+            means,
+            self.sample,
+            dict(self.oracle_bits),
+            self.per_point,
+            dict(self.seconds),
+            self.drawn,
+            self.peak_rss_mib,
+        )
 
 
 def _bits(ulps: np.ndarray) -> np.ndarray:
@@ -220,9 +236,20 @@ def _row(columns: Mapping[str, np.ndarray], i: int) -> dict[str, Any]:
     return {k: (int(v[i]) if v.dtype.kind in "iu" else float(v[i])) for k, v in columns.items()}
 
 
-def chunk_statistics(columns: Mapping[str, np.ndarray], n: int, status: np.ndarray, lt: np.ndarray,
-                     rt: np.ndarray, lf: np.ndarray, rf: np.ndarray, ulps: np.ndarray | None, fmt: FloatFormat,
-                     tolerance: Tolerance | None, keep: int, start: int) -> Partial:
+def chunk_statistics(
+    columns: Mapping[str, np.ndarray],
+    n: int,
+    status: np.ndarray,
+    lt: np.ndarray,
+    rt: np.ndarray,
+    lf: np.ndarray,
+    rf: np.ndarray,
+    ulps: np.ndarray | None,
+    fmt: FloatFormat,
+    tolerance: Tolerance | None,
+    keep: int,
+    start: int,
+) -> Partial:
     """The Partial of one chunk for one backend.
 
     ``status`` is the oracle's (``oracle_batch.STATUSES`` codes), ``lt``/``rt``
@@ -235,19 +262,28 @@ def chunk_statistics(columns: Mapping[str, np.ndarray], n: int, status: np.ndarr
         return _statistics(columns, n, status, lt, rt, lf, rf, ulps, fmt, tolerance, keep, start)
 
 
-def per_point(status: np.ndarray, lt: np.ndarray, rt: np.ndarray, lf: np.ndarray, rf: np.ndarray,
-              ulps: np.ndarray | None, fmt: FloatFormat, tolerance: Tolerance | None) -> dict[str, np.ndarray]:
+def per_point(
+    status: np.ndarray,
+    lt: np.ndarray,
+    rt: np.ndarray,
+    lf: np.ndarray,
+    rf: np.ndarray,
+    ulps: np.ndarray | None,
+    fmt: FloatFormat,
+    tolerance: Tolerance | None,
+) -> dict[str, np.ndarray]:
     """Each point's kind and errors, as ``verify``'s engine computes them for one example."""
+    from identities.oracle.batch import STATUS_CODE
     from identities.oracle.scalar import BOTH_UNDEFINED, LHS_UNDEFINED, REFUTED, RHS_UNDEFINED
     from identities.oracle.scalar import UNKNOWN as O_UNKNOWN
-    from identities.oracle.batch import STATUS_CODE
 
     with np.errstate(all="ignore"):
         if ulps is None:
             ulps = ulp_distance(lf, rf, fmt)
         d = np.abs(lf - rf)
-        err_abs = np.where(np.isnan(lf) | np.isnan(rf), np.inf,
-                           np.where(lf == rf, 0.0, np.where(np.isnan(d), np.inf, d)))
+        err_abs = np.where(
+            np.isnan(lf) | np.isnan(rf), np.inf, np.where(lf == rf, 0.0, np.where(np.isnan(d), np.inf, d))
+        )
         truth = np.where(np.isnan(rt), lt, rt)
         err_rel = _relative(err_abs, truth)
         kind = np.full(len(lf), OK, dtype=np.int8)
@@ -257,13 +293,29 @@ def per_point(status: np.ndarray, lt: np.ndarray, rt: np.ndarray, lf: np.ndarray
     kind[status == STATUS_CODE[REFUTED]] = REF
     kind[status == STATUS_CODE[O_UNKNOWN]] = UNKNOWN
     kind[status == STATUS_CODE[BOTH_UNDEFINED]] = UNDEF
-    return {"kind_code": kind, "kind": np.array(KINDS, dtype=object)[kind], "ulps": ulps, "rel": err_rel,
-            "abs": err_abs}
+    return {
+        "kind_code": kind,
+        "kind": np.array(KINDS, dtype=object)[kind],
+        "ulps": ulps,
+        "rel": err_rel,
+        "abs": err_abs,
+    }
 
 
-def _statistics(columns: Mapping[str, np.ndarray], n: int, status: np.ndarray, lt: np.ndarray, rt: np.ndarray,
-                lf: np.ndarray, rf: np.ndarray, ulps: np.ndarray | None, fmt: FloatFormat,
-                tolerance: Tolerance | None, keep: int, start: int) -> Partial:
+def _statistics(
+    columns: Mapping[str, np.ndarray],
+    n: int,
+    status: np.ndarray,
+    lt: np.ndarray,
+    rt: np.ndarray,
+    lf: np.ndarray,
+    rf: np.ndarray,
+    ulps: np.ndarray | None,
+    fmt: FloatFormat,
+    tolerance: Tolerance | None,
+    keep: int,
+    start: int,
+) -> Partial:
     m = per_point(status, lt, rt, lf, rf, ulps, fmt, tolerance)
     ulps, err_rel, err_abs, kind = m["ulps"], m["rel"], m["abs"], m["kind_code"]
     d = np.abs(lf - rf)
@@ -286,8 +338,16 @@ def _statistics(columns: Mapping[str, np.ndarray], n: int, status: np.ndarray, l
         if len(idx):
             top = idx[key_u[idx] == key_u[idx].max()]
             j = int(top[np.argmax(err_rel[top])])
-            p.worst[name] = Candidate((key_u[j], err_rel[j], -(start + j)), _row(columns, j), lf[j], rf[j], ulps[j],
-                                      err_rel[j], err_abs[j], int(kind[j]))
+            p.worst[name] = Candidate(
+                (key_u[j], err_rel[j], -(start + j)),
+                _row(columns, j),
+                lf[j],
+                rf[j],
+                ulps[j],
+                err_rel[j],
+                err_abs[j],
+                int(kind[j]),
+            )
     for k in (PF, REF, DM):
         idx = np.flatnonzero(kind == k)[:_CANDIDATES]
         if len(idx):
@@ -312,6 +372,7 @@ def _statistics(columns: Mapping[str, np.ndarray], n: int, status: np.ndarray, l
     p.sums["between"] = [float(between[fin].sum()), int(fin.sum())]
     if keep:
         p.sample = {k: v[:keep].copy() for k, v in columns.items()}
-        p.sample.update(lhs_bits=sides["lhs"][:keep], rhs_bits=sides["rhs"][:keep], bits=between[:keep],
-                        kind=kind[:keep].copy())
+        p.sample.update(
+            lhs_bits=sides["lhs"][:keep], rhs_bits=sides["rhs"][:keep], bits=between[:keep], kind=kind[:keep].copy()
+        )
     return p

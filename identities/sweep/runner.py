@@ -37,11 +37,20 @@ from typing import Any
 import numpy as np
 
 from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded
-from identities.sweep.profile import KINDS, Candidate, Partial, SweepResult, chunk_statistics
 from identities.registry.files import Identity
+from identities.sweep.profile import KINDS, Candidate, Partial, SweepResult, chunk_statistics
 
-__all__ = ["sweep", "sweep_all", "evaluate_points", "SweepResult", "DEFAULT_POINTS", "DEFAULT_SWEEP_BACKENDS",
-           "MAX_CHUNK", "chunk_size_for", "local_executor"]
+__all__ = [
+    "sweep",
+    "sweep_all",
+    "evaluate_points",
+    "SweepResult",
+    "DEFAULT_POINTS",
+    "DEFAULT_SWEEP_BACKENDS",
+    "MAX_CHUNK",
+    "chunk_size_for",
+    "local_executor",
+]
 
 DEFAULT_POINTS = 100_000
 DEFAULT_SWEEP_BACKENDS = ("float64", "float32")
@@ -74,8 +83,10 @@ class _Task:
     oracle: tuple[int, int, int]
 
 
-NOT_SWEEPABLE = ("a sweep draws scalar inputs as arrays; an identity with function or vector variables is "
-                 "checked by 'identities check'")
+NOT_SWEEPABLE = (
+    "a sweep draws scalar inputs as arrays; an identity with function or vector variables is "
+    "checked by 'identities check'"
+)
 
 
 def sweepable(ident: Identity) -> bool:
@@ -90,8 +101,8 @@ class _Prepared:
         from identities.backends import get_backend
         from identities.backends.arrays import compile_array
         from identities.check.engine import effective_tolerance
-        from identities.oracle.scalar import Oracle
         from identities.oracle.batch import BatchOracle
+        from identities.oracle.scalar import Oracle
         from identities.sweep.sampling import Sampler
 
         ident = task.ident
@@ -121,9 +132,17 @@ _PREPARED: dict[tuple, _Prepared] = {}
 
 def _fingerprint(task: _Task) -> tuple:
     i = task.ident
-    return (i.name, str(i.lhs), str(i.rhs), tuple((n, str(d)) for n, d in i.variables),
-            tuple(str(a) for a in i.assume), tuple(sorted((k, str(v)) for k, v in i.tolerance.items())),
-            task.backends, task.functions, task.oracle)
+    return (
+        i.name,
+        str(i.lhs),
+        str(i.rhs),
+        tuple((n, str(d)) for n, d in i.variables),
+        tuple(str(a) for a in i.assume),
+        tuple(sorted((k, str(v)) for k, v in i.tolerance.items())),
+        task.backends,
+        task.functions,
+        task.oracle,
+    )
 
 
 def _prepared(task: _Task) -> _Prepared:
@@ -201,8 +220,9 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def _per_point(b: Any, pl: Any, pr: Any, cols: Mapping[str, np.ndarray], n: int
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _per_point(
+    b: Any, pl: Any, pr: Any, cols: Mapping[str, np.ndarray], n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A backend without an array form (mpmath): one point at a time, as ``verify`` evaluates it."""
     lf, rf, ulps = np.empty(n), np.empty(n), np.empty(n)
     names = list(cols)
@@ -216,8 +236,9 @@ def _per_point(b: Any, pl: Any, pr: Any, cols: Mapping[str, np.ndarray], n: int
     return lf, rf, ulps
 
 
-def evaluate_points(ident: Identity, backend: str, columns: Mapping[str, Any], *, functions: str = "numpy",
-                    oracle: Any = None) -> dict[str, np.ndarray]:
+def evaluate_points(
+    ident: Identity, backend: str, columns: Mapping[str, Any], *, functions: str = "numpy", oracle: Any = None
+) -> dict[str, np.ndarray]:
     """The sweep's per-point evaluation at points you give (one array per variable, values of the format).
 
     Returns arrays ``kind`` (names from ``profile.KINDS``), ``lhs``/``rhs`` (the
@@ -261,7 +282,9 @@ def local_executor(workers: int) -> Executor:
     methods = mp.get_all_start_methods()
     if "forkserver" in methods:
         context = mp.get_context("forkserver")
-        context.set_forkserver_preload(["identities.sweep.runner", "identities.oracle.batch", "identities.sweep.profile"])
+        context.set_forkserver_preload(
+            ["identities.sweep.runner", "identities.oracle.batch", "identities.sweep.profile"]
+        )
     else:
         context = mp.get_context("spawn")
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
@@ -281,26 +304,55 @@ def _check(points: Any, seed: Any, workers: Any, chunk_size: Any, profile_points
         raise InvalidArgument(f"functions={functions!r} must be one of {', '.join(FUNCTION_MODES)}")
 
 
-def sweep(ident: Identity, backend: str = "float64", *, points: int = DEFAULT_POINTS, seed: int = 0,
-          executor: Executor | None = None, workers: int = 1, chunk_size: int | None = None,
-          functions: str = "numpy", oracle: Any = None, profile_points: int = DEFAULT_PROFILE_POINTS,
-          progress: Callable[[int, int], None] | None = None) -> SweepResult:
+def sweep(
+    ident: Identity,
+    backend: str = "float64",
+    *,
+    points: int = DEFAULT_POINTS,
+    seed: int = 0,
+    executor: Executor | None = None,
+    workers: int = 1,
+    chunk_size: int | None = None,
+    functions: str = "numpy",
+    oracle: Any = None,
+    profile_points: int = DEFAULT_PROFILE_POINTS,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
     """The error profile of one identity on one backend over ``points`` points; see the module docstring.
 
     Same identity, backend, points, seed and chunk size: same result, whatever
     the executor.
     """
-    return sweep_all([ident], [backend], points=points, seed=seed, executor=executor, workers=workers,
-                     chunk_size=chunk_size, functions=functions, oracle=oracle, profile_points=profile_points,
-                     progress=progress)[0]
+    return sweep_all(
+        [ident],
+        [backend],
+        points=points,
+        seed=seed,
+        executor=executor,
+        workers=workers,
+        chunk_size=chunk_size,
+        functions=functions,
+        oracle=oracle,
+        profile_points=profile_points,
+        progress=progress,
+    )[0]
 
 
-def sweep_all(identities: Iterable[Identity] | Mapping[str, Identity],
-              backends: Sequence[str] = DEFAULT_SWEEP_BACKENDS, *, points: int = DEFAULT_POINTS, seed: int = 0,
-              executor: Executor | None = None, workers: int = 1, chunk_size: int | None = None,
-              functions: str = "numpy", oracle: Any = None, profile_points: int = DEFAULT_PROFILE_POINTS,
-              progress: Callable[[int, int], None] | None = None,
-              on_result: Callable[[SweepResult], None] | None = None) -> list[SweepResult]:
+def sweep_all(
+    identities: Iterable[Identity] | Mapping[str, Identity],
+    backends: Sequence[str] = DEFAULT_SWEEP_BACKENDS,
+    *,
+    points: int = DEFAULT_POINTS,
+    seed: int = 0,
+    executor: Executor | None = None,
+    workers: int = 1,
+    chunk_size: int | None = None,
+    functions: str = "numpy",
+    oracle: Any = None,
+    profile_points: int = DEFAULT_PROFILE_POINTS,
+    progress: Callable[[int, int], None] | None = None,
+    on_result: Callable[[SweepResult], None] | None = None,
+) -> list[SweepResult]:
     """Sweep every identity on every backend, in order; ``on_result`` sees each result as it is made.
 
     ``executor`` runs the chunks (any ``concurrent.futures.Executor``; it is
@@ -318,11 +370,19 @@ def sweep_all(identities: Iterable[Identity] | Mapping[str, Identity],
         if b not in BACKENDS:
             raise InvalidArgument(f"unknown backend name={b!r}; known: {', '.join(BACKENDS)}")
         if b in AUTODIFF_BACKENDS:  # numpy arrays would stand in for the framework, under its name
-            raise InvalidArgument(f"backend={b!r} evaluates with its framework's own operations and autograd, "
-                                  f"point by point; a sweep runs numpy arrays: use 'identities check --backend {b}'")
+            raise InvalidArgument(
+                f"backend={b!r} evaluates with its framework's own operations and autograd, "
+                f"point by point; a sweep runs numpy arrays: use 'identities check --backend {b}'"
+            )
     o = oracle or DEFAULT_ORACLE
-    settings = dict(points=points, seed=seed, chunk=chunk_size or chunk_size_for(points), functions=functions,
-                    oracle=(o.start_bits, o.cap_bits, o.hold_bits), keep=profile_points)
+    settings = dict(
+        points=points,
+        seed=seed,
+        chunk=chunk_size or chunk_size_for(points),
+        functions=functions,
+        oracle=(o.start_bits, o.cap_bits, o.hold_bits),
+        keep=profile_points,
+    )
     groups: dict[str, list[str]] = {}
     for b in names:
         groups.setdefault(get_backend(b).format.name, []).append(b)
@@ -356,8 +416,9 @@ def sweep_all(identities: Iterable[Identity] | Mapping[str, Identity],
     return results
 
 
-def _run_group(ident: Identity, group: tuple[str, ...], s: dict, pool: Executor | None, workers: int,
-               tick: Callable[[int], None]) -> dict[str, Partial]:
+def _run_group(
+    ident: Identity, group: tuple[str, ...], s: dict, pool: Executor | None, workers: int, tick: Callable[[int], None]
+) -> dict[str, Partial]:
     """Every chunk of one identity for the backends of one format, merged in chunk order."""
     points, chunk = (s["points"], s["chunk"]) if ident.variables else (1, 1)
     tasks = []
@@ -395,20 +456,47 @@ def _finish(ident: Identity, backend: str, p: Partial, s: dict, oracle: Any, ela
 
     be = get_backend(backend)
     tol = effective_tolerance(ident, be)
-    base = dict(identity=ident.name, backend=be.name, expected=ident.expected(be.name),
-                tolerance=str(tol) if tol else None, seed=s["seed"], functions=s["functions"])
+    base = dict(
+        identity=ident.name,
+        backend=be.name,
+        expected=ident.expected(be.name),
+        tolerance=str(tol) if tol else None,
+        seed=s["seed"],
+        functions=s["functions"],
+    )
     if p.error:
-        return SweepResult(verdict="error", examples=0, exact_rate=0.0, max_error=_stats(0, 0, 0),
-                           needed_tolerance=None, message=p.error, elapsed=elapsed, notes=p.notes, **base)
+        return SweepResult(
+            verdict="error",
+            examples=0,
+            exact_rate=0.0,
+            max_error=_stats(0, 0, 0),
+            needed_tolerance=None,
+            message=p.error,
+            elapsed=elapsed,
+            notes=p.notes,
+            **base,
+        )
     counts = {k: int(v) for k, v in zip(KINDS, p.counts)}
     verdict = next((k for k in PRECEDENCE[:-1] if counts.get(k)), "holds")
     if not p.decided and not counts["refuted"] and not counts["domain_mismatch"]:
-        reasons = [f"{counts['unknown']} unresolved by the oracle" if counts["unknown"] else "",
-                   f"{counts['undefined']} undefined on both sides" if counts["undefined"] else ""]
+        reasons = [
+            f"{counts['unknown']} unresolved by the oracle" if counts["unknown"] else "",
+            f"{counts['undefined']} undefined on both sides" if counts["undefined"] else "",
+        ]
         message = f"no point could be decided in {p.n} points ({', '.join(r for r in reasons if r) or 'none'})"
-        return SweepResult(verdict="error", examples=p.n, exact_rate=0.0, max_error=_stats(0, 0, 0),
-                           needed_tolerance=None, message=message, counts=counts, elapsed=elapsed,
-                           profile=p.profile(), notes=p.notes, **base)
+        return SweepResult(
+            verdict="error",
+            examples=p.n,
+            exact_rate=0.0,
+            max_error=_stats(0, 0, 0),
+            needed_tolerance=None,
+            message=message,
+            counts=counts,
+            elapsed=elapsed,
+            profile=p.profile(),
+            notes=p.notes,
+            **base,
+        )
     engine = _engine(ident, be, oracle, tol)
     counterexample = worst = None
     notes = list(p.notes)
@@ -420,17 +508,30 @@ def _finish(ident: Identity, backend: str, p: Partial, s: dict, oracle: Any, ela
 
             sample = simplify(engine, sample)
         else:
-            notes.append("the counterexample is the sweep's own evaluation; the scalar backend (verify) does not "
-                         "fail there (functions='scalar' matches it)")
+            notes.append(
+                "the counterexample is the sweep's own evaluation; the scalar backend (verify) does not "
+                "fail there (functions='scalar' matches it)"
+            )
         counterexample = engine.describe(sample)
     rank = {"refuted": "refuted", "precision_failure": "precision_failure", "holds": "decided"}.get(verdict)
     if rank in p.worst and p.worst[rank].ulps > 0:
         worst = engine.describe(_sample(engine, p.worst[rank])[0])
     message = f"{counts['unknown']} of {p.n} points unresolved by the oracle (skipped)" if counts["unknown"] else ""
-    return SweepResult(verdict=verdict, examples=p.n, exact_rate=p.exact / p.decided if p.decided else 0.0,
-                       max_error=_stats(p.ulps, p.rel, p.abs), needed_tolerance=_needed(be, tol, p),
-                       counterexample=counterexample, worst=worst, counts=counts, message=message,
-                       elapsed=elapsed, profile=p.profile(), notes=tuple(dict.fromkeys(notes)), **base)
+    return SweepResult(
+        verdict=verdict,
+        examples=p.n,
+        exact_rate=p.exact / p.decided if p.decided else 0.0,
+        max_error=_stats(p.ulps, p.rel, p.abs),
+        needed_tolerance=_needed(be, tol, p),
+        counterexample=counterexample,
+        worst=worst,
+        counts=counts,
+        message=message,
+        elapsed=elapsed,
+        profile=p.profile(),
+        notes=tuple(dict.fromkeys(notes)),
+        **base,
+    )
 
 
 def _stats(ulps: float, rel: float, abs_: float) -> Any:
@@ -469,5 +570,6 @@ def _sample(engine: Any, c: Candidate) -> tuple[Any, bool]:
     same = all(a == b or (a != a and b != b) for a, b in ((s.lf, c.lf), (s.rf, c.rf)))
     if same:
         return s, True
-    return replace(s, kind=KINDS[c.kind], lhs=c.lf, rhs=c.rf, lf=c.lf, rf=c.rf, ulps=c.ulps, rel=c.rel,
-                   abs=c.abs), False
+    return replace(
+        s, kind=KINDS[c.kind], lhs=c.lf, rhs=c.rf, lf=c.lf, rf=c.rf, ulps=c.ulps, rel=c.rel, abs=c.abs
+    ), False

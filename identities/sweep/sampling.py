@@ -22,16 +22,19 @@ from typing import Any
 
 import numpy as np
 
-from identities.language.domains import INTEGER_DEFAULT, Domain, kind_interval
 from identities.draws.inputs import FloatRange, Plan
 from identities.errors import InvalidArgument
+from identities.language.domains import INTEGER_DEFAULT, Domain, kind_interval
 from identities.language.expr import Expr
 from identities.numbers.formats import FloatFormat
 
 __all__ = ["Sampler", "ordinals", "from_ordinals", "ulp_distance", "dtype_of", "NoAdmissibleInput"]
 
-_VIEWS = {64: (np.float64, np.int64, np.uint64), 32: (np.float32, np.int32, np.uint32),
-          16: (np.float16, np.int16, np.uint16)}
+_VIEWS = {
+    64: (np.float64, np.int64, np.uint64),
+    32: (np.float32, np.int32, np.uint32),
+    16: (np.float16, np.int16, np.uint16),
+}
 _MAX_ROUNDS = 64
 
 
@@ -68,8 +71,11 @@ def ulp_distance(a: np.ndarray, b: np.ndarray, fmt: FloatFormat) -> np.ndarray:
     oa, ob = ordinals(a, fmt), ordinals(b, fmt)
     same = (oa >= 0) == (ob >= 0)
     # same sign: the difference fits int64; opposite signs: |oa| + |ob| fits uint64
-    d = np.where(same, np.abs(np.where(same, oa - ob, 0)).astype(np.uint64),
-                 np.abs(oa).astype(np.uint64) + np.abs(ob).astype(np.uint64))
+    d = np.where(
+        same,
+        np.abs(np.where(same, oa - ob, 0)).astype(np.uint64),
+        np.abs(oa).astype(np.uint64) + np.abs(ob).astype(np.uint64),
+    )
     out = d.astype(np.float64)
     out[np.isnan(a) | np.isnan(b)] = np.inf
     return out
@@ -110,8 +116,9 @@ class _Var:
             return self._integers(lo, hi, ok, n, rng)
         return self._floats(lo, hi, ok, n, rng)
 
-    def _integers(self, lo: np.ndarray, hi: np.ndarray, ok: np.ndarray, n: int, rng: np.random.Generator
-                  ) -> tuple[np.ndarray, np.ndarray]:
+    def _integers(
+        self, lo: np.ndarray, hi: np.ndarray, ok: np.ndarray, n: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
         width = INTEGER_DEFAULT[1] - INTEGER_DEFAULT[0]
         both = np.isinf(lo) & np.isinf(hi)
         lo, hi = np.where(both, INTEGER_DEFAULT[0], lo), np.where(both, INTEGER_DEFAULT[1], hi)
@@ -122,8 +129,9 @@ class _Var:
         a, b = np.where(ok, a, 0).astype(np.int64), np.where(ok, b, 0).astype(np.int64)
         return _integers(a, b, n, rng), ok
 
-    def _floats(self, lo: np.ndarray, hi: np.ndarray, ok: np.ndarray, n: int, rng: np.random.Generator
-                ) -> tuple[np.ndarray, np.ndarray]:
+    def _floats(
+        self, lo: np.ndarray, hi: np.ndarray, ok: np.ndarray, n: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
         """``domains.float_range`` for every point at once, then a uniform ordinal in each range."""
         fmt, kind = self.fmt, self.domain.kind
         lo_k, hi_k, zero = kind_interval(kind)
@@ -151,8 +159,9 @@ def _floats_static(r: FloatRange, n: int, rng: np.random.Generator) -> np.ndarra
     return _ordinal_draw(o_lo, o_hi, np.array([r.zero]), fmt, n, rng)
 
 
-def _ordinal_draw(o_lo: np.ndarray, o_hi: np.ndarray, keep_zero: np.ndarray, fmt: FloatFormat, n: int,
-                  rng: np.random.Generator) -> np.ndarray:
+def _ordinal_draw(
+    o_lo: np.ndarray, o_hi: np.ndarray, keep_zero: np.ndarray, fmt: FloatFormat, n: int, rng: np.random.Generator
+) -> np.ndarray:
     """Uniform over the ordinals in [o_lo, o_hi], skipping 0 where zero is excluded (as ``FloatSampler``)."""
     skip = ~keep_zero & (o_lo <= 0) & (o_hi >= 0)
     span = o_hi.view(np.uint64) - o_lo.view(np.uint64) - skip.astype(np.uint64)  # wraps to the true span
@@ -196,8 +205,9 @@ class Sampler:
         self.checks = [compare_array(a, f64, ints) for a in assume]
         for v in self.vars:
             if v.static is not None and isinstance(v.static, tuple) and max(map(abs, v.static)) >= 2**62:
-                raise InvalidArgument(f"integer domain of {v.name!r} ({v.domain}) is beyond what sweeps draw "
-                                      "(|bounds| < 2**62)")
+                raise InvalidArgument(
+                    f"integer domain of {v.name!r} ({v.domain}) is beyond what sweeps draw (|bounds| < 2**62)"
+                )
 
     def _once(self, n: int, rng: np.random.Generator) -> tuple[dict[str, np.ndarray], np.ndarray]:
         env: dict[str, np.ndarray] = {}
@@ -228,7 +238,8 @@ class Sampler:
             rate = max(got / tried, 1e-3)
             want = int(min(max((n - got) / rate * 1.1, 64), 16 * n))
         if not got and n:
-            raise NoAdmissibleInput(f"no admissible input in {tried} draws: every draw was rejected by the "
-                                    "domains or 'assume'")
+            raise NoAdmissibleInput(
+                f"no admissible input in {tried} draws: every draw was rejected by the domains or 'assume'"
+            )
         names = [v.name for v in self.vars]
         return {k: np.concatenate([p[k] for p in parts]) for k in names}, tried

@@ -35,9 +35,9 @@ from fractions import Fraction
 from typing import Any
 
 from identities.errors import IdentitiesError, IdentityFileError, InvalidArgument
+from identities.language.tolerance import Tolerance
 from identities.numbers.formats import FloatFormat, float64, get_format
 from identities.numbers.metrics import bits
-from identities.language.tolerance import Tolerance
 
 __all__ = ["Exact", "ExprReference", "MpmathReference", "Accuracy", "Search", "parse_vars", "UNKNOWN"]
 
@@ -61,13 +61,16 @@ def parse_vars(vars: object, assume: Sequence[str] = ()) -> tuple[tuple[tuple[st
     from identities.language.expr import RESERVED, Cmp, parse
 
     if not isinstance(vars, Mapping) or not vars:
-        raise InvalidArgument(f"vars={vars!r} must be a non-empty mapping of name to domain, like "
-                              f"{{'x': 'real[-30, 30]'}}")
+        raise InvalidArgument(
+            f"vars={vars!r} must be a non-empty mapping of name to domain, like {{'x': 'real[-30, 30]'}}"
+        )
     out: list[tuple[str, Any]] = []
     for name, text in vars.items():
         if not isinstance(name, str) or not name.isidentifier() or name in RESERVED:
-            raise InvalidArgument(f"vars={dict(vars)!r}: {name!r} is not a usable variable name (an identifier, "
-                                  f"not a function or constant)")
+            raise InvalidArgument(
+                f"vars={dict(vars)!r}: {name!r} is not a usable variable name (an identifier, "
+                f"not a function or constant)"
+            )
         try:
             out.append((name, parse_domain(text, [n for n, _ in out], var=name)))
         except IdentityFileError as exc:
@@ -196,7 +199,7 @@ def _derivative(fn: Callable[..., Any], args: list[Any], i: int, prec: int) -> A
     import mpmath
 
     x = args[i]
-    at = lambda t: fn(*args[:i], t, *args[i + 1:])
+    at = lambda t: fn(*args[:i], t, *args[i + 1 :])
     mag_h = min(mpmath.mag(x), 0) - prec - 16 if x else -prec - 16
     h = mpmath.ldexp(1, mag_h)
     wp = prec + 32 + max(0, (mpmath.mag(x) if x else 0) - mag_h)
@@ -215,6 +218,8 @@ def _derivative(fn: Callable[..., Any], args: list[Any], i: int, prec: int) -> A
             break
         wp = need
     return +d  # rounded to the caller's precision
+
+
 @dataclass
 class Point:
     """One input: the function's value, the truth, the error, and what kind of example it is."""
@@ -255,8 +260,17 @@ def _error_measures(value: float, exact: Exact, fmt: FloatFormat) -> tuple[float
 class Search:
     """The three hypothesis runs over one function, reference, domain and tolerance."""
 
-    def __init__(self, func: Callable[..., Any], reference: Any, variables: Sequence[tuple[str, Any]],
-                 assume: Sequence[Any], tolerance: Tolerance, backend: str, examples: int, seed: int):
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        reference: Any,
+        variables: Sequence[tuple[str, Any]],
+        assume: Sequence[Any],
+        tolerance: Tolerance,
+        backend: str,
+        examples: int,
+        seed: int,
+    ):
         self.func, self.reference, self.variables, self.assume = func, reference, variables, assume
         self.tolerance, self.examples, self.seed = tolerance, examples, seed
         self.fmt = get_format(backend)
@@ -281,8 +295,9 @@ class Search:
             else:
                 value = self.fmt.round(_as_float(out, self.func, inputs))
                 ulps, rel, d = _error_measures(value, exact, self.fmt)
-                ok = self.tolerance.passes(value, exact.value, self.fmt) or (math.isnan(value) and
-                                                                               math.isnan(exact.value))
+                ok = self.tolerance.passes(value, exact.value, self.fmt) or (
+                    math.isnan(value) and math.isnan(exact.value)
+                )
                 p = Point(dict(inputs), "ok" if ok else "fail", value, exact, ulps, rel, d)
         if len(self.cache) < 100_000:
             self.cache[key] = p
@@ -293,8 +308,11 @@ class Search:
         from hypothesis import seed as h_seed
         from hypothesis.errors import Unsatisfiable
 
+        from identities.check.search import (  # as the engine: draws depend on the seed only
+            isolated_constants,
+            settings_for,
+        )
         from identities.draws.inputs import inputs_strategy
-        from identities.check.search import settings_for, isolated_constants  # as the engine: draws depend on the seed only
 
         class Found(Exception):
             def __init__(self, point: Point):
@@ -340,8 +358,8 @@ class Search:
         return self._humanize(found)
 
     def _humanize(self, p: Point) -> Point:
-        from identities.draws.inputs import admissible
         from identities.check.simplify import simpler
+        from identities.draws.inputs import admissible
 
         admits = admissible(self.variables, self.fmt, self.assume)
         current = p
@@ -368,5 +386,6 @@ def _as_float(out: Any, func: Any, inputs: Mapping[str, Any]) -> float:
         return float(out)
     except (TypeError, ValueError):
         where = ", ".join(f"{k}={v!r}" for k, v in inputs.items())
-        raise InvalidArgument(f"{getattr(func, '__name__', func)} returned {out!r} at {where}; "
-                              f"it must return one real number") from None
+        raise InvalidArgument(
+            f"{getattr(func, '__name__', func)} returned {out!r} at {where}; it must return one real number"
+        ) from None

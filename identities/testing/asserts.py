@@ -55,10 +55,19 @@ def _check_count(examples: object, seed: object) -> None:
         raise InvalidArgument(f"seed={seed!r} must be an integer")
 
 
-def assert_identity(lhs: str, rhs: str, *, vars: Mapping[str, str] | None = None,
-                    backends: Sequence[str] | str | None = None, tolerance: Mapping[str, str] | str | None = None,
-                    examples: int = DEFAULT_EXAMPLES, seed: int = 0, expect: Mapping[str, str] | None = None,
-                    assume: Iterable[str] = (), name: str = "assert_identity") -> list[Any]:
+def assert_identity(
+    lhs: str,
+    rhs: str,
+    *,
+    vars: Mapping[str, str] | None = None,
+    backends: Sequence[str] | str | None = None,
+    tolerance: Mapping[str, str] | str | None = None,
+    examples: int = DEFAULT_EXAMPLES,
+    seed: int = 0,
+    expect: Mapping[str, str] | None = None,
+    assume: Iterable[str] = (),
+    name: str = "assert_identity",
+) -> list[Any]:
     """Assert an identity's verdict on each backend is its ``expect`` (default ``holds``).
 
     Built with ``identities.identity`` and checked with ``identities.verify``,
@@ -80,8 +89,9 @@ def assert_identity(lhs: str, rhs: str, *, vars: Mapping[str, str] | None = None
     bad = [r for r in results if not r.ok]
     if bad:
         call = f"the same call (seed={seed}, examples={examples})"
-        raise AssertionError("\n\n".join(explain(r, ident, reproduce=call if i == len(bad) - 1 else None)
-                                         for i, r in enumerate(bad)))
+        raise AssertionError(
+            "\n\n".join(explain(r, ident, reproduce=call if i == len(bad) - 1 else None) for i, r in enumerate(bad))
+        )
     return results
 
 
@@ -95,9 +105,17 @@ def _reference(reference: Any, names: Sequence[str], wrt: str | None, argname: s
     raise InvalidArgument(f"{argname}={reference!r} must be an expression string or an mpmath callable")
 
 
-def assert_accurate(func: Callable[..., Any], reference: Any, *, vars: Mapping[str, str],
-                    tolerance: Any = "4 ulp", examples: int = DEFAULT_EXAMPLES, backend: str = "float64",
-                    seed: int = 0, assume: Iterable[str] = ()) -> Any:
+def assert_accurate(
+    func: Callable[..., Any],
+    reference: Any,
+    *,
+    vars: Mapping[str, str],
+    tolerance: Any = "4 ulp",
+    examples: int = DEFAULT_EXAMPLES,
+    backend: str = "float64",
+    seed: int = 0,
+    assume: Iterable[str] = (),
+) -> Any:
     """Assert ``func`` is within ``tolerance`` of the exact ``reference`` at every input hypothesis finds.
 
     ``func`` takes the variables of ``vars`` positionally, in order, as
@@ -112,9 +130,18 @@ def assert_accurate(func: Callable[..., Any], reference: Any, *, vars: Mapping[s
     return _accuracy(func, reference, vars, None, tolerance, examples, backend, seed, assume, "reference")
 
 
-def assert_derivative(function: Any, derivative: Callable[..., Any], *, vars: Mapping[str, str],
-                      wrt: str | None = None, tolerance: Any = "4 ulp", examples: int = DEFAULT_EXAMPLES,
-                      backend: str = "float64", seed: int = 0, assume: Iterable[str] = ()) -> Any:
+def assert_derivative(
+    function: Any,
+    derivative: Callable[..., Any],
+    *,
+    vars: Mapping[str, str],
+    wrt: str | None = None,
+    tolerance: Any = "4 ulp",
+    examples: int = DEFAULT_EXAMPLES,
+    backend: str = "float64",
+    seed: int = 0,
+    assume: Iterable[str] = (),
+) -> Any:
     """Assert ``derivative`` computes d ``function`` / d ``wrt`` to within ``tolerance``.
 
     ``function`` is an expression string (differentiated exactly by the
@@ -126,16 +153,28 @@ def assert_derivative(function: Any, derivative: Callable[..., Any], *, vars: Ma
     __tracebackhide__ = True
     if isinstance(vars, Mapping) and wrt is None:
         if len(vars) != 1:
-            raise InvalidArgument(f"wrt=None, but vars={dict(vars)!r} has {len(vars)} variables; say which "
-                                  f"partial derivative with wrt='name'")
+            raise InvalidArgument(
+                f"wrt=None, but vars={dict(vars)!r} has {len(vars)} variables; say which "
+                f"partial derivative with wrt='name'"
+            )
         wrt = next(iter(vars))
     if isinstance(vars, Mapping) and wrt not in vars:
         raise InvalidArgument(f"wrt={wrt!r} is not one of vars={dict(vars)!r}")
     return _accuracy(derivative, function, vars, wrt, tolerance, examples, backend, seed, assume, "function")
 
 
-def _accuracy(func: Any, reference: Any, vars: Any, wrt: str | None, tolerance: Any, examples: int, backend: str,
-              seed: int, assume: Iterable[str], argname: str) -> Any:
+def _accuracy(
+    func: Any,
+    reference: Any,
+    vars: Any,
+    wrt: str | None,
+    tolerance: Any,
+    examples: int,
+    backend: str,
+    seed: int,
+    assume: Iterable[str],
+    argname: str,
+) -> Any:
     __tracebackhide__ = True
     from identities.testing.accuracy import Accuracy, Search, parse_vars
     from identities.testing.closeness import as_tolerance
@@ -154,15 +193,22 @@ def _accuracy(func: Any, reference: Any, vars: Any, wrt: str | None, tolerance: 
     decided = [p for p in points if p.kind in ("ok", "fail", "raised")]
     if not decided:
         skipped = {k: sum(p.kind == k for p in points) for k in ("undefined", "unknown")}
-        raise AssertionError(f"{_title(func, ref, wrt)}: no example could be checked in {len(points)} tries "
-                             f"({skipped['undefined']} where the reference is undefined, {skipped['unknown']} it "
-                             f"could not resolve); check vars={dict(vars)!r}")
+        raise AssertionError(
+            f"{_title(func, ref, wrt)}: no example could be checked in {len(points)} tries "
+            f"({skipped['undefined']} where the reference is undefined, {skipped['unknown']} it "
+            f"could not resolve); check vars={dict(vars)!r}"
+        )
     failing = [p for p in decided if p.kind != "ok"]
     worst = max(decided, key=lambda p: (p.kind == "raised", p.ulps if not math.isnan(p.ulps) else math.inf, p.rel))
     if not failing:
-        return Accuracy(examples=len(points), max_ulps=worst.ulps, max_bits=math.log2(1 + worst.ulps),
-                        max_rel=max(p.rel for p in decided), worst=dict(worst.inputs),
-                        skipped=len(points) - len(decided))
+        return Accuracy(
+            examples=len(points),
+            max_ulps=worst.ulps,
+            max_bits=math.log2(1 + worst.ulps),
+            max_rel=max(p.rel for p in decided),
+            worst=dict(worst.inputs),
+            skipped=len(points) - len(decided),
+        )
     largest = search.largest(worst)
     fails = [p for p in failing if p.kind == "fail"]
     minimal = search.minimal(fails[0]) if fails else None
@@ -179,17 +225,29 @@ def _name(func: Any) -> str:
     return getattr(func, "__name__", None) or repr(func)
 
 
-def _message(search: Any, func: Any, ref: Any, wrt: str | None, decided: list[Any], failing: list[Any],
-             largest: Any, minimal: Any, skipped: int) -> str:
+def _message(
+    search: Any,
+    func: Any,
+    ref: Any,
+    wrt: str | None,
+    decided: list[Any],
+    failing: list[Any],
+    largest: Any,
+    minimal: Any,
+    skipped: int,
+) -> str:
     from identities.testing.closeness import ceil_sig
 
     fmt, n = search.fmt, len(decided)
     skip = f"; {skipped} more skipped, where the reference is undefined or unresolved" if skipped else ""
-    head = (f"{_title(func, ref, wrt)}: not within {search.tolerance} in {fmt.name} at {len(failing)} of {n} "
-            f"examples (seed {search.seed}{skip})")
+    head = (
+        f"{_title(func, ref, wrt)}: not within {search.tolerance} in {fmt.name} at {len(failing)} of {n} "
+        f"examples (seed {search.seed}{skip})"
+    )
     lines = [head]
-    lines += _point_lines("largest error found (shrunk: the simplest input with an error this large)", largest,
-                          func, fmt)
+    lines += _point_lines(
+        "largest error found (shrunk: the simplest input with an error this large)", largest, func, fmt
+    )
     if minimal is not None and minimal.inputs != largest.inputs:
         lines += _point_lines("minimal failing input", minimal, func, fmt)
     # over everything evaluated (the shrinking runs too): the maximum found is what a tolerance must cover
@@ -201,8 +259,10 @@ def _message(search: Any, func: Any, ref: Any, wrt: str | None, decided: list[An
         lines.append(f'  would pass with tolerance="{worst:.0f} ulp"{alt}')
     else:
         bad = sum(not math.isfinite(p.ulps) for p in seen)
-        lines.append(f"  no tolerance passes: {bad} input{'s' if bad > 1 else ''} give nan, an infinity or an "
-                     f"exception where the exact value is finite (or the reverse)")
+        lines.append(
+            f"  no tolerance passes: {bad} input{'s' if bad > 1 else ''} give nan, an infinity or an "
+            f"exception where the exact value is finite (or the reverse)"
+        )
     lines.append(f"  reproduce: the same call (seed={search.seed}, examples={search.examples})")
     return "\n".join(lines)
 

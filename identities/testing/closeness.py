@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from identities.errors import InvalidArgument
-from identities.numbers.formats import FORMATS, FloatFormat
 from identities.language.tolerance import Tolerance, parse_tolerance
+from identities.numbers.formats import FORMATS, FloatFormat
 
 __all__ = ["as_tolerance", "ulp_distance", "Mismatch", "compare", "BLOCK", "ceil_sig"]
 
@@ -54,14 +54,15 @@ def _float_array(x: Any, name: str) -> np.ndarray:
     kind = a.dtype.kind
     if kind == "f":
         if a.dtype.itemsize not in _INTS:
-            raise InvalidArgument(f"{name} has dtype {a.dtype}; supported float widths are float16, float32 and "
-                                  f"float64 (convert extended precision to float64 first)")
+            raise InvalidArgument(
+                f"{name} has dtype {a.dtype}; supported float widths are float16, float32 and "
+                f"float64 (convert extended precision to float64 first)"
+            )
         return a
     if kind in "iu":
         return a.astype(np.float64)
     if kind == "c":
-        raise InvalidArgument(f"{name} has complex dtype {a.dtype}; compare the real and imaginary parts "
-                              f"separately")
+        raise InvalidArgument(f"{name} has complex dtype {a.dtype}; compare the real and imaginary parts separately")
     raise InvalidArgument(f"{name}={_short(x)} has dtype {a.dtype}, not a float or integer dtype")
 
 
@@ -170,17 +171,23 @@ class Mismatch:
             lines = [f"{header}: not within {self.tolerance} ({fmt.name})"]
         else:
             pct = 100.0 * self.failed / self.size
-            lines = [f"{header}: {self.failed} of {self.size} elements ({pct:.3g}%) not within {self.tolerance} "
-                     f"({fmt.name}, shape {self.shape})"]
-        lines += [f"  worst{where(self.worst)}:",
-                  f"    actual   = {val(wa)}",
-                  f"    expected = {val(we)}",
-                  f"    {_error_text(wu, wr, wb)}"]
+            lines = [
+                f"{header}: {self.failed} of {self.size} elements ({pct:.3g}%) not within {self.tolerance} "
+                f"({fmt.name}, shape {self.shape})"
+            ]
+        lines += [
+            f"  worst{where(self.worst)}:",
+            f"    actual   = {val(wa)}",
+            f"    expected = {val(we)}",
+            f"    {_error_text(wu, wr, wb)}",
+        ]
         if not scalar and self.failed > 1:
             lines.append(f"  first mismatches ({k} of {self.failed}):")
             for idx, a, e, u in zip(self.indices, self.actual, self.expected, self.ulps):
-                lines.append(f"    [{', '.join(map(str, idx))}] actual {short_repr(a, fmt)}, "
-                             f"expected {short_repr(e, fmt)}, {_ulps_text(u)}")
+                lines.append(
+                    f"    [{', '.join(map(str, idx))}] actual {short_repr(a, fmt)}, "
+                    f"expected {short_repr(e, fmt)}, {_ulps_text(u)}"
+                )
             lines.append(f"  max over mismatches: {_error_text(self.max_ulps, self.max_rel, self.max_abs)}")
         lines.append(f"  {self.needed}")
         return "\n".join(lines)
@@ -222,7 +229,7 @@ def compare(actual: Any, expected: Any, tolerance: Tolerance, *, show: int = 5) 
             raise AssertionError(f"assert_close: shapes differ: actual {a.shape}, expected {b.shape}") from None
     fa, fb = a.reshape(-1), b.reshape(-1)
     n = fa.size
-    if all(_block_ok(fa[i:i + BLOCK], fb[i:i + BLOCK], tolerance) for i in range(0, n, BLOCK)):
+    if all(_block_ok(fa[i : i + BLOCK], fb[i : i + BLOCK], tolerance) for i in range(0, n, BLOCK)):
         return None
     return _mismatch(a, b, tolerance, show)
 
@@ -253,18 +260,30 @@ def _mismatch(a: np.ndarray, b: np.ndarray, tol: Tolerance, show: int) -> Mismat
     picks = [*first.tolist(), worst]
     unravel = lambda i: tuple(int(j) for j in np.unravel_index(i, a.shape)) if a.shape else ()
     return Mismatch(
-        fmt=fmt, shape=a.shape, tolerance=tol, failed=int(bad.size), size=int(fa.size),
-        indices=[unravel(i) for i in first], worst=unravel(worst),
-        actual=[float(fa[i]) for i in picks], expected=[float(fb[i]) for i in picks],
-        ulps=[float(ulps[i]) for i in picks], rel=[float(rel[i]) for i in picks], abs=[float(diff[i]) for i in picks],
-        max_ulps=float(ulps[bad].max()), max_rel=float(rel[bad].max()), max_abs=float(diff[bad].max()),
-        needed=_needed(float(ulps.max()), float(rel.max()), float(diff.max()), int(nonfinite.sum())))
+        fmt=fmt,
+        shape=a.shape,
+        tolerance=tol,
+        failed=int(bad.size),
+        size=int(fa.size),
+        indices=[unravel(i) for i in first],
+        worst=unravel(worst),
+        actual=[float(fa[i]) for i in picks],
+        expected=[float(fb[i]) for i in picks],
+        ulps=[float(ulps[i]) for i in picks],
+        rel=[float(rel[i]) for i in picks],
+        abs=[float(diff[i]) for i in picks],
+        max_ulps=float(ulps[bad].max()),
+        max_rel=float(rel[bad].max()),
+        max_abs=float(diff[bad].max()),
+        needed=_needed(float(ulps.max()), float(rel.max()), float(diff.max()), int(nonfinite.sum())),
+    )
 
 
 def _needed(max_ulps: float, max_rel: float, max_abs: float, nonfinite: int) -> str:
     if nonfinite:
-        return (f"no tolerance passes: at {nonfinite} element{'s' if nonfinite > 1 else ''} a nan or an infinity "
-                f"meets a different value")
+        return (
+            f"no tolerance passes: at {nonfinite} element{'s' if nonfinite > 1 else ''} a nan or an infinity "
+            f"meets a different value"
+        )
     ulps = f"{max_ulps:.0f} ulp" if max_ulps < 1e15 else f"{math.ceil(max_ulps):d} ulp"
-    return (f'would pass with tolerance="{ulps}" (or "{ceil_sig(max_rel):.2g} rel", or '
-            f'"{ceil_sig(max_abs):.2g} abs")')
+    return f'would pass with tolerance="{ulps}" (or "{ceil_sig(max_rel):.2g} rel", or "{ceil_sig(max_abs):.2g} abs")'

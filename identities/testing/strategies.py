@@ -68,15 +68,16 @@ def values(domain: str, *, width: int = 64) -> st.SearchStrategy[Any]:
 
 @lru_cache(maxsize=64)
 def _inputs_strategy(items: tuple[tuple[str, str], ...], width: int, assume: tuple[str, ...]) -> Any:
-    from identities.testing.accuracy import parse_vars
     from identities.draws.inputs import inputs_strategy
+    from identities.testing.accuracy import parse_vars
 
     variables, checks = parse_vars(dict(items), assume)
     return inputs_strategy(variables, _format(width), checks)
 
 
-def _draw_inputs(draw: Callable[[Any], Any], vars: Mapping[str, str], *, width: int = 64,
-                 assume: tuple[str, ...] = ()) -> dict[str, Any]:
+def _draw_inputs(
+    draw: Callable[[Any], Any], vars: Mapping[str, str], *, width: int = 64, assume: tuple[str, ...] = ()
+) -> dict[str, Any]:
     return draw(_inputs_strategy(tuple(vars.items()), width, assume))
 
 
