@@ -32,7 +32,7 @@ def test_every_module_declares_all():
     assert "identities.check.engine" in names and "identities.oracle.scalar" in names
     for mod in names:
         if mod.endswith(("torch_backend", "jax_backend", "__main__")) or mod == "identities.library":
-            continue  # the autodiff modules need their extras (tests/test_autodiff.py); the library is data
+            continue  # the autodiff modules need their extras (tests/backends/test_autodiff.py); the library is data
         m = importlib.import_module(mod)
         assert hasattr(m, "__all__"), mod
         for name in m.__all__:

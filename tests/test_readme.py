@@ -7,7 +7,7 @@ import shlex
 
 import identities.backends.floats  # noqa: F401
 import identities.backends.mpmath_backend  # noqa: F401
-import identities.pytest.items  # noqa: F401  (loaded outside pytester's runs: see test_pytest_plugin.py)
+import identities.pytest.items  # noqa: F401  (loaded outside pytester's runs: see tests/pytest_plugin/test_plugin.py)
 from tests.conftest import ROOT
 
 pytest_plugins = ["pytester"]

@@ -208,7 +208,7 @@ def isolated_constants() -> Iterator[None]:
     same seed would draw differently; inside this block the set is empty and
     hypothesis' cache of it is a private one, so a seed means the same draws
     everywhere. (A private hypothesis interface: if it moves, runs still work,
-    only this isolation is lost, and tests/test_engine.py says so.)
+    only this isolation is lost, and tests/check/test_engine.py says so.)
     """
     try:
         from hypothesis.internal.conjecture import providers

@@ -23,7 +23,7 @@ __all__ = [
 
 PATTERNS = ("identities_*.toml", "*.identities.toml")
 # the engine's defaults (identities.check.engine), repeated here so that loading the plugin imports nothing;
-# tests/test_pytest_plugin.py checks that they agree
+# tests/pytest_plugin/test_plugin.py checks that they agree
 DEFAULT_BACKENDS = ("float64", "float32", "mpmath")
 DEFAULT_EXAMPLES = 200
 DEFAULT_SEED = 0

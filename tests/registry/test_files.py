@@ -167,6 +167,6 @@ def test_python_factory_matches_file_checks():
 
 
 def test_library_files_parse_individually():
-    lib = Path(__file__).resolve().parent.parent / "identities" / "library"
+    lib = Path(__file__).resolve().parents[2] / "identities" / "library"
     total = sum(len(load(p)) for p in lib.glob("*.toml"))
     assert total == len(builtin())

@@ -42,7 +42,7 @@ def test_serial_and_local_processes_agree():
 def test_any_executor_gives_the_same_statistics():
     ident = LIB["log_product"]
     serial = sweep(ident, "float32", points=3000, seed=1, chunk_size=1024)
-    # forkserver, not fork: this test process may hold jax's threads (tests/test_autodiff.py), and a forked
+    # forkserver, not fork: this test process may hold jax's threads (tests/backends/test_autodiff.py), and a forked
     # copy of a multithreaded process can deadlock
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")) as pool:
         mine = sweep(ident, "float32", points=3000, seed=1, chunk_size=1024, executor=pool)
