@@ -13,9 +13,9 @@ __all__ = ["Usage", "Interrupts", "load_registry", "verify_arguments", "row", "r
 
 
 def load_registry(files: Sequence[str], select: Sequence[str]):  # type: ignore[no-untyped-def]
-    from identities.registry.files import builtin, load
-
     import sys
+
+    from identities.registry.files import builtin, load
 
     registry = load(*files) if files else builtin()
     for refusal in registry.refused:  # FPCores that cannot be expressed: said, and the rest goes on

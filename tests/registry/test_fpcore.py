@@ -40,7 +40,10 @@ def refusal(text: str):  # type: ignore[no-untyped-def]
 
 
 def test_the_reader_keeps_text_lines_brackets_and_strings() -> None:
-    text = '; a comment (with parens)\n(FPCore (x)\n  :name "a \\"quoted\\" name"\n  #| block\n comment |#\n  [let ([y 1]) y])'
+    text = (
+        '; a comment (with parens)\n(FPCore (x)\n  :name "a \\"quoted\\" name"\n'
+        "  #| block\n comment |#\n  [let ([y 1]) y])"
+    )
     (form,) = read_all(text)
     assert isinstance(form, SList) and form.line == 2 and form.end == 6
     assert form.items[0] == Atom("FPCore", 2)
