@@ -207,7 +207,10 @@ def _translate(
         names.add(out)
         return out
 
-    common = dict(vars=domains, assume=assume, examples=examples, tags=tags, source=shown, fpcore=shown)
+    # the source: the name as written, with the description (an exported identity's source) when there is one
+    described = [d.value for d in props.get(":description", []) if isinstance(d, Str)]
+    source = shown if not described else described[0] if base == shown else f"{shown}: {described[0]}"
+    common = dict(vars=domains, assume=assume, examples=examples, tags=tags, source=source, fpcore=shown)
     if not others:
         made.append(Table(unique(base), lhs, None, line=form.line, precision=precision, **common))  # type: ignore[arg-type]
     alts = 0
