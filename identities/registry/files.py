@@ -268,7 +268,7 @@ def loads_fpcore(text: str, path: str = "<string>") -> Registry:
                 ident = build_identity(
                     t.name,
                     t.lhs,
-                    t.lhs if t.rhs is None else t.rhs,
+                    t.rhs,  # None: a one-sided accuracy check
                     vars=t.vars,
                     examples=examples,
                     tolerance={},
@@ -284,7 +284,9 @@ def loads_fpcore(text: str, path: str = "<string>") -> Registry:
                     continue
                 refused.append(Refusal(path, t.line, t.fpcore, "check", exc.message))
                 break
-            made.append(replace(ident, one_sided=True) if t.rhs is None else ident)  # type: ignore[call-arg]
+            if t.rhs is None and not getattr(ident, "one_sided", False):
+                ident = replace(ident, one_sided=True)  # type: ignore[call-arg]
+            made.append(ident)
             break
     return Registry(made, sorted(refused, key=lambda r: r.line))
 
