@@ -183,6 +183,14 @@ def test_names_are_sanitised_unique_and_the_original_is_the_source() -> None:
     assert tables[0].source == "Rump's example, with pow"
 
 
+def test_the_description_joins_the_source() -> None:
+    tables, _ = read_fpcore(
+        '(FPCore (x) :name "Odometry" :description "Wheels." :spec x x)\n'
+        '(FPCore (x) :name "odometry" :description "Written by export." :spec x x)'
+    )
+    assert [t.source for t in tables] == ["Odometry: Wheels.", "Written by export."]
+
+
 def test_variables_get_plain_unreserved_names() -> None:
     t = table("(FPCore (sr* e gamma x-y lambda) (+ sr* e gamma x-y lambda))")
     assert list(t.vars) == ["sr_star", "e_", "gamma_", "x_y", "lambda_"]
