@@ -137,7 +137,7 @@ def to_fpcore(ident: Identity, backend: str = "float64", sides: Sequence[str] = 
     if ident.source:
         props.append(f":description {_string(ident.source)}")
     lhs, rhs = expression(ident.lhs), expression(ident.rhs)
-    one_sided = bool(getattr(ident, "one_sided", False))
+    one_sided = ident.one_sided
     out = []
     for side in ("lhs",) if one_sided else tuple(sides):
         if side not in ("lhs", "rhs"):

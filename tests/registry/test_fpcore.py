@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from fractions import Fraction
 
 import pytest
 
 from identities.errors import IdentityFileError
 from identities.language.expr import Bin, Call, Const, Neg, Num, Var, parse
-from identities.registry.files import Identity, load, loads_fpcore
+from identities.registry.files import load, loads_fpcore
 from identities.registry.fpcore import available, read_fpcore
 from identities.registry.fpcore_syntax import fraction_text, number_value
 from identities.registry.sexpr import Atom, SList, Str, read_all
-
-ONE_SIDED = "one_sided" in {f.name for f in fields(Identity)}
-needs_one_sided = pytest.mark.skipif(not ONE_SIDED, reason="one-sided identities are not in this version yet")
 
 
 def needs(*forms: str):  # type: ignore[no-untyped-def]
@@ -352,15 +348,8 @@ def test_forms_the_language_lacks_are_refused_at_their_line() -> None:
         assert r.message == "fmin needs min(), which this version's expression language lacks"
 
 
-@needs_one_sided
 def test_a_lone_body_is_a_one_sided_check() -> None:
     registry = loads_fpcore('(FPCore (x) :name "plus one" :pre (<= 0 x 1) (+ x 1))', "t.fpcore")
     ident = registry["plus_one"]
-    assert ident.one_sided and ident.lhs == ident.rhs == Bin("+", Var("x"), Num(1, "1"))  # type: ignore[attr-defined]
-
-
-def test_a_lone_body_waits_for_one_sided_checks() -> None:
-    if ONE_SIDED:
-        pytest.skip("one-sided checks are in this version")
-    registry = loads_fpcore('(FPCore (x) :name "plus one" (+ x 1))', "t.fpcore")
-    assert len(registry) == 0 and registry.refused[0].construct == "body"
+    assert ident.one_sided and ident.lhs == ident.rhs == Bin("+", Var("x"), Num(1, "1"))
+    assert ident.statement == "accuracy of x + 1"

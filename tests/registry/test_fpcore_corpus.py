@@ -4,12 +4,11 @@ refused is on the refusal list; the slow test checks every benchmark and writes 
 from __future__ import annotations
 
 import time
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from identities.registry.files import Identity, load
+from identities.registry.files import load
 from identities.registry.fpcore import available, read_fpcore
 from identities.registry.fpcore_syntax import REFUSED_FORMS
 
@@ -17,7 +16,6 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "fpbench"
 PAGE = ROOT / "docs" / "guide" / "fpcore-corpus.md"
 FILES = sorted(DATA.glob("*.fpcore"))
-ONE_SIDED = "one_sided" in {f.name for f in fields(Identity)}
 # per file: FPCores, and those FPBench's format has that no identity can say (loops), by line
 EXPECTED = {
     "daisy.fpcore": (7, {}),
@@ -46,13 +44,13 @@ def test_every_sample_loads_or_is_refused_for_a_construct_on_the_refusal_list() 
         for line, r in refused.items():
             if line in loops:
                 continue
-            waiting = (r.construct == "body" and not ONE_SIDED) or (r.construct == "if" and not available("where"))
+            waiting = r.construct == "if" and not available("where")
             assert waiting, f"{f.name}:{line}: FPCore {r.name!r} of the accepted subset refused: {r.message}"
 
 
 def test_the_counts_once_the_language_has_its_forms() -> None:
-    if not (ONE_SIDED and available("where")):
-        pytest.skip("one-sided checks and where() are not in this version yet")
+    if not available("where"):
+        pytest.skip("where() is not in this version yet")
     registry = load(*FILES)
     assert len({(i.file, i.line) for i in registry.values()}) == 54 and len(registry.refused) == 13
 

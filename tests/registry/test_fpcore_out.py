@@ -118,3 +118,14 @@ def test_what_fpcore_cannot_say_is_refused(lhs: str, vars: dict[str, str], why: 
     with pytest.raises(NotExpressible) as exc:
         to_fpcore(identity("t", lhs, lhs, vars=vars))
     assert str(exc.value) == why
+
+
+def test_a_one_sided_check_is_a_lone_body() -> None:
+    from identities.registry.files import accuracy
+
+    check = accuracy("plus_one", "x + 1", vars={"x": "real[0, 1]"})
+    (text,) = to_fpcore(check)
+    assert text == '(FPCore (x)\n  :name "plus_one"\n  :precision binary64\n  :pre (<= 0 x 1)\n  (+ x 1))'
+    back = loads_fpcore(text)["plus_one"]
+    assert back.one_sided
+    same(check, back)
