@@ -19,7 +19,10 @@ __all__ = [
     "IdentityFileError",
     "InvalidArgument",
     "LimitExceeded",
+    "UserCodeError",
+    "ImportRefused",
     "identity",
+    "implementation",
     "load",
     "loads",
     "builtin",
@@ -49,6 +52,9 @@ _LAZY = {
     "IdentityFileError": "identities.errors",
     "InvalidArgument": "identities.errors",
     "LimitExceeded": "identities.errors",
+    "UserCodeError": "identities.errors",
+    "ImportRefused": "identities.errors",
+    "implementation": "identities.language.usercode",
 }
 
 

@@ -56,7 +56,8 @@ class IdentityFile(pytest.File):
             text = self.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise IdentityFileError(f"cannot read: {exc}", file=shown) from None
-        registry = loads(text, shown)
+        # pytest imports the project's code anyway: the implementations a file names may be imported
+        registry = loads(text, shown, allow_import=True, root=str(self.path))
         backends = self.config.stash[STATE].options.backends
         for index, ident in enumerate(registry.values()):
             for b, backend in enumerate(backends):
@@ -114,7 +115,14 @@ class IdentityItem(pytest.Item):
 
         o = self.config.stash[STATE].options
         # a report draws its plots from the per-example samples; keep them only when one is asked for
-        r = verify(self.identity, self.backend, examples=o.examples, seed=o.seed, keep_samples=o.report is not None)
+        r = verify(
+            self.identity,
+            self.backend,
+            examples=o.examples,
+            seed=o.seed,
+            keep_samples=o.report is not None,
+            raise_user_errors=True,  # an error in the user's code fails the test with its traceback
+        )
         self.result = r
         parent = self.parent
         source = BUILTIN if isinstance(parent, _BuiltinFile) else str(self.path)

@@ -67,12 +67,20 @@ def assert_identity(
     expect: Mapping[str, str] | None = None,
     assume: Iterable[str] = (),
     name: str = "assert_identity",
+    functions: Mapping[str, Any] | None = None,
 ) -> list[Any]:
     """Assert an identity's verdict on each backend is its ``expect`` (default ``holds``).
 
     Built with ``identities.identity`` and checked with ``identities.verify``,
     so the verdicts and the failure text are those of the same identity in a
     file. Returns the Results (one per backend).
+
+    ``functions`` declares functions of yours that the sides call by name:
+    ``{"sigmoid": (numutil.sigmoid, "1/(1 + exp(-x))")}`` (or
+    ``identities.implementation(f, "definition", args=[...], vectorized=...)``):
+    float backends call the Python function, the oracle evaluates the
+    definition. An exception from your function that is not a numerical outcome
+    (see ``identities.evaluate.usercode``) is raised at once, with its traceback.
     """
     __tracebackhide__ = True
     from identities.check.engine import DEFAULT_BACKENDS, verify
@@ -84,8 +92,8 @@ def assert_identity(
         backends = DEFAULT_BACKENDS
     elif isinstance(backends, str):
         backends = [b.strip() for b in backends.split(",") if b.strip()]
-    ident = identity(name, lhs, rhs, vars=vars, tolerance=tolerance, expect=expect, assume=assume)
-    results = [verify(ident, b, examples=examples, seed=seed) for b in backends]
+    ident = identity(name, lhs, rhs, vars=vars, tolerance=tolerance, expect=expect, assume=assume, functions=functions)
+    results = [verify(ident, b, examples=examples, seed=seed, raise_user_errors=True) for b in backends]
     bad = [r for r in results if not r.ok]
     if bad:
         call = f"the same call (seed={seed}, examples={examples})"
