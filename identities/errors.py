@@ -10,6 +10,7 @@ __all__ = [
     "BackendUnavailable",
     "UserCodeError",
     "ImportRefused",
+    "WiderResultWarning",
 ]
 
 
@@ -67,3 +68,8 @@ class UserCodeError(IdentitiesError, RuntimeError):
 class ImportRefused(IdentitiesError, PermissionError):
     """An identity file names Python code to import (``implementation = "module:attribute"``) and importing
     was not allowed (``identities check --allow-import``, ``load(..., allow_import=True)``)."""
+
+
+class WiderResultWarning(UserWarning):
+    """The function under test returned a wider type than the format it was checked in (a double for float32
+    inputs): the result is rounded and compared, but that format's accuracy of the code is not what is measured."""

@@ -142,7 +142,11 @@ def test_verify_checks_the_code_against_the_definition():
 
 def test_an_error_in_the_code_is_the_error_verdict_or_raised():
     ident = identities.identity(
-        "arity", "f(x)", "x", vars={"x": "real[0, 1]"}, functions={"f": identities.implementation(lambda a, b: a, "x", args=["x"])}
+        "arity",
+        "f(x)",
+        "x",
+        vars={"x": "real[0, 1]"},
+        functions={"f": identities.implementation(lambda a, b: a, "x", args=["x"])},
     )
     r = identities.verify(ident, "float64", examples=20)
     assert r.verdict == "error"

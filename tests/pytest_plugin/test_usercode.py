@@ -37,7 +37,9 @@ def test_the_plugin_imports_and_checks_the_code(pytester):
     pytester.makepyfile(plugmod=MODULE)
     pytester.makefile(".toml", identities_logit=FILE.format(impl="logit", tol="1e-15 abs"))
     try:
-        r = pytester.runpytest("-p", "no:cacheprovider", "--identities-backend", "float64", "--identities-examples", "40")
+        r = pytester.runpytest(
+            "-p", "no:cacheprovider", "--identities-backend", "float64", "--identities-examples", "40"
+        )
     finally:
         sys.modules.pop("plugmod", None)
     r.assert_outcomes(passed=1)
@@ -47,7 +49,9 @@ def test_a_bug_in_the_code_fails_with_its_traceback(pytester):
     pytester.makepyfile(plugmod=MODULE)
     pytester.makefile(".toml", identities_logit=FILE.format(impl="wrong_arity", tol="4 ulp"))
     try:
-        r = pytester.runpytest("-p", "no:cacheprovider", "--identities-backend", "float64", "--identities-examples", "40")
+        r = pytester.runpytest(
+            "-p", "no:cacheprovider", "--identities-backend", "float64", "--identities-examples", "40"
+        )
     finally:
         sys.modules.pop("plugmod", None)
     r.assert_outcomes(failed=1)
