@@ -25,7 +25,7 @@ from identities.language.functions import FunctionSpace
 from identities.language.tolerance import Tolerance, parse_tolerance
 from identities.language.usercode import UserFunction, used_functions
 
-__all__ = ["Identity", "Registry", "load", "loads", "builtin", "identity", "VERDICTS", "KNOWN_BACKENDS"]
+__all__ = ["Identity", "Registry", "load", "loads", "builtin", "identity", "accuracy", "VERDICTS", "KNOWN_BACKENDS"]
 
 VERDICTS = ("holds", "precision_failure", "refuted", "domain_mismatch", "error")
 ALL = "*"  # the key of a tolerance or expect given as one value for every backend: tolerance = "8 ulp"
@@ -42,6 +42,9 @@ KNOWN_BACKENDS = (
 _NAME = re.compile(r"^[a-z0-9_.-]+$")
 _VAR = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _KEYS = ("name", "lhs", "rhs", "vars", "functions", "examples", "tolerance", "expect", "tags", "source", "assume")
+# the keys of an [[accuracy]] table: one expression, checked against its own exact value
+_ACCURACY_KEYS = ("name", "expr", *_KEYS[3:])
+TABLES = ("identity", "accuracy")  # the top-level arrays of tables an identity file may hold
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,7 +52,11 @@ class Identity:
     """One identity: two expressions, the domains of their variables, expectations.
 
     Build one with ``identity(...)`` or load files with ``load``; the record
-    itself is frozen and holds parsed expressions.
+    itself is frozen and holds parsed expressions. A *one-sided* identity
+    (``one_sided``, built by ``accuracy(...)``, an ``[[accuracy]]`` table or an
+    ``[[identity]]`` with no ``rhs``) checks the float evaluation of ``lhs``
+    against its own exact value; its ``rhs`` is the same expression, so code
+    reading ``rhs`` keeps working.
     """
 
     name: str
@@ -65,6 +72,7 @@ class Identity:
     file: str = "<string>"
     line: int = 0
     functions: tuple[tuple[str, FunctionSpace], ...] = ()  # function variables, drawn (identities.language.functions)
+    one_sided: bool = False  # an accuracy check: lhs against its exact value (rhs is lhs)
 
     @property
     def vars(self) -> dict[str, Domain]:
@@ -97,8 +105,13 @@ class Identity:
         """The declared tolerance for a float backend (its own entry, else the one for every backend)."""
         return self.tolerance.get(backend, self.tolerance.get(ALL))
 
+    @property
+    def statement(self) -> str:
+        """What is checked, as text: ``lhs == rhs``, or ``accuracy of lhs`` for a one-sided check."""
+        return f"accuracy of {self.lhs}" if self.one_sided else f"{self.lhs} == {self.rhs}"
+
     def __repr__(self) -> str:
-        return f"<Identity {self.name}: {self.lhs} == {self.rhs} ({self.file}:{self.line})>"
+        return f"<Identity {self.name}: {self.statement} ({self.file}:{self.line})>"
 
 
 class Registry(Mapping[str, Identity]):
@@ -208,21 +221,28 @@ def loads(text: str, path: str = "<string>", *, allow_import: bool = False, root
     except tomllib.TOMLDecodeError as exc:
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise IdentityFileError(f"not valid TOML: {msg}", file=path, line=_toml_error_line(exc)) from None
-    loc = _Locator(text)
-    extra = sorted(set(data) - {"identity", "function"})
+    extra = sorted(set(data) - set(TABLES) - {"function"})
     if extra:
         raise IdentityFileError(
-            f"unknown top-level key {extra[0]!r}; an identity file holds [[identity]] and [[function]] tables",
+            f"unknown top-level key {extra[0]!r}; an identity file holds [[identity]], [[accuracy]] and "
+            f"[[function]] tables",
             file=path,
             line=_first_line(text, extra[0]),
         )
     user = _functions_from_tables(data.get("function", []), path, _Locator(text, "function"), allow_import, root)
-    entries = data.get("identity", [])
-    if not isinstance(entries, list):
-        raise IdentityFileError("'identity' must be an array of tables, written [[identity]]", file=path, line=1)
+    built = []
+    for table in TABLES:
+        entries = data.get(table, [])
+        if not isinstance(entries, list):
+            raise IdentityFileError(
+                f"{table!r} must be an array of tables, written [[{table}]]", file=path, line=_first_line(text, table)
+            )
+        loc = _Locator(text, table)
+        for index, entry in enumerate(entries):
+            built.append(_identity_from_table(entry, path, index, loc, table, user))
     registry = Registry()
-    for index, entry in enumerate(entries):
-        registry._add(_identity_from_table(entry, path, index, loc, user))
+    for ident in sorted(built, key=lambda i: i.line):  # file order, [[identity]] and [[accuracy]] interleaved
+        registry._add(ident)
     return registry
 
 
@@ -314,11 +334,16 @@ def builtin() -> Registry:
 
 
 def _identity_from_table(
-    entry: Any, path: str, index: int, loc: _Locator, user: Mapping[str, UserFunction] | None = None
+    entry: Any,
+    path: str,
+    index: int,
+    loc: _Locator,
+    table: str = "identity",
+    user: Mapping[str, UserFunction] | None = None,
 ) -> Identity:
     header = loc.block(index)[0]
     if not isinstance(entry, dict):
-        raise IdentityFileError("each [[identity]] must be a table", file=path, line=header)
+        raise IdentityFileError(f"each [[{table}]] must be a table", file=path, line=header)
     raw_name = entry.get("name")
     name = raw_name if isinstance(raw_name, str) else None
 
@@ -335,18 +360,20 @@ def _identity_from_table(
         )
     if not _NAME.match(name):
         raise fail(f"name {name!r} may only contain a-z, 0-9, '_', '.' and '-'", "name")
-    unknown = [k for k in entry if k not in _KEYS]
+    keys = _KEYS if table == "identity" else _ACCURACY_KEYS
+    unknown = [k for k in entry if k not in keys]
     if unknown:
-        raise fail(f"unknown key {unknown[0]!r}; allowed: {', '.join(_KEYS)}", unknown[0])
-    for key in ("lhs", "rhs"):
-        if key not in entry:
-            raise fail(f"missing {key!r}")
+        hint = {"lhs": " (an [[accuracy]] table takes 'expr')", "expr": " (an [[identity]] takes 'lhs' and 'rhs')"}
+        raise fail(f"unknown key {unknown[0]!r}{hint.get(unknown[0], '')}; allowed: {', '.join(keys)}", unknown[0])
+    first = "lhs" if table == "identity" else "expr"
+    if first not in entry:
+        raise fail(f"missing {first!r}")
 
     try:
         return build_identity(
             name,
-            entry["lhs"],
-            entry["rhs"],
+            entry[first],
+            entry.get("rhs"),
             vars=entry.get("vars", {}),
             functions=entry.get("functions", {}),
             examples=entry.get("examples", []),
@@ -357,7 +384,7 @@ def _identity_from_table(
             assume=entry.get("assume", []),
             file=path,
             line=header,
-            key_line=lambda key: loc.key(index, key),
+            key_line=lambda key: loc.key(index, "expr" if key == "lhs" and table == "accuracy" else key),
             user=user,
         )
     except IdentityFileError:
@@ -367,7 +394,7 @@ def _identity_from_table(
 def identity(
     name: str,
     lhs: str,
-    rhs: str,
+    rhs: str | None,
     *,
     vars: Mapping[str, str] | None = None,
     examples: Iterable[Mapping[str, Any]] = (),
@@ -379,6 +406,8 @@ def identity(
     functions: Mapping[str, Any] | None = None,
 ) -> Identity:
     """Build an identity from Python values, with the same checks as a file.
+
+    ``rhs=None`` makes a one-sided accuracy check of ``lhs`` (as ``accuracy(name, lhs, ...)`` does).
 
     ``functions`` maps a name to a function space (``"elementary"``: a function variable, drawn) or to a
     function of yours, ``(callable, "definition")`` or ``identities.implementation(callable, "definition",
@@ -406,6 +435,39 @@ def identity(
         assume=list(assume),
         functions=spaces,
         user=user,
+    )
+
+
+def accuracy(
+    name: str,
+    expr: str,
+    *,
+    vars: Mapping[str, str] | None = None,
+    examples: Iterable[Mapping[str, Any]] = (),
+    tolerance: Mapping[str, str] | str | None = None,
+    expect: Mapping[str, str] | str | None = None,
+    tags: Iterable[str] = (),
+    source: str = "",
+    assume: Iterable[str] = (),
+    functions: Mapping[str, Any] | None = None,
+) -> Identity:
+    """A one-sided accuracy check: ``expr`` evaluated in each backend against its own exact value.
+
+    Its verdicts are ``holds``, ``precision_failure`` and ``error``: there is no
+    second side to disagree with, so ``refuted`` and ``domain_mismatch`` cannot occur.
+    """
+    return identity(
+        name,
+        expr,
+        None,
+        vars=vars,
+        examples=examples,
+        tolerance=tolerance,
+        expect=expect,
+        tags=tags,
+        source=source,
+        assume=assume,
+        functions=functions,
     )
 
 
@@ -465,8 +527,9 @@ def build_identity(
     if clash:
         raise fail(f"{clash[0]!r} is both a variable and a declared [[function]]", "vars")
 
+    one_sided = rhs is None
     sides = []
-    for key, text in (("lhs", lhs), ("rhs", rhs)):
+    for key, text in (("lhs", lhs),) if one_sided else (("lhs", lhs), ("rhs", rhs)):
         e = parse(
             text, names, file=file, line=at(key), identity=name, functions=set(spaces), vectors=vectors, user=user
         )
@@ -475,6 +538,12 @@ def build_identity(
                 raise fail(f"diff in {node_var!r}, which is an integer variable", key)
         sides.append(e)
     _check_shapes(sides, fail)
+    if one_sided:
+        from identities.language.vectors import shape
+
+        if shape(sides[0]) is not None:
+            raise fail("an accuracy check takes a scalar expression; compare vectors with an identity", "lhs")
+        sides.append(sides[0])  # rhs is lhs: code reading rhs keeps working
 
     if not isinstance(assume, list) or not all(isinstance(a, str) for a in assume):
         raise fail(f"'assume' must be a list of strings, got {assume!r}", "assume")
@@ -515,6 +584,11 @@ def build_identity(
             raise fail(f"{what} = {verdict!r} is not a verdict; verdicts: {', '.join(VERDICTS)}", "expect")
         if backend == "mpmath" and verdict == "precision_failure":
             raise fail("expect.mpmath cannot be 'precision_failure' (that verdict is for float backends)", "expect")
+        if one_sided and verdict in ("refuted", "domain_mismatch"):
+            raise fail(
+                f"an accuracy check cannot be {verdict!r}: it compares one expression with its own exact value",
+                "expect",
+            )
 
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise fail(f"'tags' must be a list of strings, got {tags!r}", "tags")
@@ -538,6 +612,7 @@ def build_identity(
         file=file,
         line=line,
         functions=tuple(spaces.items()),
+        one_sided=one_sided,
     )
 
 
