@@ -25,7 +25,7 @@ __all__ = [
     "logsumexp_naive",
     "logsumexp",
     "hypot_naive",
-    "hypot",
+    "hypot_scaled",
     "variance_naive",
     "variance",
     "binom_pmf_naive",
@@ -110,7 +110,8 @@ def hypot_naive(x: float, y: float) -> float:
     return math.sqrt(x * x + y * y)
 
 
-def hypot(x: float, y: float) -> float:
+def hypot_scaled(x: float, y: float) -> float:
+    """Scaled by the larger magnitude: no overflow or underflow of the squares."""
     a, b = abs(x), abs(y)
     if a < b:
         a, b = b, a

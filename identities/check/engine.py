@@ -299,23 +299,25 @@ def _conclude(
 
 
 def _needed(engine: Engine, decided: list[Sample]) -> str | None:
-    """The tightest tolerance, in the unit of the one in force, that passes every decided example."""
+    """The tightest tolerance that passes every decided example, in the units of the one in force: that
+    tolerance with every term scaled by one factor (``Tolerance.need_factor``), so ``4 ulp or 1e-15 abs``
+    needs ``... ulp or 3.1e-16 abs``, never a count of ulps the abs term made irrelevant."""
     if not decided or not engine.is_float:
         return None
     tol = engine.tolerance
-    if tol is not None and tol.ulps is None and tol.rel is not None:
-        # "t rel or t abs": each example needs min(its rel, its abs); the worst of those
-        def need(s: Sample) -> float:
-            if s.lf == s.rf:
-                return 0.0
-            d = abs(s.lf - s.rf)
-            if not math.isfinite(d):  # a side is nan or inf in the format while defined in the reals
-                return math.inf
-            return min(d / max(abs(s.lf), abs(s.rf)), d)
+    if tol is None or not tol.terms():
+        worst = max(s.ulps for s in decided)
+        if not math.isfinite(worst):
+            return "none"
+        return f"{int(worst)} ulp" if worst < 1e6 else f"{worst:.3g} ulp"
 
-        t = max(need(s) for s in decided)
-        return "none" if not math.isfinite(t) else f"{t:.2g} rel or {t:.2g} abs"
-    worst = max(s.ulps for s in decided)
-    if not math.isfinite(worst):
-        return "none"
-    return f"{int(worst)} ulp" if worst < 1e6 else f"{worst:.3g} ulp"
+    def factor(s: Sample) -> float:
+        if s.lf == s.rf:
+            return 0.0
+        d = abs(s.lf - s.rf)
+        if not math.isfinite(d):  # a side is nan or inf in the format while defined in the reals
+            return math.inf
+        return tol.need_factor(s.ulps, d / max(abs(s.lf), abs(s.rf)), d)
+
+    f = max(factor(s) for s in decided)
+    return "none" if not math.isfinite(f) else tol.scaled(f)

@@ -567,12 +567,10 @@ def _needed(be: Any, tol: Any, p: Partial) -> str | None:
     """verify's needed tolerance over the sweep's decided points."""
     if not p.decided or not getattr(be, "is_float", False) or p.need < 0:
         return None
-    t = p.need
-    if tol is not None and tol.ulps is None and tol.rel is not None:
-        return "none" if not math.isfinite(t) else f"{t:.2g} rel or {t:.2g} abs"
+    t = p.need  # the factor the tolerance in force must be scaled by (Tolerance.need_factor)
     if not math.isfinite(t):
         return "none"
-    return f"{int(t)} ulp" if t < 1e6 else f"{t:.3g} ulp"
+    return tol.scaled(t) if tol is not None else (f"{int(t)} ulp" if t < 1e6 else f"{t:.3g} ulp")
 
 
 def _engine(ident: Identity, be: Any, oracle: Any, tol: Any) -> Any:

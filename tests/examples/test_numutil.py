@@ -71,7 +71,7 @@ def test_hypot():
     text, at = failure(numutil.hypot_naive, "sqrt(x**2 + y**2)", vars={"x": "real", "y": "real"})
     x, y = value(at, "x"), value(at, "y")
     assert max(abs(x), abs(y)) > 1.3e154 or max(abs(x), abs(y)) < 1.5e-154  # x*x over- or underflows
-    a = assert_accurate(numutil.hypot, "sqrt(x**2 + y**2)", vars={"x": "real", "y": "real"}, examples=N)
+    a = assert_accurate(numutil.hypot_scaled, "sqrt(x**2 + y**2)", vars={"x": "real", "y": "real"}, examples=N)
     assert a.max_ulps <= 2
 
 
@@ -120,3 +120,32 @@ def test_softmax_and_its_gradient():
     assert a.max_rel < 5e-14
     d = assert_derivative("log(total(exp(x)))", numutil.softmax, vars=vars, tolerance="5e-14 rel", examples=60)
     assert d.max_rel < 5e-14
+
+
+def test_the_identity_file_finds_each_naive_defect_and_passes_each_careful_function():
+    import identities
+
+    reg = identities.load(HERE / "identities_numutil.toml", allow_import=True)
+    results = {name: identities.verify(reg[name], "float64", examples=N) for name in reg}
+    for name, r in results.items():
+        assert r.verdict == reg[name].expected("float64"), (name, r.verdict, r.message)
+    naive = {n for n in reg if n.endswith("_naive")}
+    assert naive == {n for n, r in results.items() if r.verdict == "precision_failure"}
+    ce = {n: results[n].counterexample.inputs for n in naive}
+    worst = {n: results[n].worst.inputs if results[n].worst else None for n in naive}
+    assert any(abs(x["x"]) > 709.78 for x in (ce["softplus_naive"], worst["softplus_naive"]) if x)
+    assert abs(worst["logit_naive"]["p"] - 0.5) < 0.05  # p/(1-p) next to 1: the log keeps its rounding error
+    assert worst["binom_pmf_naive"]["n"] > 1029  # comb(n, k) overflows a double
+    assert results["softplus_difference"].needed_tolerance.endswith(" abs")  # in the declared units
+    for n in ("softplus", "sigmoid", "logit", "log1mexp", "hypot_scaled"):
+        assert results[n].max_error.ulps <= 2, n
+
+
+def test_a_float32_check_of_double_code_says_so():
+    import identities
+
+    reg = identities.load(HERE / "identities_numutil.toml", allow_import=True)
+    r = identities.verify(reg["sigmoid"], "float32", examples=30)  # 1 / (1 + math.exp(-x)): a Python float
+    assert "sigmoid returned float64 (a Python float) for float32 inputs" in r.message
+    # softplus's x + log1p(...) is a numpy.float32 plus a Python float: float32 under numpy 2, nothing to say
+    assert identities.verify(reg["softplus"], "float32", examples=30).message == ""
