@@ -86,6 +86,16 @@ def user_call(node: UserCall, args: list[Fn], ctx: Any) -> Fn:
     params = fn.params
     label = f"{fn.name} ({fn.label}) in {ctx.name}"
 
+    if fn.vectorized:  # it takes arrays: one point is an array of one element
+        import numpy as np
+
+        dtype = getattr(ctx, "dtype", np.float64)
+        array_impl = impl
+
+        def impl(*values: Any) -> Any:
+            out = array_impl(*(np.array([v], dtype=dtype) for v in values))
+            return np.asarray(out).reshape(-1)[0] if np.size(out) == 1 else out
+
     def call(env: Env) -> Any:
         values = [a(env) for a in args]  # an exact integer (an integer variable, comb(n, k)) stays a Python int
         try:

@@ -421,8 +421,8 @@ class _Parser:
         if name in self.user:
             fn = self.user[name]
             if len(args) != len(fn.params):
-                want = len(fn.params)
-                raise self.fail(f"{name}() takes {want} argument{'s' if want != 1 else ''}, got {len(args)}")
+                k = len(fn.params)
+                raise self.fail(f"{name}() takes {k} argument{'s' if k != 1 else ''}, got {len(args)}")
             try:
                 return fn.call(tuple(self.build(a, bound, d) for a in args))
             except ValueError as exc:

@@ -520,6 +520,28 @@ def _finish(ident: Identity, backend: str, p: Partial, s: dict, oracle: Any, ela
             notes=p.notes,
             **base,
         )
+    try:
+        return _described(ident, be, oracle, tol, p, verdict, counts, elapsed, base)
+    except IdentitiesError as exc:  # the user's code failed in the scalar replay: an error, with its traceback
+        return SweepResult(
+            verdict="error",
+            examples=p.n,
+            exact_rate=0.0,
+            max_error=_stats(0, 0, 0),
+            needed_tolerance=None,
+            message=f"{type(exc).__name__}: {exc}",
+            counts=counts,
+            elapsed=elapsed,
+            profile=p.profile(),
+            notes=p.notes,
+            **base,
+        )
+
+
+def _described(
+    ident: Identity, be: Any, oracle: Any, tol: Any, p: Partial, verdict: str, counts: Any, elapsed: float, base: Any
+) -> SweepResult:
+    """The result with its counterexample and worst point, replayed by the scalar engine."""
     engine = _engine(ident, be, oracle, tol)
     counterexample = worst = None
     notes = list(p.notes)

@@ -389,7 +389,7 @@ class Search:
                 raise
             except Exception as exc:  # the function under test crashed at an admissible input
                 if not isinstance(exc, NUMERICAL):  # not a numerical outcome: an error in the code, at once
-                    raise _code_error(self.func, inputs, exc) from exc
+                    raise _Stop(_code_error(self.func, inputs, exc)) from exc
                 p = Point(dict(inputs), "raised", exact=exact, ulps=math.inf, rel=math.inf, abs=math.inf, error=exc)
             else:
                 self._note_type(out)
@@ -461,6 +461,9 @@ class Search:
                 test()
         except Found as found:
             return found.point
+        except _Stop as stop:  # raised as the test sees it: the summary, the user's exception chained
+            err = stop.error
+            raise UserCodeError(err.summary, err.original, err.summary) from err.original
         except Unsatisfiable:
             if stop is None and not self.points:
                 raise InvalidArgument("no admissible input: every draw was rejected by vars or assume") from None
@@ -505,6 +508,14 @@ def _converter(fmt: FloatFormat) -> Callable[[float], Any]:
     import numpy as np
 
     return {32: np.float32, 16: np.float16}[fmt.width]
+
+
+class _Stop(BaseException):
+    """An error in the code under test: a BaseException, so hypothesis stops at once rather than shrink it."""
+
+    def __init__(self, error: UserCodeError):
+        super().__init__(str(error))
+        self.error = error
 
 
 def _dtype(fmt: FloatFormat) -> Any:

@@ -283,7 +283,11 @@ def _message(
         lines += _point_lines("minimal failing input", minimal, func, fmt)
     # over everything evaluated (the shrinking runs too): the maximum found is what a tolerance must cover
     seen = [p for p in search.cache.values() if p.kind in ("ok", "fail", "raised")]
-    if all(math.isfinite(p.ulps) for p in seen):
+    tol = search.tolerance
+    if all(math.isfinite(p.ulps) for p in seen) and any(u != "ulp" for u, _ in tol.terms()):
+        f = max(tol.need_factor(p.ulps, p.rel, p.abs) for p in seen)  # in the declared units
+        lines.append(f'  would pass with tolerance="{tol.scaled(f)}"')
+    elif all(math.isfinite(p.ulps) for p in seen):
         worst = max(p.ulps for p in seen)
         rel = ceil_sig(max(p.rel for p in seen))
         alt = f' (or "{rel:.2g} rel")' if math.isfinite(rel) else ""
