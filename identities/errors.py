@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["IdentitiesError", "IdentityFileError", "InvalidArgument", "LimitExceeded", "BackendUnavailable"]
+__all__ = [
+    "IdentitiesError",
+    "IdentityFileError",
+    "InvalidArgument",
+    "LimitExceeded",
+    "BackendUnavailable",
+    "NotSupported",
+]
 
 
 class IdentitiesError(Exception):
@@ -35,6 +42,10 @@ class IdentityFileError(IdentitiesError, ValueError):
 
 class LimitExceeded(IdentitiesError, ArithmeticError):
     """An evaluation would exceed a resource limit (integer size, sum length, ...)."""
+
+
+class NotSupported(IdentitiesError, NotImplementedError):
+    """A backend has no implementation of a function (torch has no fma): the ``error`` verdict, naming it."""
 
 
 class BackendUnavailable(IdentitiesError, ImportError):

@@ -49,7 +49,7 @@ def test_render_reparses_to_the_same_tree(text):
         ("x ^ 2", "use ** for powers"),
         ("x < y", "comparisons are only allowed in 'assume'"),
         ("1j", "is not a number"),
-        ("x if y else 1", "IfExp is not allowed"),
+        ("x if y else 1", "'a if cond else b' is not allowed; write where(cond, a, b)"),
         ("(x := 3)", "NamedExpr is not allowed"),
         ("f'{x}'", "JoinedStr is not allowed"),
         ("sin", "function 'sin' used as a value"),
