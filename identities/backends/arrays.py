@@ -319,9 +319,8 @@ class _Compiler:
                 return acc
             terms = np.where(active, hi_i - lo_i + 1, 0)
             if terms.max() > MAX_SUM_TERMS:
-                raise LimitExceeded(
-                    f"{'product' if product else 'sum'} over {int(terms.max())} terms, over the limit of {MAX_SUM_TERMS}"
-                )
+                what = "product" if product else "sum"
+                raise LimitExceeded(f"{what} over {int(terms.max())} terms, over the limit of {MAX_SUM_TERMS}")
             arrays = {k: v for k, v in env.items() if isinstance(v, np.ndarray) and v.shape == (n,)}
             for k in range(int(lo_i[active].min()), int(hi_i[active].max()) + 1):
                 idx = np.flatnonzero(active & (lo_i <= k) & (k <= hi_i))
