@@ -313,7 +313,7 @@ def _via_double_n(fn: Callable[..., float], dtype: Any) -> Callable[..., Any]:
     return lambda *args: dtype(fn(*(float(a) if type(a) is not int else a for a in args)))
 
 
-class NumpyFloatBackend(CastArithmetic, Float64Backend):  # type: ignore[misc]
+class NumpyFloatBackend(CastArithmetic, Float64Backend):
     """float32 or float16 on numpy scalars: every operation rounds to the width.
 
     ``gamma``, ``lgamma``, ``erf``, ``erfc`` and the special functions, which numpy does not have, are
@@ -438,7 +438,7 @@ class NumpyFloatBackend(CastArithmetic, Float64Backend):  # type: ignore[misc]
     def from_float(self, x: float) -> Any:
         return self.dtype(x)
 
-    def pow(self, a: Any, b: Any) -> Any:  # type: ignore[override]
+    def pow(self, a: Any, b: Any) -> Any:
         return np.power(self.cast(a), self.cast(b))
 
     def compile(self, expr: Expr) -> Compiled:

@@ -166,7 +166,7 @@ def _special(fn: Callable[..., Any], domain: Callable[..., bool]) -> Callable[..
             v = fn(*xs)
         except (ValueError, ZeroDivisionError, OverflowError):
             return NAN
-        if isinstance(v, complex) or getattr(v, "imag", 0):
+        if isinstance(v, complex) or getattr(v, "imag", 0) != 0:
             return NAN
         return float(v)
 

@@ -239,10 +239,11 @@ def _index(data: ReportData) -> str:
         math_html = identity_html(i0.lhs, i0.rhs, i0.one_sided) if i0 else ""
         cells = []
         for b in backends:
-            a = per.get(b)
-            if a is None:
+            found = per.get(b)
+            if found is None:
                 cells.append("")
                 continue
+            a = found
             extra = (
                 f" · {bits_text(a.bits_lost)} bits"
                 if a.is_float and a.result.verdict in ("holds", "precision_failure") and a.bits_lost
