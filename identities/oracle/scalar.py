@@ -37,6 +37,16 @@ from identities.language.expr import FUNCTIONS, Expr, Num
 from identities.language.limits import ORACLE_CAP_BITS, check_deadline
 from identities.language.vectors import Vec
 from identities.numbers.formats import FloatFormat
+from identities.oracle.balls import NeedPrecision, OutOfRange, Value
+from identities.oracle.balls import as_arb as _A
+from identities.oracle.balls import c0 as _c0
+from identities.oracle.balls import finite as _finite
+from identities.oracle.balls import integer as _integer
+from identities.oracle.balls import interval as _interval
+from identities.oracle.balls import sign as _sign
+from identities.oracle.balls import with_c0 as _with_c0
+from identities.oracle.forms import FORMS, sum_bound
+from identities.oracle.forms import compare as compare_balls
 
 __all__ = [
     "Oracle",
@@ -59,105 +69,6 @@ LHS_UNDEFINED = "lhs_undefined"
 RHS_UNDEFINED = "rhs_undefined"
 BOTH_UNDEFINED = "both_undefined"
 UNKNOWN = "unknown"
-
-
-class NeedPrecision(Exception):
-    """A ball straddles a domain boundary or came out non-finite: try more bits."""
-
-
-class OutOfRange(Exception):
-    """A value is beyond what arb represents (exp(1e308)): no precision will help."""
-
-
-Value = Any  # int | fmpq | arb | arb_series
-
-
-def _c0(s: arb_series) -> arb:
-    coeffs = s.coeffs()
-    return coeffs[0] if coeffs else arb(0)
-
-
-def _sign(x: Value) -> int:
-    """-1, 0 or 1 for certain; NeedPrecision when the ball straddles 0."""
-    if isinstance(x, (int, fmpq, fmpz)):
-        return (x > 0) - (x < 0)
-    if isinstance(x, arb_series):
-        x = _c0(x)
-    if x > 0:
-        return 1
-    if x < 0:
-        return -1
-    if x.is_zero():
-        return 0
-    raise NeedPrecision
-
-
-def _A(x: Value) -> Any:
-    """A value as arb (or leave a series alone)."""
-    if isinstance(x, (arb, arb_series)):
-        return x
-    return arb(x)
-
-
-def _finite(result: Any, arg: Any = None) -> Any:
-    """Check a function's result; a non-finite ball needs more bits unless the input was narrow."""
-    r = _c0(result) if isinstance(result, arb_series) else result
-    if isinstance(r, arb) and not r.is_finite():
-        a = _c0(arg) if isinstance(arg, arb_series) else arg
-        if isinstance(a, arb) and a.is_finite() and (a.is_exact() or a.rel_accuracy_bits() > 30):
-            raise OutOfRange
-        if a is not None and not isinstance(a, arb):
-            raise OutOfRange
-        raise NeedPrecision
-    return result
-
-
-def _with_c0(s: arb_series, c0: arb, prec: int) -> arb_series:
-    """s with its constant term replaced (a more accurate one), at s's own length.
-
-    The length is the series' ``prec``, not ``len(coeffs())``: trailing zero
-    coefficients are trimmed, and a series cut short loses its derivatives.
-    """
-    coeffs = s.coeffs() or [arb(0)]
-    coeffs[0] = c0
-    return arb_series(coeffs, prec=prec)
-
-
-def _integer(x: Value) -> int:
-    """An integer-valued argument (for factorial and comb) as int; Undefined if certainly not one."""
-    if isinstance(x, int):
-        return x
-    if isinstance(x, fmpz):
-        return int(x)
-    if isinstance(x, fmpq):
-        if x.q == 1:
-            return int(x.p)
-        raise Undefined
-    if isinstance(x, arb_series):
-        raise Undefined  # an integer-only function of the variable being differentiated
-    if x.is_exact():
-        if x.is_integer():
-            return int(x.unique_fmpz())
-        raise Undefined
-    if x.contains_integer():
-        raise NeedPrecision
-    raise Undefined
-
-
-def _interval(x: Value, lo: Value | None, hi: Value | None, open_lo: bool, open_hi: bool) -> None:
-    """Require lo (<|<=) x (<|<=) hi for certain; Undefined if certainly outside."""
-    for bound, is_lo, strict in ((lo, True, open_lo), (hi, False, open_hi)):
-        if bound is None:
-            continue
-        s = _sign(_sub(x, bound)) if not isinstance(x, arb_series) else _sign(_c0(x) - bound)
-        if not is_lo:
-            s = -s
-        if s < 0 or (s == 0 and strict):
-            raise Undefined
-
-
-def _sub(a: Value, b: Value) -> Value:
-    return a - b
 
 
 class ArbContext:
@@ -197,6 +108,7 @@ class ArbContext:
             "comb": lambda n, k: int_comb(_integer(n), _integer(k)),
             "erf": lambda x: _finite(_A(x).erf(), x),
             "erfc": lambda x: _finite(_A(x).erfc(), x),
+            **FORMS,  # min max copysign fma floor ceil trunc round fmod remainder exp2, special functions
         }
         missing = set(FUNCTIONS) - set(self.table)
         assert not missing, missing
@@ -261,8 +173,13 @@ class ArbContext:
     def function(self, name: str) -> Callable[..., Any]:
         return self.table[name]
 
-    def compare(self, op: str, a: Value, b: Value) -> bool:  # pragma: no cover - assume uses float64
-        raise NotImplementedError
+    def compare(self, op: str, a: Value, b: Value) -> bool:
+        """A comparison in ``where``'s condition, decided for certain (identities.oracle.forms)."""
+        return compare_balls(op, a, b)
+
+    def integer(self, v: Value) -> int | None:
+        """A sum or product bound as an int (None where it is certainly not an integer)."""
+        return sum_bound(v)
 
     def diff(self, body: Fn, env: Env, var: str, order: int) -> Value:
         x0 = env[var]
@@ -320,7 +237,7 @@ class ArbContext:
         r = _A(x).log()
         if base is None:
             return _finite(r, x)
-        if _sign(base) <= 0 or _sign(_sub(base, 1)) == 0:
+        if _sign(base) <= 0 or _sign(base - 1) == 0:
             raise Undefined
         return _finite(r / _A(base).log(), x)
 

@@ -622,10 +622,10 @@ def build_identity(
             vectors=vectors,
             user=user,
         )
-        from identities.language.expr import Cmp
+        from identities.language.expr import Cmp, Logic
 
-        if not isinstance(e, Cmp):
-            raise fail(f"assumption {a!r} is not a comparison", "assume")
+        if not isinstance(e, (Cmp, Logic)):
+            raise fail(f"assumption {a!r} is not a comparison (or and/or/not of comparisons)", "assume")
         _check_shapes([e], fail, "assume")
         assumptions.append(e)
 
