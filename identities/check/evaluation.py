@@ -158,9 +158,9 @@ class Engine:
         p = s.point
         tl = p.lhs.to_float(fmt) if p.lhs is not None else None
         tr = p.rhs.to_float(fmt) if p.rhs is not None else None
-        if self.is_float:
-            el = fmt.ulp_distance(s.lf, tl) if tl is not None else math.inf
-            er = fmt.ulp_distance(s.rf, tr) if tr is not None else math.inf
+        if self.is_float:  # against the correctly rounded truth; nan where its rounding is uncertain at the cap
+            el = _side_ulps(fmt, s.lf, p.lhs)
+            er = _side_ulps(fmt, s.rf, p.rhs)
         else:
             el = self.backend.ulp_distance(s.lhs, _mp_truth(self.backend, p.lhs))
             er = self.backend.ulp_distance(s.rhs, _mp_truth(self.backend, p.rhs))
@@ -193,6 +193,12 @@ class Engine:
             side = "lhs" if p.status == LHS_UNDEFINED else "rhs"
             other = "rhs" if side == "lhs" else "lhs"
             return side, f"{side} is undefined in the reals here while {other} is defined"
+        if math.isnan(el) or math.isnan(er):
+            which = " and ".join(n for n, e in (("lhs", el), ("rhs", er)) if math.isnan(e))
+            return "uncertain", (
+                f"the true {which} lies too close to a rounding boundary of {self.fmt.name} for the oracle's "
+                f"{self.oracle.cap_bits} bits to round it: its error in ulps is uncertain"
+            )
         if el == er:
             culprit = "both" if el > 0 else "none"
         else:
@@ -236,6 +242,15 @@ def _cause(engine: Engine, side: str, value: float, truth: Any, inputs: Mapping[
     if isinstance(expr, Bin) and expr.op in ("+", "-"):
         return f"rounding error in {side}, amplified where its terms cancel"
     return f"rounding error in {side}"
+
+
+def _side_ulps(fmt: FloatFormat, value: float, truth: Any) -> float:
+    """One side's error in ulps against its correctly rounded truth: inf where the side is undefined in the
+    reals, nan where the oracle's cap leaves the rounding uncertain (never a guess)."""
+    if truth is None:
+        return math.inf
+    t = truth.rounded(fmt)
+    return fmt.ulp_distance(value, t) if t is not None else math.nan
 
 
 def _mp_truth(backend: Any, t: Any) -> Any:
