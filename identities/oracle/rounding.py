@@ -28,8 +28,8 @@ def exact_fraction(x: arb, fmt: FloatFormat | None = None) -> Fraction:
     With ``fmt``, a value far beyond the format's range is clamped to 2**(emax + 2) (it rounds to
     infinity) and one far below its smallest subnormal to 0, so that 2**-1e176 needs no room.
     """
-    man, exp = x.man_exp()
-    man, exp = int(man), int(exp)
+    m, e = x.man_exp()
+    man, exp = int(m), int(e)
     if fmt is not None and man:
         top = exp + abs(man).bit_length()
         if top > fmt.emax + 2:
