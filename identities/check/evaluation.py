@@ -34,7 +34,7 @@ from identities.oracle.scalar import (
 )
 from identities.registry.files import Identity
 
-__all__ = ["Engine", "Sample", "exact_input"]
+__all__ = ["Engine", "Sample", "exact_input", "zero_resolution"]
 
 
 @dataclass
@@ -77,6 +77,7 @@ class Engine:
         self.instances: dict[tuple, tuple] = {}
         self.vectors = any(d.size is not None for _, d in ident.variables)
         self.convert = _vector_converter(backend) if self.vectors else backend.convert_input
+        self.zero_below = zero_resolution(backend)
         if not self.functions:
             self.lhs = backend.compile(ident.lhs)
             self.rhs = backend.compile(ident.rhs)
@@ -111,13 +112,13 @@ class Engine:
         lhs, rhs = lhs_c(env), rhs_c(env)
         component = None
         if self.size is None:
-            point = self.oracle.compare(lhs_e, rhs_e, numeric)
+            point = self.oracle.compare(lhs_e, rhs_e, numeric, self.zero_below)
             lf, rf, ulps, kind = self.judge(point, lhs, rhs)
         else:  # a vector identity is its worst component (see identities.language.vectors)
             from identities.check.components import worst_component
             from identities.evaluate.vectors import components
 
-            points = self.oracle.compare_components(lhs_e, rhs_e, numeric, self.size)
+            points = self.oracle.compare_components(lhs_e, rhs_e, numeric, self.size, self.zero_below)
             i, per = worst_component(self.judge, points, lhs, rhs, self.size)
             point, lhs, rhs = points[i], components(lhs, self.size)[i], components(rhs, self.size)[i]
             lf, rf, ulps, kind = per[i]
@@ -276,6 +277,17 @@ def _shown(backend: Any, value: Any, as_float: float, is_float: bool) -> Any:
     if is_float:
         return as_float
     return backend.to_string(value)
+
+
+def zero_resolution(backend: Any) -> int:
+    """The exponent E below which a side's value is 0 for ``backend``: a ball around 0 inside (-2**E, 2**E)
+    rounds to 0 there. A float format: half its smallest subnormal, 2**(emin - precision). mpmath: its
+    working precision below the smallest double its (float64) inputs carry, 2**(-1074 - precision)."""
+    fmt: FloatFormat = backend.format
+    half_subnormal = fmt.emin - fmt.precision
+    if getattr(backend, "is_float", False):
+        return half_subnormal
+    return half_subnormal - int(getattr(backend, "precision", fmt.precision))
 
 
 def exact_input(v: Any) -> Any:

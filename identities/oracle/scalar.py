@@ -616,8 +616,23 @@ class Oracle:
                 return Truth(v, self._refiner(fn, inputs, prec))
         raise LookupError(f"not resolved by {self.cap_bits} bits")
 
-    def compare(self, lhs: Expr, rhs: Expr, env: Mapping[str, Any]) -> OraclePoint:
-        """Decide lhs == rhs at one point (see the module docstring for the rules)."""
+    def _zero(self, v: Value, prec: int, zero_below: int | None) -> bool:
+        """At the cap, a ball around 0 narrower than 2**zero_below: zero at the judged format's resolution."""
+        if zero_below is None or prec < self.cap_bits or not isinstance(v, arb) or not v.is_finite():
+            return False
+        with ctx.workprec(64):
+            return bool(v.abs_upper() < arb(2) ** zero_below)
+
+    def compare(
+        self, lhs: Expr, rhs: Expr, env: Mapping[str, Any], zero_below: int | None = None
+    ) -> OraclePoint:
+        """Decide lhs == rhs at one point (see the module docstring for the rules).
+
+        ``zero_below`` (an exponent E) decides zeros at a format's resolution: where, at the cap, a side's
+        ball still holds 0 but lies inside (-2**E, 2**E), it rounds to 0 in a format whose half smallest
+        subnormal is 2**E, so the point is decided (``HOLDS``, with a note) for that format. Such a point
+        is never refuted on that ground: a refutation is always a ball of lhs - rhs that excludes 0.
+        """
         fl, fr = self.compile(lhs).fn, self.compile(rhs).fn
         inputs = self._inputs(env)
         L: Any = None
@@ -652,17 +667,22 @@ class Oracle:
                     narrow_l, narrow_r = self._narrow(L), self._narrow(R)
                     if narrow_l and narrow_r:
                         return OraclePoint(HOLDS, tl, tr, prec)
+                    zero_l, zero_r = self._zero(L, prec, zero_below), self._zero(R, prec, zero_below)
+                    if (narrow_l or zero_l) and (narrow_r or zero_r):
+                        return OraclePoint(HOLDS, tl, tr, prec, _zero_note(zero_below))
                     redo_l, redo_r = not narrow_l, not narrow_r
         except OutOfRange:
             return OraclePoint(UNKNOWN, None, None, prec, "a value is beyond arb's exponent range")
         return OraclePoint(UNKNOWN, None, None, prec, f"not resolved by {self.cap_bits} bits")
 
-    def compare_components(self, lhs: Expr, rhs: Expr, env: Mapping[str, Any], n: int) -> list[Any]:
+    def compare_components(
+        self, lhs: Expr, rhs: Expr, env: Mapping[str, Any], n: int, zero_below: int | None = None
+    ) -> list[Any]:
         """``Oracle.compare`` for vector-valued sides: one OraclePoint per component.
 
         A side that is undefined is undefined in every component; each component
         is otherwise decided as ``Oracle.compare`` decides a scalar, at rising
-        precision until every component is decided.
+        precision until every component is decided (zeros at ``zero_below`` included).
         """
 
         fl, fr = self.compile(lhs).fn, self.compile(rhs).fn
@@ -696,6 +716,10 @@ class Oracle:
                             out[i] = OraclePoint(REFUTED, ta, tb, prec)
                         elif self._narrow(a) and self._narrow(b):
                             out[i] = OraclePoint(HOLDS, ta, tb, prec)
+                        elif (self._narrow(a) or self._zero(a, prec, zero_below)) and (
+                            self._narrow(b) or self._zero(b, prec, zero_below)
+                        ):
+                            out[i] = OraclePoint(HOLDS, ta, tb, prec, _zero_note(zero_below))
                 if all(p is not None for p in out):
                     return out
         except OutOfRange:
@@ -704,6 +728,10 @@ class Oracle:
         return [p or OraclePoint(UNKNOWN, None, None, prec, note) for p in out]
 
     # how bad a component's kind is, worst first (the engine's verdict precedence, then the rest)
+
+
+def _zero_note(zero_below: int | None) -> str:
+    return f"a side is 0 to within 2**{zero_below}: zero at the format's resolution"
 
 
 def _sign_or_none(x: Value) -> int | None:
