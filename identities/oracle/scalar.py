@@ -623,9 +623,7 @@ class Oracle:
         with ctx.workprec(64):
             return bool(v.abs_upper() < arb(2) ** zero_below)
 
-    def compare(
-        self, lhs: Expr, rhs: Expr, env: Mapping[str, Any], zero_below: int | None = None
-    ) -> OraclePoint:
+    def compare(self, lhs: Expr, rhs: Expr, env: Mapping[str, Any], zero_below: int | None = None) -> OraclePoint:
         """Decide lhs == rhs at one point (see the module docstring for the rules).
 
         ``zero_below`` (an exponent E) decides zeros at a format's resolution: where, at the cap, a side's

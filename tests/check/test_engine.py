@@ -200,7 +200,8 @@ def test_a_holds_needs_enough_decided_examples():
     r = verify(ident, "float64", examples=100, oracle=small)
     assert r.verdict == "error", r
     k = int(r.message.split(" of ")[1].split()[0])  # distinct inputs tried: all but one unknown
-    assert r.message == f"the oracle decided only 1 of {k} examples (a holds needs 20): {k - 1} unknown (not resolved by 128 bits)"
+    want = f"the oracle decided only 1 of {k} examples (a holds needs 20): {k - 1} unknown (not resolved by 128 bits)"
+    assert r.message == want
     # with fewer examples asked for than the floor, all of them must be decided
     r = verify(identity("zero", "x - x", "0", vars={"x": "real"}), "float64", examples=5)
     assert r.verdict == "holds" and r.counts["ok"] >= 5
