@@ -121,7 +121,7 @@ def verify(
             return _error(
                 base,
                 f"no admissible input found after {engine.tries[0]} tries: every draw was "
-                "rejected by the domains or 'assume'",
+                "rejected by the domains or 'assume'" + "".join(f"; {n}" for n in engine.notes),
                 started,
             )
         result = _conclude(engine, samples, examples, seed, base, started, db)
@@ -267,7 +267,7 @@ def _conclude(
     zeros = sum(s.kind in ("ok", "precision_failure") and s.point.note.startswith("a side is 0") for s in samples)
     if zeros:
         notes.append(f"{zeros} decided as 0 at the {engine.backend.name} resolution (a side's ball around 0)")
-    message = "; ".join(notes)
+    message = "; ".join(notes + engine.notes)
     return Result(
         verdict=verdict,
         examples=len(samples),

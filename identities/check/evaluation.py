@@ -82,6 +82,7 @@ class Engine:
             self.lhs = backend.compile(ident.lhs)
             self.rhs = backend.compile(ident.rhs)
         self.cache: dict[tuple, Sample] = {}
+        self.notes: list[str] = []  # what the result's message should say (an example skipped, ...)
 
     def instance(self, inputs: Mapping[str, Any]) -> tuple:
         """The sides with the drawn functions substituted, compiled: (lhs, rhs, lhs fn, rhs fn, numeric inputs)."""
