@@ -24,7 +24,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -163,7 +163,7 @@ def _explicit(engine: Engine, database: Any) -> list[dict[str, Any]]:
     return own + [ex for ex in saved_examples(engine, database) if ex not in own]
 
 
-def _skipped(engine: Engine, written: dict[str, Any], rounded: dict[str, Any]) -> str:
+def _skipped(engine: Engine, written: Mapping[str, Any], rounded: Mapping[str, Any]) -> str:
     """``example x=0.9999999 rounds to 1.0 in float16, excluded by `x != 1` (skipped)``."""
     from identities.draws.inputs import exclusion
     from identities.numbers.formats import short_repr
