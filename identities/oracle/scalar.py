@@ -632,7 +632,12 @@ class Oracle:
         ball still holds 0 but lies inside (-2**E, 2**E), it rounds to 0 in a format whose half smallest
         subnormal is 2**E, so the point is decided (``HOLDS``, with a note) for that format. Such a point
         is never refuted on that ground: a refutation is always a ball of lhs - rhs that excludes 0.
+
+        ``compare(e, e, env)`` (the same object twice: a one-sided accuracy check) evaluates e once per
+        precision: HOLDS with its truth on both sides, BOTH_UNDEFINED, or UNKNOWN.
         """
+        if lhs is rhs:
+            return self._single(lhs, env, zero_below)
         fl, fr = self.compile(lhs).fn, self.compile(rhs).fn
         inputs = self._inputs(env)
         L: Any = None
@@ -671,6 +676,28 @@ class Oracle:
                     if (narrow_l or zero_l) and (narrow_r or zero_r):
                         return OraclePoint(HOLDS, tl, tr, prec, _zero_note(zero_below))
                     redo_l, redo_r = not narrow_l, not narrow_r
+        except OutOfRange:
+            return OraclePoint(UNKNOWN, None, None, prec, "a value is beyond arb's exponent range")
+        return OraclePoint(UNKNOWN, None, None, prec, f"not resolved by {self.cap_bits} bits")
+
+    def _single(self, expr: Expr, env: Mapping[str, Any], zero_below: int | None = None) -> OraclePoint:
+        fn = self.compile(expr).fn
+        inputs = self._inputs(env)
+        prec = self.start_bits
+        try:
+            for prec in self.precisions:
+                if prec > self.start_bits:
+                    check_deadline()
+                with ctx.workprec(prec):
+                    v = self._side(fn, inputs)
+                if v is UNDEFINED:
+                    return OraclePoint(BOTH_UNDEFINED, None, None, prec)
+                if v is not None and self._narrow(v):
+                    truth = Truth(v, self._refiner(fn, inputs, prec))
+                    return OraclePoint(HOLDS, truth, truth, prec)
+                if v is not None and self._zero(v, prec, zero_below):
+                    truth = Truth(v)
+                    return OraclePoint(HOLDS, truth, truth, prec, _zero_note(zero_below))
         except OutOfRange:
             return OraclePoint(UNKNOWN, None, None, prec, "a value is beyond arb's exponent range")
         return OraclePoint(UNKNOWN, None, None, prec, f"not resolved by {self.cap_bits} bits")
