@@ -23,8 +23,8 @@ derivative table; ``sum`` is exact over integers and rationals.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -47,6 +47,7 @@ from identities.oracle.balls import sign as _sign
 from identities.oracle.balls import with_c0 as _with_c0
 from identities.oracle.forms import FORMS, sum_bound
 from identities.oracle.forms import compare as compare_balls
+from identities.oracle.rounding import exact_fraction, round_ball
 
 __all__ = [
     "Oracle",
@@ -360,13 +361,36 @@ def _exact_int(b: Value) -> int | None:
 
 @dataclass(frozen=True)
 class Truth:
-    """One side's value at one point, as the oracle knows it: exact or a narrow ball."""
+    """One side's value at one point, as the oracle knows it: exact or a narrow ball.
+
+    ``refine``, when the oracle gives one, yields the same value at more bits (up to its cap): what
+    ``rounded`` needs where the ball straddles a rounding boundary of a format.
+    """
 
     value: Value
+    refine: Callable[[], Iterator[Value]] | None = field(default=None, compare=False, repr=False)
+    _rounded: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def rounded(self, fmt: FloatFormat) -> float | None:
+        """The exact value correctly rounded to ``fmt`` (``identities.oracle.rounding``), or None when even
+        the oracle's cap leaves both neighbours possible: uncertain, never guessed."""
+        key = fmt.name
+        if key in self._rounded:
+            return self._rounded[key]
+        r = round_ball(self.value, fmt)
+        if r is None and self.refine is not None:
+            for v in self.refine():
+                r = round_ball(v, fmt)
+                if r is not None:
+                    break
+        self._rounded[key] = r
+        return r
 
     def to_float(self, fmt: FloatFormat) -> float:
-        """The midpoint, rounded to nearest in ``fmt``."""
-        return fmt.round(self.to_fraction(fmt))
+        """The value rounded to nearest in ``fmt``: correctly (``rounded``), or where that is uncertain the
+        midpoint's rounding, a value to show (never one to count ulps against)."""
+        r = self.rounded(fmt)
+        return r if r is not None else fmt.round(self.to_fraction(fmt))
 
     def to_fraction(self, fmt: FloatFormat | None = None) -> Fraction:
         v = self.value
@@ -374,15 +398,7 @@ class Truth:
             return Fraction(v)
         if isinstance(v, fmpq):
             return Fraction(int(v.p), int(v.q))
-        man, exp = v.mid().man_exp()
-        man, exp = int(man), int(exp)
-        if fmt is not None and man:
-            top = exp + man.bit_length()
-            if top > fmt.emax + 2:
-                return Fraction(2) ** (fmt.emax + 2) * (1 if man > 0 else -1)
-            if top < fmt.emin - fmt.precision - 2:
-                return Fraction(0)
-        return Fraction(man) * Fraction(2) ** exp
+        return exact_fraction(v.mid(), fmt)
 
     def __str__(self) -> str:
         v = self.value
@@ -490,6 +506,23 @@ class Oracle:
                 return None
             raise
 
+    def _refiner(self, fn: Fn, inputs: Env, after: int, index: tuple[int, int] | None = None) -> Any:
+        """A generator function of ``fn`` at the precisions above ``after`` (component ``index[0]`` of
+        ``index[1]`` for a vector side): the values ``Truth.rounded`` refines with."""
+
+        def more() -> Iterator[Value]:
+            for prec in self.precisions:
+                if prec <= after:
+                    continue
+                check_deadline()
+                with ctx.workprec(prec):
+                    v = self._side(fn, inputs)
+                if v is None or v is UNDEFINED:
+                    continue
+                yield components(v, index[1])[index[0]] if index is not None else v
+
+        return more
+
     def evaluate(self, expr: Expr, env: Mapping[str, Any]) -> Truth | None:
         """One expression at one point; None where it is undefined. Raises OutOfRange/LookupError."""
         fn = self.compile(expr).fn
@@ -500,17 +533,29 @@ class Oracle:
             if v is UNDEFINED:
                 return None
             if v is not None and self._narrow(v):
-                return Truth(v)
+                return Truth(v, self._refiner(fn, inputs, prec))
         raise LookupError(f"not resolved by {self.cap_bits} bits")
 
-    def compare(self, lhs: Expr, rhs: Expr, env: Mapping[str, Any]) -> OraclePoint:
+    def _zero(self, v: Value, prec: int, zero_below: int | None) -> bool:
+        """At the cap, a ball around 0 narrower than 2**zero_below: zero at the judged format's resolution."""
+        if zero_below is None or prec < self.cap_bits or not isinstance(v, arb) or not v.is_finite():
+            return False
+        with ctx.workprec(64):
+            return bool(v.abs_upper() < arb(2) ** zero_below)
+
+    def compare(self, lhs: Expr, rhs: Expr, env: Mapping[str, Any], zero_below: int | None = None) -> OraclePoint:
         """Decide lhs == rhs at one point (see the module docstring for the rules).
+
+        ``zero_below`` (an exponent E) decides zeros at a format's resolution: where, at the cap, a side's
+        ball still holds 0 but lies inside (-2**E, 2**E), it rounds to 0 in a format whose half smallest
+        subnormal is 2**E, so the point is decided (``HOLDS``, with a note) for that format. Such a point
+        is never refuted on that ground: a refutation is always a ball of lhs - rhs that excludes 0.
 
         ``compare(e, e, env)`` (the same object twice: a one-sided accuracy check) evaluates e once per
         precision: HOLDS with its truth on both sides, BOTH_UNDEFINED, or UNKNOWN.
         """
         if lhs is rhs:
-            return self._single(lhs, env)
+            return self._single(lhs, env, zero_below)
         fl, fr = self.compile(lhs).fn, self.compile(rhs).fn
         inputs = self._inputs(env)
         L: Any = None
@@ -530,26 +575,30 @@ class Oracle:
                         if L is UNDEFINED and R is UNDEFINED:
                             return OraclePoint(BOTH_UNDEFINED, None, None, prec)
                         if L is UNDEFINED and R is not None:
-                            return OraclePoint(LHS_UNDEFINED, None, Truth(R), prec)
+                            return OraclePoint(LHS_UNDEFINED, None, Truth(R, self._refiner(fr, inputs, prec)), prec)
                         if R is UNDEFINED and L is not None:
-                            return OraclePoint(RHS_UNDEFINED, Truth(L), None, prec)
+                            return OraclePoint(RHS_UNDEFINED, Truth(L, self._refiner(fl, inputs, prec)), None, prec)
                         redo_l, redo_r = L is None, R is None
                         continue
                     if L is None or R is None:
                         redo_l, redo_r = L is None or not self._narrow(L), R is None or not self._narrow(R)
                         continue
                     d = L - R
+                    tl, tr = Truth(L, self._refiner(fl, inputs, prec)), Truth(R, self._refiner(fr, inputs, prec))
                     if _sign_or_none(d) not in (0, None):
-                        return OraclePoint(REFUTED, Truth(L), Truth(R), prec)
+                        return OraclePoint(REFUTED, tl, tr, prec)
                     narrow_l, narrow_r = self._narrow(L), self._narrow(R)
                     if narrow_l and narrow_r:
-                        return OraclePoint(HOLDS, Truth(L), Truth(R), prec)
+                        return OraclePoint(HOLDS, tl, tr, prec)
+                    zero_l, zero_r = self._zero(L, prec, zero_below), self._zero(R, prec, zero_below)
+                    if (narrow_l or zero_l) and (narrow_r or zero_r):
+                        return OraclePoint(HOLDS, tl, tr, prec, _zero_note(zero_below))
                     redo_l, redo_r = not narrow_l, not narrow_r
         except OutOfRange:
             return OraclePoint(UNKNOWN, None, None, prec, "a value is beyond arb's exponent range")
         return OraclePoint(UNKNOWN, None, None, prec, f"not resolved by {self.cap_bits} bits")
 
-    def _single(self, expr: Expr, env: Mapping[str, Any]) -> OraclePoint:
+    def _single(self, expr: Expr, env: Mapping[str, Any], zero_below: int | None = None) -> OraclePoint:
         fn = self.compile(expr).fn
         inputs = self._inputs(env)
         prec = self.start_bits
@@ -562,18 +611,23 @@ class Oracle:
                 if v is UNDEFINED:
                     return OraclePoint(BOTH_UNDEFINED, None, None, prec)
                 if v is not None and self._narrow(v):
-                    truth = Truth(v)
+                    truth = Truth(v, self._refiner(fn, inputs, prec))
                     return OraclePoint(HOLDS, truth, truth, prec)
+                if v is not None and self._zero(v, prec, zero_below):
+                    truth = Truth(v)
+                    return OraclePoint(HOLDS, truth, truth, prec, _zero_note(zero_below))
         except OutOfRange:
             return OraclePoint(UNKNOWN, None, None, prec, "a value is beyond arb's exponent range")
         return OraclePoint(UNKNOWN, None, None, prec, f"not resolved by {self.cap_bits} bits")
 
-    def compare_components(self, lhs: Expr, rhs: Expr, env: Mapping[str, Any], n: int) -> list[Any]:
+    def compare_components(
+        self, lhs: Expr, rhs: Expr, env: Mapping[str, Any], n: int, zero_below: int | None = None
+    ) -> list[Any]:
         """``Oracle.compare`` for vector-valued sides: one OraclePoint per component.
 
         A side that is undefined is undefined in every component; each component
         is otherwise decided as ``Oracle.compare`` decides a scalar, at rising
-        precision until every component is decided.
+        precision until every component is decided (zeros at ``zero_below`` included).
         """
 
         fl, fr = self.compile(lhs).fn, self.compile(rhs).fn
@@ -587,18 +641,30 @@ class Oracle:
                     if L is UNDEFINED and R is UNDEFINED:
                         return [OraclePoint(BOTH_UNDEFINED, None, None, prec)] * n
                     if L is UNDEFINED and R is not None:
-                        return [OraclePoint(LHS_UNDEFINED, None, Truth(r), prec) for r in components(R, n)]
+                        return [
+                            OraclePoint(LHS_UNDEFINED, None, Truth(r, self._refiner(fr, inputs, prec, (i, n))), prec)
+                            for i, r in enumerate(components(R, n))
+                        ]
                     if R is UNDEFINED and L is not None:
-                        return [OraclePoint(RHS_UNDEFINED, Truth(v), None, prec) for v in components(L, n)]
+                        return [
+                            OraclePoint(RHS_UNDEFINED, Truth(v, self._refiner(fl, inputs, prec, (i, n))), None, prec)
+                            for i, v in enumerate(components(L, n))
+                        ]
                     if L is None or R is None or L is UNDEFINED or R is UNDEFINED:
                         continue  # a side needs more precision
                     for i, (a, b) in enumerate(zip(components(L, n), components(R, n))):
                         if out[i] is not None:
                             continue
+                        ta = Truth(a, self._refiner(fl, inputs, prec, (i, n)))
+                        tb = Truth(b, self._refiner(fr, inputs, prec, (i, n)))
                         if _sign_or_none(a - b) not in (0, None):
-                            out[i] = OraclePoint(REFUTED, Truth(a), Truth(b), prec)
+                            out[i] = OraclePoint(REFUTED, ta, tb, prec)
                         elif self._narrow(a) and self._narrow(b):
-                            out[i] = OraclePoint(HOLDS, Truth(a), Truth(b), prec)
+                            out[i] = OraclePoint(HOLDS, ta, tb, prec)
+                        elif (self._narrow(a) or self._zero(a, prec, zero_below)) and (
+                            self._narrow(b) or self._zero(b, prec, zero_below)
+                        ):
+                            out[i] = OraclePoint(HOLDS, ta, tb, prec, _zero_note(zero_below))
                 if all(p is not None for p in out):
                     return out
         except OutOfRange:
@@ -607,6 +673,10 @@ class Oracle:
         return [p or OraclePoint(UNKNOWN, None, None, prec, note) for p in out]
 
     # how bad a component's kind is, worst first (the engine's verdict precedence, then the rest)
+
+
+def _zero_note(zero_below: int | None) -> str:
+    return f"a side is 0 to within 2**{zero_below}: zero at the format's resolution"
 
 
 def _sign_or_none(x: Value) -> int | None:
