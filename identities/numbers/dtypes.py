@@ -16,7 +16,7 @@ import numpy as np
 from identities.errors import BackendUnavailable, InvalidArgument
 from identities.numbers.formats import FORMATS, ML_FORMATS, FloatFormat
 
-__all__ = ["numpy_dtype", "int_types", "format_of_dtype", "as_format", "ml_dtypes_available"]
+__all__ = ["numpy_dtype", "int_types", "format_of_dtype", "as_format", "round_array", "ml_dtypes_available"]
 
 _INTS = {8: (np.int8, np.uint8), 16: (np.int16, np.uint16), 32: (np.int32, np.uint32), 64: (np.int64, np.uint64)}
 _IEEE = {"float64": np.float64, "float32": np.float32, "float16": np.float16}
@@ -75,3 +75,29 @@ def as_format(fmt: object, name: str = "fmt") -> FloatFormat:
         if found is not None:
             return found
     raise InvalidArgument(f"{name}={fmt!r} is not a float format; known: {', '.join(FORMATS)}")
+
+
+def round_array(x: Any, fmt: FloatFormat) -> np.ndarray:
+    """Values (any real dtype) rounded once, to nearest even, to ``fmt``: an array of its dtype.
+
+    numpy's own casts do this for float64, float32 and float16. ml_dtypes casts a double through
+    float32, two roundings that can land on the wrong neighbour (``1 + 2**-8 + 2**-30`` becomes
+    bfloat16's 1.0, not 1 + 2**-7), so for the ML formats the double is first rounded to float32 *to
+    odd* (an inexact result keeps an odd last bit), after which float32 -> the format rounds exactly as
+    one rounding would: float32 has at least two bits more than every ML format, over their whole range.
+    """
+    dtype = numpy_dtype(fmt)
+    a = np.asarray(x)
+    if fmt.name in _IEEE or a.dtype == np.float32 or a.dtype.itemsize <= 2 and a.dtype.kind == "f":
+        with np.errstate(over="ignore", invalid="ignore"):
+            return a.astype(dtype)
+    a = a.astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = a.astype(np.float32)
+        inexact = np.isfinite(a) & (r.astype(np.float64) != a) & np.isfinite(r)
+        even = (r.view(np.uint32) & np.uint32(1)) == 0
+        fix = inexact & even
+        if fix.any():
+            toward = np.where(a > r, np.float32(np.inf), np.float32(-np.inf))
+            r = np.where(fix, np.nextafter(r, toward), r)
+        return r.astype(dtype)
