@@ -319,7 +319,7 @@ def _via_double(fn: Callable[[Any], float], dtype: Any, fmt: FloatFormat) -> Cal
     return wrapped
 
 
-class NumpyFloatBackend(CastArithmetic, Float64Backend):  # type: ignore[misc]
+class NumpyFloatBackend(CastArithmetic, Float64Backend):
     """float32, float16 or an ML format on numpy scalars: every operation rounds to the width.
 
     ``gamma``, ``lgamma``, ``erf`` and ``erfc``, which numpy does not have, are
@@ -401,7 +401,7 @@ class NumpyFloatBackend(CastArithmetic, Float64Backend):  # type: ignore[misc]
         # numpy's casts from a double round once; ml_dtypes' go through float32 (twice), so round exactly first
         return self.dtype(x) if self._numpy_rounds else self.dtype(self.format.round(x))
 
-    def pow(self, a: Any, b: Any) -> Any:  # type: ignore[override]
+    def pow(self, a: Any, b: Any) -> Any:
         return np.power(self.cast(a), self.cast(b))
 
     def compile(self, expr: Expr) -> Compiled:
