@@ -88,6 +88,8 @@ def round_array(x: Any, fmt: FloatFormat) -> np.ndarray:
     """
     dtype = numpy_dtype(fmt)
     a = np.asarray(x)
+    if a.dtype == np.dtype(dtype):
+        return a
     if fmt.name in _IEEE or a.dtype == np.float32 or a.dtype.itemsize <= 2 and a.dtype.kind == "f":
         with np.errstate(over="ignore", invalid="ignore"):
             return a.astype(dtype)
