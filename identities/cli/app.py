@@ -82,6 +82,10 @@ def _parser() -> argparse.ArgumentParser:
         help="verify in N local processes (default: 1, in this process); same results",
     )
 
+    from identities.cli.common import add_allow_import
+
+    add_allow_import(cp)
+
     from identities.cli.sweep import add_parser
 
     add_parser(sub)

@@ -62,7 +62,10 @@ class IdentityFile(pytest.File):
             text = self.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise IdentityFileError(f"cannot read: {exc}", file=shown) from None
-        registry = loads_fpcore(text, shown) if self.path.suffix == ".fpcore" else loads(text, shown)
+        if self.path.suffix == ".fpcore":
+            registry = loads_fpcore(text, shown)
+        else:  # pytest imports the project's code anyway: the implementations a file names may be imported
+            registry = loads(text, shown, allow_import=True, root=str(self.path))
         for refusal in registry.refused:  # an FPCore that cannot be expressed: said, and the rest is collected
             warnings.warn_explicit(IdentitiesRefused(str(refusal)), IdentitiesRefused, str(self.path), refusal.line)
         backends = self.config.stash[STATE].options.backends
@@ -122,7 +125,14 @@ class IdentityItem(pytest.Item):
 
         o = self.config.stash[STATE].options
         # a report draws its plots from the per-example samples; keep them only when one is asked for
-        r = verify(self.identity, self.backend, examples=o.examples, seed=o.seed, keep_samples=o.report is not None)
+        r = verify(
+            self.identity,
+            self.backend,
+            examples=o.examples,
+            seed=o.seed,
+            keep_samples=o.report is not None,
+            raise_user_errors=True,  # an error in the user's code fails the test with its traceback
+        )
         self.result = r
         parent = self.parent
         source = BUILTIN if isinstance(parent, _BuiltinFile) else str(self.path)
