@@ -55,6 +55,7 @@ from identities.errors import InvalidArgument, LimitExceeded
 from identities.evaluate.values import UNDEFINED, as_integer
 from identities.language.expr import Bin, Call, Cmp, Const, Diff, Expr, Logic, Neg, Num, Sum, UserCall, Var, free_vars
 from identities.language.limits import MAX_SUM_TERMS
+from identities.numbers.dtypes import numpy_dtype, round_array
 
 __all__ = ["ArrayProgram", "compile_array", "FUNCTION_MODES"]
 
@@ -149,7 +150,7 @@ class ArrayProgram:
 
 
 def _dtype(backend: Any) -> Any:
-    return {64: np.float64, 32: np.float32, 16: np.float16}[backend.format.width]
+    return numpy_dtype(backend.format)
 
 
 def compile_array(
@@ -157,7 +158,9 @@ def compile_array(
 ) -> ArrayProgram:
     """Compile ``expr`` for whole arrays in ``backend``'s arithmetic (a float backend)."""
     if not getattr(backend, "is_float", False):
-        raise InvalidArgument(f"backend={backend.name!r} is not a float backend; arrays need float64/32/16")
+        raise InvalidArgument(
+            f"backend={backend.name!r} is not a float backend; arrays need float64/32/16 or an ML format"
+        )
     if functions not in FUNCTION_MODES:
         raise InvalidArgument(f"functions={functions!r} must be one of {FUNCTION_MODES}")
     c = _Compiler(backend, frozenset(integer_vars), functions)
@@ -179,6 +182,8 @@ class _Compiler:
         """Note that ``what`` uses numpy's array loop where the scalar backend computes otherwise."""
         if self.per_element:
             return
+        if self.backend.format.name not in ("float64", "float32", "float16"):
+            return  # the ML formats: ml_dtypes' ufunc loops are the same for a scalar and an array
         self.notes.append(
             {
                 64: f"float64 {what} from numpy (SIMD): can differ from math's (verify) in the last place; "
@@ -220,9 +225,9 @@ class _Compiler:
         return self.scalar(e, ints)
 
     def var(self, name: str, is_int: bool) -> Node:
-        dtype = self.dtype
-        if is_int:
-            return lambda env, st: np.asarray(env[name]).astype(dtype)
+        fmt = self.backend.format
+        if is_int:  # rounded once, as the scalar backends round an int where it meets a float
+            return lambda env, st: round_array(np.asarray(env[name]), fmt)
         return lambda env, st: env[name]
 
     def binary(self, e: Bin, ints: frozenset[str]) -> Node:
@@ -322,7 +327,7 @@ class _Compiler:
         def central(env: Mapping[str, Any], st: _State) -> Any:
             x = np.asarray(env[var])
             scale = np.maximum(np.abs(x.astype(np.float64)), 1.0)
-            step = (factor * scale).astype(dtype)
+            step = round_array(factor * scale, fmt)
             h = (x + step) - x
             denom = dtype(2.0) * h if two else h
             inner = dict(env)
@@ -435,9 +440,9 @@ def _bits(col: np.ndarray) -> np.ndarray:
     """A column as int64 keys: integers as they are, floats by bit pattern (so -0.0 and 0.0 differ)."""
     if col.dtype.kind in "iu":
         return col.astype(np.int64)
-    if col.dtype.kind == "f":
+    if col.dtype.kind == "f" or col.dtype.kind == "V" and col.dtype.itemsize in (1, 2):  # ml_dtypes' are "V"
         width = col.dtype.itemsize
-        return col.view({8: np.int64, 4: np.int32, 2: np.int16}[width]).astype(np.int64)
+        return col.view({8: np.int64, 4: np.int32, 2: np.int16, 1: np.int8}[width]).astype(np.int64)
     return np.array([hash(v) for v in col], dtype=np.int64)
 
 

@@ -1,5 +1,17 @@
-"""IEEE float backends: ``float64`` on Python floats and ``math``; ``float32`` and
-``float16`` on numpy scalars, so every operation rounds to that width.
+"""Float backends: ``float64`` on Python floats and ``math``; ``float32`` and
+``float16`` on numpy scalars, and the ML formats ``bfloat16``, ``float8_e4m3fn``
+and ``float8_e5m2`` on ml_dtypes' numpy scalars (the ``ml`` extra), so every
+operation rounds to that width.
+
+In the ML formats, ``+ - * /`` and ``sqrt`` are ml_dtypes': computed in float32
+and rounded once to the format, which is the correctly rounded result (float32
+has more than twice their precision, plus two bits, so the two roundings
+never differ from one). Every other function is numpy's float32 function on
+the float32 value of the argument, rounded once to the format (ml_dtypes'
+ufuncs do exactly this; ``gamma``, ``lgamma``, ``erf`` and ``erfc``, which
+numpy lacks, are computed in double by ``math`` and rounded once, exactly).
+float8_e4m3fn has no infinities: an overflow, a pole (``1/0``) or an infinite
+intermediate is nan there, so such a side is undefined in that format.
 
 Both follow IEEE semantics inside an expression (overflow to inf, a pole to
 inf, an invalid operation to nan); a side whose value is nan is *undefined in
@@ -27,9 +39,10 @@ from identities.backends.libm import LIBM_TABLE, fma_exact, fmax, fmin
 from identities.evaluate.compiler import CastArithmetic, Compiled, compile_expr
 from identities.evaluate.values import UNDEFINED, Env, Fn, Undefined, as_integer, int_comb, int_factorial
 from identities.language.expr import FUNCTIONS, Expr, Num
-from identities.numbers.formats import FloatFormat, float16, float32, float64
+from identities.numbers.dtypes import numpy_dtype
+from identities.numbers.formats import FORMATS, FloatFormat, float16, float32, float64
 
-__all__ = ["Float64Backend", "NumpyFloatBackend", "central_difference", "compare_values"]
+__all__ = ["Float64Backend", "NumpyFloatBackend", "central_difference", "compare_values", "ml_backend"]
 
 INF = math.inf
 NAN = math.nan
@@ -299,23 +312,29 @@ def compare_values(op: str, a: Any, b: Any) -> bool:
     return a != b
 
 
-def _via_double(fn: Callable[[Any], float], dtype: Any) -> Callable[[Any], Any]:
-    """A function numpy lacks: computed in double by ``math``, then rounded to the width."""
+def _via_double(fn: Callable[[Any], float], dtype: Any, fmt: FloatFormat) -> Callable[[Any], Any]:
+    """A function numpy lacks: computed in double by ``math``, then rounded once, exactly, to the width."""
 
     def wrapped(x: Any) -> Any:
         v = fn(float(x) if type(x) is not int else x)
-        return v if type(v) is int else dtype(v)
+        return v if type(v) is int else dtype(fmt.round(v))
 
     return wrapped
 
 
-def _via_double_n(fn: Callable[..., float], dtype: Any) -> Callable[..., Any]:
-    """A function of several arguments numpy lacks: computed in double, rounded once to the width."""
-    return lambda *args: dtype(fn(*(float(a) if type(a) is not int else a for a in args)))
+def _via_double_n(fn: Callable[..., float], dtype: Any, fmt: FloatFormat) -> Callable[..., Any]:
+    """A function of several arguments numpy lacks: computed in double, rounded once, exactly, to the width
+    (never through the dtype's own constructor: ml_dtypes rounds a double through float32 first)."""
+
+    def wrapped(*args: Any) -> Any:
+        v = fn(*(float(a) if type(a) is not int else a for a in args))
+        return v if type(v) is int else dtype(fmt.round(v))
+
+    return wrapped
 
 
 class NumpyFloatBackend(CastArithmetic, Float64Backend):
-    """float32 or float16 on numpy scalars: every operation rounds to the width.
+    """float32, float16 or an ML format on numpy scalars: every operation rounds to the width.
 
     ``gamma``, ``lgamma``, ``erf``, ``erfc`` and the special functions, which numpy does not have, are
     computed in double and rounded once to the width; ``fma`` is exact and rounded once to the width;
@@ -327,7 +346,8 @@ class NumpyFloatBackend(CastArithmetic, Float64Backend):
     def __init__(self, fmt: FloatFormat):
         self.format = fmt
         self.name = fmt.name
-        self.dtype = {32: np.float32, 16: np.float16}[fmt.width]
+        self.dtype = numpy_dtype(fmt)
+        self._numpy_rounds = fmt.name in ("float32", "float16")
         d = self.dtype
         self.table = {
             "abs": np.abs,
@@ -353,12 +373,12 @@ class NumpyFloatBackend(CastArithmetic, Float64Backend):
             "acosh": np.arccosh,
             "atanh": np.arctanh,
             "hypot": np.hypot,
-            "gamma": _via_double(_gamma, d),
-            "lgamma": _via_double(_lgamma, d),
+            "gamma": _via_double(_gamma, d, fmt),
+            "lgamma": _via_double(_lgamma, d, fmt),
             "factorial": _factorial,
             "comb": _comb,
-            "erf": _via_double(MATH_TABLE["erf"], d),
-            "erfc": _via_double(MATH_TABLE["erfc"], d),
+            "erf": _via_double(MATH_TABLE["erf"], d, fmt),
+            "erfc": _via_double(MATH_TABLE["erfc"], d, fmt),
             "min": self._keep_int(min, lambda a, b: d(fmin(float(a), float(b)))),  # one of them: exact
             "max": self._keep_int(max, lambda a, b: d(fmax(float(a), float(b)))),
             "copysign": np.copysign,
@@ -370,9 +390,9 @@ class NumpyFloatBackend(CastArithmetic, Float64Backend):
             "fmod": self._keep_int(MATH_TABLE["fmod"], np.fmod),
             "remainder": lambda a, b: d(MATH_TABLE["remainder"](float(a), float(b))),  # exact: no rounding
             "exp2": self._keep_int(MATH_TABLE["exp2"], np.exp2, nonnegative=True),
-            **{name: _via_double_n(MATH_TABLE[name], d) for name in ("beta", "digamma", "zeta", "lambertw")},
-            "besselj": _via_double_n(MATH_TABLE["besselj"], d),
-            "bessely": _via_double_n(MATH_TABLE["bessely"], d),
+            **{name: _via_double_n(MATH_TABLE[name], d, fmt) for name in ("beta", "digamma", "zeta", "lambertw")},
+            "besselj": _via_double_n(MATH_TABLE["besselj"], d, fmt),
+            "bessely": _via_double_n(MATH_TABLE["bessely"], d, fmt),
         }
         exact = ("factorial", "comb", "log", "min", "max", "floor", "ceil", "trunc", "round", "fmod", "exp2", "fma")
         numeric = {k: v for k, v in self.table.items() if k not in exact}
@@ -437,7 +457,8 @@ class NumpyFloatBackend(CastArithmetic, Float64Backend):
         return self.dtype(self.format.round(Fraction(math.pi if name == "pi" else math.e)))
 
     def from_float(self, x: float) -> Any:
-        return self.dtype(x)
+        # numpy's casts from a double round once; ml_dtypes' go through float32 (twice), so round exactly first
+        return self.dtype(x) if self._numpy_rounds else self.dtype(self.format.round(x))
 
     def pow(self, a: Any, b: Any) -> Any:
         return np.power(self.cast(a), self.cast(b))
@@ -478,3 +499,8 @@ def float32_backend() -> NumpyFloatBackend:
 
 def float16_backend() -> NumpyFloatBackend:
     return NumpyFloatBackend(float16)
+
+
+def ml_backend(name: str) -> NumpyFloatBackend:
+    """``bfloat16``, ``float8_e4m3fn`` or ``float8_e5m2`` (BackendUnavailable without ml_dtypes)."""
+    return NumpyFloatBackend(FORMATS[name])

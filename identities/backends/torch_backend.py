@@ -1,4 +1,9 @@
-"""``torch-float32`` and ``torch-float64``: PyTorch's own operations and autograd (the ``torch`` extra).
+"""``torch-float32``, ``torch-float64``, ``torch-bfloat16`` and ``torch-float16``: PyTorch's own operations and
+autograd (the ``torch`` extra).
+
+In bfloat16 and float16 every operation is torch's CPU kernel for that dtype, which computes in float32 and
+rounds the result once to the dtype (as a user's ``x.to(torch.bfloat16)`` code runs); autograd's
+intermediate gradients are tensors of the same dtype, so each backward step rounds too.
 
 Functions map to torch's (``torch.sin``, ``torch.special.erf``, ...); two it
 lacks are composed from its own operations, as a torch user would write them:
@@ -18,9 +23,10 @@ import torch
 
 from identities.backends.autodiff import AutodiffBackend, call_body, unsupported
 from identities.evaluate.values import Env, Fn
-from identities.numbers.formats import FloatFormat, float32, float64
+from identities.numbers.formats import FloatFormat, bfloat16, float16, float32, float64
 
-__all__ = ["TorchBackend", "torch_float32", "torch_float64"]
+__all__ = ["TorchBackend", "torch_float32", "torch_float64", "torch_bfloat16", "torch_float16"]
+_DTYPES = {"float32": torch.float32, "float64": torch.float64, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 class TorchBackend(AutodiffBackend):
@@ -28,7 +34,7 @@ class TorchBackend(AutodiffBackend):
 
     def __init__(self, fmt: FloatFormat):
         super().__init__(fmt)
-        self.dtype = {32: torch.float32, 64: torch.float64}[fmt.width]
+        self.dtype = _DTYPES[fmt.name]
         third = 1.0 / 3.0
         self.table = {
             "abs": torch.abs,
@@ -89,6 +95,16 @@ class TorchBackend(AutodiffBackend):
                 "torch has no Lambert W function (lambertw); check it on float64, float32 or mpmath"
             ),
         }
+        if self.dtype in (torch.float16, torch.bfloat16):  # torch has no half-width kernels for these
+            width = "float16" if self.dtype == torch.float16 else "bfloat16"
+            for name, spelled in (
+                ("zeta", "torch.special.zeta"),
+                ("besselj", "torch.special.bessel_j0/j1"),
+                ("bessely", "torch.special.bessel_y0/y1"),
+            ):
+                self.table[name] = unsupported(
+                    f"torch has no {width} kernel for {spelled} ({name}); check it on torch-float32 or float64"
+                )
         self._check_table()
 
     @staticmethod
@@ -151,3 +167,11 @@ def torch_float32() -> TorchBackend:
 
 def torch_float64() -> TorchBackend:
     return TorchBackend(float64)
+
+
+def torch_bfloat16() -> TorchBackend:
+    return TorchBackend(bfloat16)
+
+
+def torch_float16() -> TorchBackend:
+    return TorchBackend(float16)

@@ -85,7 +85,11 @@ def add_commands(sub: Any, defaults: Mapping[str, Any]) -> None:
         metavar="VAR=VALUE[,VAR=VALUE]",
         help="the input, e.g. --at x=1 or --at x=0.2,y=8 (default: the identity's first example)",
     )
-    ep.add_argument("--backend", default="float64", help="a float backend: float64, float32 or float16")
+    ep.add_argument(
+        "--backend",
+        default="float64",
+        help="a float backend: float64, float32, float16, bfloat16, float8_e4m3fn, float8_e5m2, torch-*, jax-*",
+    )
     ep.add_argument("--plot", metavar="PATH", help="also write the plot of error against h (PNG) here")
 
 

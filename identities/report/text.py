@@ -77,7 +77,7 @@ def fmt_of(backend: str) -> Any:
     """The float format of a backend's values (float64 for mpmath, whose inputs are doubles)."""
     from identities.numbers.formats import FORMATS
 
-    return FORMATS.get(backend, FORMATS["float64"])
+    return FORMATS.get(backend.rsplit("-", 1)[-1], FORMATS["float64"])  # torch-bfloat16 computes in bfloat16
 
 
 def pct(x: float) -> str:

@@ -24,6 +24,7 @@ import numpy as np
 
 from identities.check.results import Result, json_value
 from identities.language.tolerance import Tolerance
+from identities.numbers.dtypes import round_array
 from identities.numbers.formats import FloatFormat
 from identities.sweep.sampling import ulp_distance
 
@@ -359,13 +360,13 @@ def _statistics(
             p.simplest[k] = Candidate((c, order), _row(columns, j), lf[j], rf[j], ulps[j], err_rel[j], err_abs[j], k)
     # the profile: each side against the oracle (rounded to the format), and lhs against rhs
     width = fmt.width
-    ft = {64: np.float64, 32: np.float32, 16: np.float16}[width]
+
     between = _bits(ulps)
     sides = {}
     for side, value, t in (("lhs", lf, lt), ("rhs", rf, rt)):
         defined = ~np.isnan(t)
         with np.errstate(over="ignore", invalid="ignore"):
-            bits = np.where(defined, _bits(ulp_distance(value, t.astype(ft), fmt)), np.nan)
+            bits = np.where(defined, _bits(ulp_distance(value, round_array(t, fmt), fmt)), np.nan)
         sides[side] = bits
         p.hist[side] = _histogram(bits[defined], width)
         fin = defined & np.isfinite(bits)

@@ -33,19 +33,30 @@ DEFAULT_EXAMPLES = 200
 def assert_close(actual: Any, expected: Any, tolerance: Any = "4 ulp") -> None:
     """Assert every element of ``actual`` is within ``tolerance`` of ``expected``.
 
-    ULPs are those of ``actual``'s dtype (float16, float32 or float64; integers
-    and Python floats count as float64), with ``expected`` rounded to it; +0 and
-    -0 are equal, nan equals nan, an infinity equals only itself. ``tolerance``
-    is ``"N ulp"``, ``"X rel"`` (relative to the larger magnitude) or ``"X abs"``,
-    joined by ``or``. Shapes broadcast as in numpy.
+    ULPs are those of ``actual``'s dtype (float16, float32, float64, or ml_dtypes'
+    bfloat16, float8_e4m3fn and float8_e5m2; integers and Python floats count as
+    float64), with ``expected`` rounded to it; +0 and -0 are equal, nan equals
+    nan, an infinity equals only itself. ``tolerance`` is ``"N ulp"``, ``"X rel"``
+    (relative to the larger magnitude) or ``"X abs"``, joined by ``or``. Shapes
+    broadcast as in numpy. Torch tensors and jax arrays are read as they are
+    (detached, moved to the CPU, in their own dtype: a bfloat16 tensor is
+    compared in bfloat16's ulps), and the message says which framework it read.
     """
     __tracebackhide__ = True
     from identities.testing.closeness import as_tolerance, compare
+    from identities.testing.tensors import as_numpy
 
     tol = as_tolerance(tolerance)
+    actual, read_actual = as_numpy(actual, "actual")
+    expected, read_expected = as_numpy(expected, "expected")
     mismatch = compare(actual, expected, tol)
     if mismatch is not None:
-        raise AssertionError(mismatch.message())
+        lines = mismatch.message().split("\n")
+        read = [f"actual from a {read_actual}"] if read_actual else []
+        read += [f"expected from a {read_expected}"] if read_expected else []
+        if read:
+            lines.insert(1, f"  read {' and '.join(read)}")
+        raise AssertionError("\n".join(lines))
 
 
 def _check_count(examples: object, seed: object) -> None:

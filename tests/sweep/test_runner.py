@@ -84,6 +84,11 @@ def test_seed_changes_the_points_and_profile_counts_every_point():
         ("derivative_sin", "float32"),
         ("binomial_vandermonde", "float16"),
         ("log_power", "float32"),
+        ("exp_sum", "bfloat16"),
+        ("binomial_pmf_total", "bfloat16"),
+        ("derivative_log", "bfloat16"),
+        ("log_product", "float8_e4m3fn"),
+        ("hypot_definition", "float8_e5m2"),
     ],
 )
 def test_sweep_points_agree_with_verifys_engine(name, backend):
@@ -313,3 +318,12 @@ def test_sweep_of_where_and_prod_matches_check_and_never_crashes():
     assert out["half", "float64"].verdict in ("holds", "precision_failure")
     assert out["half", "float64"].counts["refuted"] == 0  # a product, never summed by mistake
     assert out["half", "float64"].max_error.ulps <= 4
+
+
+def test_bfloat16_sweeps_give_the_declared_verdicts():
+    """The sweep of an ML format draws its values (uniform over its bit patterns) and finds what check finds."""
+    for name in ("binomial_pmf_total", "exp_sum", "sin_odd", "derivative_log"):
+        r = sweep(LIB[name], "bfloat16", points=4000)
+        assert r.verdict == r.expected, (name, r.verdict, r.expected)
+    r = sweep(LIB["binomial_pmf_total"], "bfloat16", points=4000)
+    assert 0 < r.max_error.ulps <= 64 and r.profile.sample["p"].dtype.name == "bfloat16"
