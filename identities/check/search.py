@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,7 +80,7 @@ def identity_key(engine: Engine) -> bytes:
     return hashlib.sha256(text.encode()).hexdigest().encode()
 
 
-def database_at(path: str) -> Any:
+def database_at(path: str | os.PathLike[str]) -> Any:
     """A hypothesis directory database at ``path`` (created on first write)."""
     from hypothesis.database import DirectoryBasedExampleDatabase
 

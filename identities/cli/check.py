@@ -51,7 +51,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     ctrl_c = Interrupts()
 
-    def show(r) -> None:  # type: ignore[no-untyped-def]
+    def show(r) -> None:
         results.append(r)
         bar.clear()
         print(result_row((width, bw), r), flush=True)

@@ -12,7 +12,7 @@ from typing import Any
 __all__ = ["Usage", "Interrupts", "load_registry", "verify_arguments", "row", "result_row", "detail", "fmt_ulps"]
 
 
-def load_registry(files: Sequence[str], select: Sequence[str]):  # type: ignore[no-untyped-def]
+def load_registry(files: Sequence[str], select: Sequence[str]):
     from identities.registry.files import builtin, load
 
     registry = load(*files) if files else builtin()
@@ -101,7 +101,7 @@ def fmt_ulps(u: float) -> str:
     return f"{u:.3g}" if u >= 1e6 else str(int(u))
 
 
-def result_row(width: int | tuple[int, int], r) -> str:  # type: ignore[no-untyped-def]
+def result_row(width: int | tuple[int, int], r) -> str:
     note = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
     if r.verdict == "error":
         return row(width, r.identity, r.backend, r.verdict, "-", "-", "-", "-", note + f"  {r.message}")
@@ -120,7 +120,7 @@ def result_row(width: int | tuple[int, int], r) -> str:  # type: ignore[no-untyp
     )
 
 
-def detail(r) -> str:  # type: ignore[no-untyped-def]
+def detail(r) -> str:
     from identities.backends import get_backend
 
     head = f"{r.identity} [{r.backend}]: {r.verdict}" + ("" if r.ok else f" (expected {r.expected})")

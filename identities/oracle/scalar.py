@@ -435,7 +435,8 @@ def _exact_int(b: Value) -> int | None:
     if isinstance(b, fmpq):
         return int(b.p) if b.q == 1 else None
     if isinstance(b, arb) and b.is_exact() and b.is_integer():
-        return int(b.unique_fmpz())
+        z = b.unique_fmpz()
+        return int(z) if z is not None else None
     return None
 
 
@@ -475,8 +476,9 @@ class Truth:
                 b = arb(v)
         else:
             b = v
-        if b.is_exact() and b.is_integer() and abs(b) < 2**64:
-            return str(int(b.unique_fmpz()))
+        z = b.unique_fmpz() if b.is_exact() and b.is_integer() and abs(b) < 2**64 else None
+        if z is not None:
+            return str(int(z))
         return b.mid().str(20, radius=False)
 
     def approx(self) -> float:

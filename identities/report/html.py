@@ -238,10 +238,11 @@ def _index(data: ReportData) -> str:
         math_html = identity_html(any_a.ident.lhs, any_a.ident.rhs) if any_a.ident else ""
         cells = []
         for b in backends:
-            a = per.get(b)
-            if a is None:
+            found = per.get(b)
+            if found is None:
                 cells.append("")
                 continue
+            a = found
             extra = (
                 f" · {bits_text(a.bits_lost)} bits"
                 if a.is_float and a.result.verdict in ("holds", "precision_failure") and a.bits_lost

@@ -280,6 +280,7 @@ def local_executor(workers: int) -> Executor:
     from concurrent.futures import ProcessPoolExecutor
 
     methods = mp.get_all_start_methods()
+    context: Any
     if "forkserver" in methods:
         context = mp.get_context("forkserver")
         context.set_forkserver_preload(

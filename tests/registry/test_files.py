@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from identities import IdentityFileError, builtin, identity, load, loads, verify
-from tests.conftest import SHARED
+from tests.conftest import ACCEPTANCE
 
 GOOD = """
 [[identity]]
@@ -94,9 +94,8 @@ def test_unknown_top_level_table():
 
 
 def test_acceptance_bad_files_all_fail_with_located_messages():
-    files = sorted((SHARED / "acceptance" / "bad").glob("*.toml"))
-    if not files:
-        pytest.skip("shared acceptance set not present")
+    files = sorted((ACCEPTANCE / "bad").glob("*.toml"))
+    assert files
     for path in files:
         with pytest.raises(IdentityFileError) as info:
             load(path)
