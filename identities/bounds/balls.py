@@ -90,9 +90,9 @@ def ball(lo: float, hi: float) -> arb:
     if lo == hi:
         return arb(lo)
     b = arb.union(arb(lo), arb(hi))
-    if lo >= 0:
+    if lo >= 0 and not b >= 0:  # the radius, rounded up, reaches below 0: cut it there
         b = b.nonnegative_part()
-    elif hi <= 0:
+    elif hi <= 0 and not b <= 0:
         b = -((-b).nonnegative_part())
     return b
 

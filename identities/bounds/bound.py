@@ -284,6 +284,8 @@ def bound_identity(ident: Any, backend: str | ErrorModel, *, seconds: float = DE
     one_sided = bool(getattr(ident, "one_sided", False))
     share = seconds if one_sided else seconds / 2
     lhs = bound_expr(ident.lhs, ident.variables, backend, seconds=share)
+    if lhs.abs is None:  # no bound of the difference: the other side need not be tried
+        return IdentityBound(lhs, Bound(reason="not tried (the lhs has no bound)"))
     if one_sided:
         exact = Bound(abs=0.0, rel=0.0, ulps=0.0, model="exact", complete=True)
         return _combine(lhs, exact)

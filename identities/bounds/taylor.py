@@ -210,7 +210,7 @@ def _apply(n: Node, a: list[arb]) -> arb:
         if not a[0] > 0:
             return arb("nan")
         return a[0] ** a[1]
-    if op == "atan2" and a[1].lower() < 0 and 0 in a[0]:  # type: ignore[operator]
+    if op == "atan2" and a[1].lower() < 0 and 0 in a[0]:
         return arb("nan")  # the branch cut: atan2 jumps there
     return VALUES[op](*a)
 

@@ -22,6 +22,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
+from dataclasses import replace
 from typing import Any
 
 from identities.backends import get_backend
@@ -46,11 +47,13 @@ __all__ = [
     "DEFAULT_EXAMPLES",
     "PRECEDENCE",
     "effective_tolerance",
+    "BOUND_SECONDS",
 ]
 
 DEFAULT_SEED = 0
 DEFAULT_BACKENDS = ("float64", "float32", "mpmath")
 DEFAULT_EXAMPLES = 200
+BOUND_SECONDS = 0.2  # the default budget of the proven bounds, per identity and float backend
 PRECEDENCE = ("refuted", "domain_mismatch", "precision_failure", "holds")
 
 
@@ -77,6 +80,7 @@ def verify(
     example_seconds: float = EXAMPLE_SECONDS,
     identity_seconds: float = IDENTITY_SECONDS,
     keep_samples: bool = False,
+    bound_seconds: float = BOUND_SECONDS,
 ) -> Result:
     """Check one identity on one backend; never raises for a problem in the identity itself.
 
@@ -87,7 +91,9 @@ def verify(
     verdict naming the limit. ``keep_samples`` (float backends) attaches one
     ``identities.check.samples.Sample`` per distinct input the search drew, for the
     report's histograms and plots; it costs a correctly rounded truth per side
-    per example, so it is off by default.
+    per example, so it is off by default. ``bound_seconds`` is the budget of the
+    proven round-off bounds (``identities.bounds``) on a float backend, 0 for none:
+    a ``holds`` whose bounds fit the tolerance everywhere is ``proof="bound"``.
     """
     if not isinstance(examples, int) or isinstance(examples, bool) or examples < 1:
         raise InvalidArgument(f"examples={examples!r} must be a positive integer")
@@ -96,6 +102,8 @@ def verify(
     for name, value in (("example_seconds", example_seconds), ("identity_seconds", identity_seconds)):
         if not isinstance(value, (int, float)) or not value > 0:
             raise InvalidArgument(f"{name}={value!r} must be a positive number of seconds")
+    if not isinstance(bound_seconds, (int, float)) or not bound_seconds >= 0:
+        raise InvalidArgument(f"bound_seconds={bound_seconds!r} must be a number of seconds >= 0")
     be = get_backend(backend) if isinstance(backend, str) else backend
     db = search_mod.database_at(database) if isinstance(database, (str, os.PathLike)) else database
     started = time.perf_counter()
@@ -124,11 +132,11 @@ def verify(
             )
         result = _conclude(engine, samples, examples, seed, base, started, db)
         if keep_samples and engine.is_float:
-            from dataclasses import replace
-
             from identities.check.samples import sample_records
 
             result = replace(result, samples=sample_records(samples, engine.fmt))
+        if bound_seconds > 0 and engine.is_float:
+            result = _with_bound(result, ident, be, tolerance, bound_seconds, started)
         return result
     except search_mod.Abort as exc:
         return _error(base, exc.message, started)
@@ -180,6 +188,21 @@ def verify_all(
         for f in futures:
             f.cancel()
     return results
+
+
+def _with_bound(
+    result: Result, ident: Identity, backend: Any, tolerance: Tolerance | None, seconds: float, started: float
+) -> Result:
+    """The proven bounds of the sides on the backend's error model (none for backends without one)."""
+    from identities.bounds import bound_identity, model_for
+
+    if model_for(backend.name) is None:
+        return result
+    bound = bound_identity(ident, backend.name, seconds=seconds)
+    proof = ""
+    if result.verdict == "holds":
+        proof = "bound" if bound.proves(tolerance) else "sampled"
+    return replace(result, bound=bound, proof=proof, elapsed=time.perf_counter() - started)
 
 
 def _error(base: dict, message: str, started: float) -> Result:
@@ -241,6 +264,7 @@ def _conclude(
         w = max(ranked, key=lambda s: (s.ulps if not math.isnan(s.ulps) else math.inf, s.rel))
         if w.ulps > 0:
             worst = engine.describe(w)
+    side_errors = _side_errors(engine, seen_decided) if engine.is_float and engine.size is None else {}
     message = ""
     if counts["unknown"]:
         message = f"{counts['unknown']} of {len(samples)} examples unresolved by the oracle (skipped)"
@@ -255,8 +279,37 @@ def _conclude(
         counts=counts,
         message=message,
         elapsed=time.perf_counter() - started,
+        side_errors=side_errors,
         **base,
     )
+
+
+def _side_errors(engine: Engine, decided: list[Sample]) -> dict[str, ErrorStats]:
+    """Each side's largest error against its own exact value over the decided examples: abs and rel against
+    the oracle's value, ulps against that value rounded to the format."""
+    from fractions import Fraction
+
+    fmt = engine.fmt
+    out = {"lhs": ErrorStats(), "rhs": ErrorStats()}
+    for s in decided:
+        for side, value, truth in (("lhs", s.lf, s.point.lhs), ("rhs", s.rf, s.point.rhs)):
+            if truth is None:
+                continue
+            if not math.isfinite(value):
+                out[side] = out[side].merge(math.inf, math.inf, math.inf)
+                continue
+            exact = truth.to_fraction(fmt)
+            diff = abs(Fraction(value) - exact)
+            rel = _float(diff / abs(exact)) if exact else (0.0 if diff == 0 else math.inf)
+            out[side] = out[side].merge(fmt.ulp_distance(value, fmt.round(exact)), rel, _float(diff))
+    return out
+
+
+def _float(q: Any) -> float:
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf
 
 
 def _needed(engine: Engine, decided: list[Sample]) -> str | None:
