@@ -35,12 +35,23 @@ class Search:
     leaves: list[tuple[Box, Any]] = field(default_factory=list)
 
 
-def _split(box: Box, scale: Mapping[str, float], integers: frozenset[str]) -> tuple[Box, Box] | None:
+def _geometric(lo: float, hi: float) -> bool:
+    """A range of one sign over many binades is split at its geometric mean, not its middle."""
+    return (lo > 0 and hi > 16 * lo) or (hi < 0 and lo < 16 * hi)
+
+
+def _width(lo: float, hi: float, scale: float, logscale: float) -> float:
+    if logscale and _geometric(lo, hi):
+        return (math.log(abs(hi)) - math.log(abs(lo))) * math.copysign(1.0, hi) / logscale
+    return (hi - lo) / scale if scale else 0.0
+
+
+def _split(box: Box, scale: Mapping[str, float], integers: frozenset[str], logs: Mapping[str, float]) -> Any:
     widest, width = None, 0.0
     for name, (lo, hi) in box.items():
-        w = (hi - lo) / scale[name] if scale[name] else 0.0
         if name in integers and hi - lo < 1:
             continue
+        w = _width(lo, hi, scale[name], logs[name])
         if w > width:
             widest, width = name, w
     if widest is None:
@@ -50,7 +61,10 @@ def _split(box: Box, scale: Mapping[str, float], integers: frozenset[str]) -> tu
         cut = math.floor(lo + (hi - lo) / 2)
         left, right = (lo, float(cut)), (float(cut + 1), hi)
     else:
-        mid = lo + (hi - lo) / 2
+        if logs[widest] and _geometric(lo, hi):
+            mid = math.copysign(math.sqrt(abs(lo)) * math.sqrt(abs(hi)), lo)
+        else:
+            mid = lo + (hi - lo) / 2
         if not lo < mid < hi:
             mid = lo if lo < hi and mid == hi else mid
             if not lo <= mid < hi:
@@ -69,8 +83,8 @@ def _centre(box: Box, integers: frozenset[str]) -> Box:
     return out
 
 
-def _narrow(box: Box, scale: Mapping[str, float]) -> bool:
-    return all(scale[n] == 0 or (hi - lo) / scale[n] <= MIN_WIDTH for n, (lo, hi) in box.items())
+def _narrow(box: Box, scale: Mapping[str, float], logs: Mapping[str, float]) -> bool:
+    return all(_width(lo, hi, scale[n], logs[n]) <= MIN_WIDTH for n, (lo, hi) in box.items())
 
 
 def branch_and_bound(
@@ -87,6 +101,7 @@ def branch_and_bound(
     """
     stop = time.monotonic() + seconds
     scale = {n: hi - lo for n, (lo, hi) in box.items()}
+    logs = {n: abs(math.log(abs(hi)) - math.log(abs(lo))) if _geometric(lo, hi) else 0.0 for n, (lo, hi) in box.items()}
     first = evaluate(box)
     centre = evaluate(_centre(box, integers))
     if not math.isfinite(value(centre)):  # a point of the domain where the bound fails: a real failure
@@ -105,10 +120,10 @@ def branch_and_bound(
             if not math.isfinite(ub):
                 failure = f"{ev.failure} (not separated within the time budget)"
             break
-        if not math.isfinite(ub) and _narrow(b, scale):
+        if not math.isfinite(ub) and _narrow(b, scale, logs):
             failure = ev.failure
             break
-        parts = _split(b, scale, integers)
+        parts = _split(b, scale, integers, logs)
         heapq.heappop(heap)
         if parts is None:  # a point: its bound is the value there
             if not math.isfinite(ub):

@@ -173,6 +173,9 @@ def detail(r) -> str:
             lines.append(f"    component {c.component} (counting from 0) is the worst; ulp apart by component: {per}")
     if r.tolerance:
         lines.append(f"  tolerance {r.tolerance}; needed {r.needed_tolerance}")
+    from identities.report.text import bound_lines
+
+    lines += [f"  proven: {line}" for line in bound_lines(r)]
     if r.message:
         lines.append(f"  note: {r.message}")
     return "\n".join(lines)
