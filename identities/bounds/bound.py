@@ -24,6 +24,7 @@ from flint import ctx
 
 from identities.bounds.model import ErrorModel, model_for
 from identities.bounds.optimise import Box, Search, branch_and_bound
+from identities.bounds.ranges import exact_sum
 from identities.bounds.taylor import BoxEval, Form, NoBound, build_form
 from identities.language.domains import Domain, kind_interval
 from identities.language.expr import Expr, free_vars
@@ -308,4 +309,5 @@ def _combine(lhs: Bound, rhs: Bound) -> IdentityBound:
 
 
 def _sum_up(a: float, b: float) -> float:
-    return math.nextafter(a + b, math.inf)
+    s = a + b
+    return s if exact_sum(a, b, s) else math.nextafter(s, math.inf)

@@ -72,6 +72,7 @@ class Node:
     rounded: float = 0.0  # a constant's value in the format
     power: int = 0  # the exponent of "ipow", or of the power of two of "scale"
     value: int | None = None  # an integer constant's value (folded at build time)
+    fraction: Fraction | None = None  # a decimal literal's exact value
     sites: bool = False  # the subtree holds a rounding (its derivative matters)
 
 
@@ -128,7 +129,7 @@ class Form:
             a = [val[j] for j in n.args]
             v = _apply(n, a)
             if not v.is_finite():
-                return BoxEval(math.inf, failure=_reason(n, nodes, a))
+                return BoxEval(math.inf, failure=_reason(n, nodes, [rng[j] for j in n.args]))
             if op == "convert":
                 lo, hi = rng[n.args[0]]
                 r, big, small = (narrow(lo), narrow(hi)), upper(v), lower_abs(v)
@@ -175,7 +176,7 @@ class Form:
                     if not nodes[j].sites:
                         continue
                     if not d.is_finite():
-                        return BoxEval(math.inf, failure=_reason(n, nodes, [val[k] for k in n.args], slope=True))
+                        return BoxEval(math.inf, failure=_reason(n, nodes, [rng[k] for k in n.args], slope=True))
                     adj[j] = g * d if adj[j] is None else adj[j] + g * d  # type: ignore[operator]
             t = upper(term)
             if t > 0:
@@ -238,8 +239,8 @@ def _partials(n: Node, a: list[arb], v: arb) -> tuple[arb, ...]:
     return DERIVATIVES[op](*a, v)
 
 
-def _reason(n: Node, nodes: list[Node], a: list[arb], slope: bool = False) -> str:
-    """Why a box failed at node n, in one phrase."""
+def _reason(n: Node, nodes: list[Node], ranges: list[Range], slope: bool = False) -> str:
+    """Why a box failed at node n, in one phrase (``ranges``: the floats each argument takes)."""
     args = [nodes[j].text for j in n.args]
     if n.op == "/":
         return f"division by {args[1]}, which reaches 0 in the domain"
@@ -249,8 +250,9 @@ def _reason(n: Node, nodes: list[Node], a: list[arb], slope: bool = False) -> st
         return f"{n.text} needs {args[0]} > 0, which fails in the domain"
     if n.op in POLES:
         where = POLES[n.op].format(arg=", ".join(args))
-        if not slope and n.op in ("sqrt", "log", "log2", "log10", "acosh") and a and a[0].lower() < 0:
-            return f"{n.op} is undefined where {args[0]} < {'1' if n.op == 'acosh' else '0'} in the domain"
+        limit = 1.0 if n.op == "acosh" else 0.0
+        if not slope and n.op in ("sqrt", "log", "log2", "log10", "acosh") and ranges and ranges[0][0] < limit:
+            return f"{n.op} is undefined where {args[0]} < {limit:g} in the domain"
         return f"{n.op} has {where} in the domain"
     return f"{n.text} is not finite on part of the domain"
 
@@ -298,6 +300,8 @@ def _rounding(n: Node, big: float, small: float, model: ErrorModel) -> float:
     reach = big * (1 + 4 * entry.ulps * u)
     if model.power_of_two:
         h = k * max(_pow2_at_most(reach), tiny)
+        if float(entry.ulps).is_integer() and h >= 2.0**-1022:
+            return h  # an integer times powers of two: exact
     else:
         h = k * reach + (k * tiny if small < tiny else 0.0)
     return math.nextafter(h, math.inf)
@@ -316,14 +320,10 @@ def build_form(expr: Expr, model: ErrorModel, integers: frozenset[str] = frozens
     for n in form.nodes:
         n.sites = (
             (n.entry is not None and n.entry.ulps > 0)
-            or (n.op == "const" and Fraction(n.rounded) != _fraction_of(n))
+            or (n.op == "const" and Fraction(n.rounded) != n.fraction)
             or any(form.nodes[j].sites for j in n.args)
         )
     return form
-
-
-def _fraction_of(n: Node) -> Fraction | None:
-    return getattr(n, "_fraction", None)
 
 
 class _Builder:
@@ -392,11 +392,11 @@ class _Builder:
         rounded = fmt.round(value)  # the backends read a literal (and pi, e as doubles) this way
         if not math.isfinite(rounded):
             raise NoBound(f"{text} overflows {fmt.name}")
+        literal = value if exact is None else None  # a decimal literal's exact value (pi and e have none)
         if exact is None:
             with ctx.workprec(EXACT_BITS):
                 exact = from_fraction(value)
-        node = Node("const", (), text, exact=exact, rounded=rounded)
-        node._fraction = value if exact is None else None  # type: ignore[attr-defined]
+        node = Node("const", (), text, exact=exact, rounded=rounded, fraction=literal)
         return self.push(node, ("const", text))
 
     def as_float(self, i: int) -> int:
@@ -443,7 +443,7 @@ class _Builder:
             n = self.nodes[n.args[0]]
         if n.op == "int" and n.value is not None:
             value = Fraction(n.value)
-        elif n.op == "const" and Fraction(n.rounded) == _fraction_of(n):
+        elif n.op == "const" and Fraction(n.rounded) == n.fraction:
             value = Fraction(n.rounded)
         else:
             return None
@@ -457,8 +457,8 @@ class _Builder:
             return self.add(Bin("/", Call("log", e.args[:1]), Call("log", e.args[1:])))
         if e.fn in ("factorial", "comb"):
             raise NoBound(f"{e.fn} is not supported")
+        entry = self.entry(e.fn)
         if e.fn not in VALUES:
             raise NoBound(f"{e.fn} is not supported")
         args = tuple(self.as_float(self.add(a)) for a in e.args)
-        entry = self.entry("sqrt" if e.fn == "sqrt" else e.fn)
         return self.push(Node(e.fn, args, str(e), entry=entry), ("call", e.fn, args))
