@@ -457,8 +457,8 @@ class _Builder:
             return self.add(Bin("/", Call("log", e.args[:1]), Call("log", e.args[1:])))
         if e.fn in ("factorial", "comb"):
             raise NoBound(f"{e.fn} is not supported")
-        entry = self.entry(e.fn)
         if e.fn not in VALUES:
             raise NoBound(f"{e.fn} is not supported")
+        entry = self.entry(e.fn)
         args = tuple(self.as_float(self.add(a)) for a in e.args)
         return self.push(Node(e.fn, args, str(e), entry=entry), ("call", e.fn, args))

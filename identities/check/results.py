@@ -121,6 +121,7 @@ class Result:
     # per-example records (identities.check.samples.Sample), only from verify(..., keep_samples=True);
     # not part of the identities-report/1 core unless to_json(samples=True) asks for them
     samples: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    one_sided: bool = False  # a one-sided accuracy check: lhs against its exact value (JSON "one_sided": true)
     # each side's largest error against its exact value, over every decided example (float backends)
     side_errors: Mapping[str, ErrorStats] = field(default_factory=dict)
     # proven bounds of each side's round-off error and of their difference (identities.bounds.IdentityBound)
@@ -147,6 +148,8 @@ class Result:
             "counts": dict(self.counts),
             "message": self.message,
         }
+        if self.one_sided:
+            out["one_sided"] = True
         if self.proof:
             out["proof"] = self.proof
         if self.side_errors:

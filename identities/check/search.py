@@ -70,7 +70,7 @@ def identity_key(engine: Engine) -> bytes:
         [
             ident.name,
             str(ident.lhs),
-            str(ident.rhs),
+            "(accuracy)" if ident.one_sided else str(ident.rhs),
             ";".join(f"{n}:{d}" for n, d in (*ident.variables, *ident.functions)),
             ";".join(str(a) for a in ident.assume),
             engine.backend.name,

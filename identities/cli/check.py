@@ -22,7 +22,8 @@ def run_list(args: argparse.Namespace) -> int:
             if ident.expect
             else ""
         )
-        print(f"{ident.name:<{width}}  {ident.lhs} == {ident.rhs}   [{vars_}]{expect}")
+        what = f"{ident.lhs}   [{vars_}]  (accuracy)" if ident.one_sided else f"{ident.lhs} == {ident.rhs}   [{vars_}]"
+        print(f"{ident.name:<{width}}  {what}{expect}")
     print(f"{len(registry)} identities")
     return 0
 

@@ -162,12 +162,14 @@ def detail(r) -> str:
             continue
         fmt = get_backend(r.backend).format
         lines.append(f"  {label}: {c.inputs_text(fmt) or '(no variables)'}")
-        for side, value, truth, err in (
-            ("lhs", c.lhs, c.truth_decimal[0], c.lhs_ulps),
-            ("rhs", c.rhs, c.truth_decimal[1], c.rhs_ulps),
-        ):
+        sides = [("lhs", c.lhs, c.truth_decimal[0], c.lhs_ulps), ("rhs", c.rhs, c.truth_decimal[1], c.rhs_ulps)]
+        for side, value, truth, err in sides[:1] if r.one_sided else sides:
+            side = "expr" if r.one_sided else side
             lines.append(f"    {side} = {value!r:<26} true {side} = {truth or 'undefined'}  ({fmt_ulps(err)} ulp off)")
-        lines.append(f"    {fmt_ulps(c.ulps)} ulp apart; culprit: {c.culprit}; {c.cause}")
+        if r.one_sided:
+            lines.append(f"    {c.cause}")
+        else:
+            lines.append(f"    {fmt_ulps(c.ulps)} ulp apart; culprit: {c.culprit}; {c.cause}")
         if c.component is not None:
             per = ", ".join(fmt_ulps(u) for u in c.component_ulps or ())
             lines.append(f"    component {c.component} (counting from 0) is the worst; ulp apart by component: {per}")

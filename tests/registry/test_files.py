@@ -62,7 +62,7 @@ def entry(**fields):
         ({"lhs": '"frobnicate(x)"'}, "unknown function 'frobnicate'", 3),
         ({"lhs": '"x.__class__"'}, "attribute access", 3),
         ({"lhs": '"(lambda: 1)()"'}, "only calls of whitelisted functions", 3),
-        ({"rhs": None}, "missing 'rhs'", 1),
+        ({"lhs": None}, "missing 'lhs'", 1),  # without rhs it is a one-sided accuracy check
         ({"examples": '[{ x = "a" }]'}, "is not a number", 6),
         ({"examples": "[{ y = 1 }]"}, "lacks 'x'", 6),
         ({"vars": '{ pi = "real" }', "lhs": '"1"', "rhs": '"1"'}, "variable name 'pi' is reserved", 5),
