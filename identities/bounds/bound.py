@@ -35,6 +35,8 @@ __all__ = ["Bound", "IdentityBound", "bound_expr", "bound_identity", "domain_box
 
 DEFAULT_SECONDS = 1.0
 PRECISION = 64  # bits of the balls; the bounds need a few correct digits, not many
+BOXES_PER_SECOND = 2000  # the budget is counted in box evaluations (deterministic), about this many a second
+WALL_FACTOR = 4.0  # and capped at this many times the budget in wall time, on a slow or busy machine
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,8 @@ def bound_expr(
     """A proven bound of ``expr``'s round-off error on ``backend`` over the domains' box.
 
     ``seconds`` is the budget of the branch and bound (half for the absolute error, half for the ulps
-    when ``ulps``), ``fraction`` how close to the largest value found it must get to stop early.
+    when ``ulps``), counted in box evaluations (``BOXES_PER_SECOND``) so that the same call gives the same
+    bound, with a wall-time cap; ``fraction`` how close to the largest value found it must get to stop.
     """
     started = time.perf_counter()
     model = backend if isinstance(backend, ErrorModel) else model_for(backend)
@@ -242,8 +245,15 @@ def bound_expr(
         evaluate = form.evaluate
 
         share = seconds / 2 if ulps else seconds
+        wall, boxes_budget = WALL_FACTOR * share + 0.5, max(50, int(share * BOXES_PER_SECOND))
         search = branch_and_bound(
-            evaluate, lambda ev: ev.error, box, seconds=share, fraction=fraction, integers=integers
+            evaluate,
+            lambda ev: ev.error,
+            box,
+            seconds=wall,
+            max_boxes=boxes_budget,
+            fraction=fraction,
+            integers=integers,
         )
         if search.failure:
             return Bound(reason=search.failure, seconds=time.perf_counter() - started, boxes=search.boxes)
@@ -252,7 +262,13 @@ def bound_expr(
         boxes = search.boxes
         if ulps and search.bound > 0:
             by_ulps = branch_and_bound(
-                evaluate, lambda ev: _ulps(ev, fmt), box, seconds=share, fraction=max(fraction, 0.25), integers=integers
+                evaluate,
+                lambda ev: _ulps(ev, fmt),
+                box,
+                seconds=wall,
+                max_boxes=boxes_budget,
+                fraction=max(fraction, 0.25),
+                integers=integers,
             )
             boxes += by_ulps.boxes
             if not by_ulps.failure and math.isfinite(by_ulps.bound):

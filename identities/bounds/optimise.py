@@ -95,9 +95,11 @@ def branch_and_bound(
     seconds: float,
     fraction: float = 0.05,
     integers: frozenset[str] = frozenset(),
+    max_boxes: int = MAX_LEAVES,
 ) -> Search:
     """Maximise ``value(evaluate(b))`` over ``box``; ``evaluate`` gives a record for a sub-box (or a point,
     a box of zero width), ``value`` its upper bound (inf where it fails; the record's ``failure`` says why).
+    ``max_boxes`` evaluations is the budget (the same call, the same answer); ``seconds`` a wall-time cap.
     """
     stop = time.monotonic() + seconds
     scale = {n: hi - lo for n, (lo, hi) in box.items()}
@@ -116,7 +118,7 @@ def branch_and_bound(
         if math.isfinite(ub) and ub <= best * (1 + fraction):
             complete = True
             break
-        if time.monotonic() > stop or count >= MAX_LEAVES:
+        if count >= max_boxes or time.monotonic() > stop:
             if not math.isfinite(ub):
                 failure = f"{ev.failure} (not separated within the time budget)"
             break
