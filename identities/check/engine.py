@@ -266,6 +266,8 @@ def _conclude(
         if w.ulps > 0:
             worst = engine.describe(w)
     side_errors = _side_errors(engine, seen_decided) if engine.is_float and engine.size is None else {}
+    if engine.ident.one_sided:  # one side, checked against its own exact value
+        side_errors.pop("rhs", None)
     message = ""
     if counts["unknown"]:
         message = f"{counts['unknown']} of {len(samples)} examples unresolved by the oracle (skipped)"

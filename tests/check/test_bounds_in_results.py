@@ -63,3 +63,14 @@ def test_the_failure_text_says_which_tolerance_is_proven_sufficient():
     text = explain(r, ident)
     assert f"a tolerance of {r.bound.sufficient()} is proven sufficient" in text
     assert "exp within 1 ulp (glibc" in text
+
+
+def test_a_one_sided_check_is_bounded_by_its_one_side():
+    from identities.registry.files import accuracy
+
+    a = accuracy("verhulst", "4.0*x/(1 + x/1.11)", vars={"x": "real[0.1, 0.3]"})
+    r = verify(a, "float64", examples=100)
+    assert r.verdict == "holds" and r.proof == "bound"
+    assert r.bound.abs == r.bound.lhs.abs and r.bound.rhs.model == "exact"
+    assert r.bound.ulps == r.bound.lhs.ulps
+    assert set(r.side_errors) == {"lhs"} and r.side_errors["lhs"].abs <= r.bound.abs
