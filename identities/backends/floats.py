@@ -218,6 +218,7 @@ class Float64Backend:
     name = "float64"
     format = float64
     is_float = True
+    user_code = True  # calls the implementations of the user's functions (identities.evaluate.usercode)
 
     def __init__(self) -> None:
         self.table = MATH_TABLE

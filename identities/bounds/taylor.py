@@ -45,6 +45,7 @@ from identities.language.expr import (
     Num,
     Stop,
     Sum,
+    UserCall,
     Var,
     VecVar,
     Vjp,
@@ -361,6 +362,8 @@ class _Builder:
             raise NoBound("sum is not supported")
         if isinstance(e, Cmp):
             raise NoBound("comparisons are not supported")
+        if isinstance(e, UserCall):
+            raise NoBound(f"user function {e.fn} (Python code, no error model) is not bounded")
         if isinstance(e, Var):
             integer = e.name in self.integers
             return self.push(Node("int" if integer else "var", (), e.name, integer=integer), ("var", e.name))

@@ -45,6 +45,7 @@ from identities.language.expr import (
     Num,
     Stop,
     Sum,
+    UserCall,
     Var,
     VecVar,
     Vjp,
@@ -187,6 +188,12 @@ def _compile(e: Expr, ctx: Context) -> Fn:  # noqa: C901 - one dispatch over nod
     if isinstance(e, Stop):
         arg, stop = _compile(e.arg, ctx), getattr(ctx, "stop")  # noqa: B009
         return lambda env: stop(arg, env)
+    if isinstance(e, UserCall):
+        if getattr(ctx, "exact", False):  # the oracle, mpmath: the definition
+            return _compile(e.exact, ctx)
+        from identities.evaluate.usercode import user_call
+
+        return user_call(e, [_compile(a, ctx) for a in e.args], ctx)
     if isinstance(e, Apply):
         raise TypeError(
             f"function variable {e.fn!r} must be substituted before compiling (identities.language.functions)"

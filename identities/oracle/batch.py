@@ -38,7 +38,7 @@ import numpy as np
 from flint import arb, ctx, fmpz
 
 from identities.evaluate.values import Undefined, check_int_bits, int_pow
-from identities.language.expr import Bin, Call, Const, Expr, Neg, Num, Var
+from identities.language.expr import Bin, Call, Const, Expr, Neg, Num, UserCall, Var
 from identities.oracle.scalar import (
     BOTH_UNDEFINED,
     DEFAULT_ORACLE,
@@ -200,6 +200,8 @@ class _Emitter:
             self.lines.append(f"{t} = {fn}({', '.join(a[0] for a in args)})")  # type: ignore[index]
             exact = e.fn in _EXACT_CALLS or e.fn == "abs" and not args[0][1]  # type: ignore[index]
             return t, not exact
+        if isinstance(e, UserCall):  # a user's function: its definition, exactly
+            return self.side(e.exact)
         return None  # diff, sum and anything newer: the scalar oracle
 
 

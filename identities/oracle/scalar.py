@@ -164,6 +164,7 @@ class ArbContext:
     """The function table and arithmetic over int, fmpq, arb and arb_series."""
 
     dynamic_constants = True
+    exact = True  # a user's function is its definition here, never its float implementation
 
     def __init__(self) -> None:
         self.table: dict[str, Callable[..., Any]] = {

@@ -36,6 +36,7 @@ CAUSE_WORDS = {
     "underflow": "underflow",
     "undefined": "an undefined intermediate",
     "finite_difference": "finite-difference approximation",
+    "implementation": "your implementation",
     "rounding": "rounding accumulation",
     "exact": "none (exact)",
     "unknown": "unknown",

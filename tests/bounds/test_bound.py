@@ -141,3 +141,20 @@ def test_branch_and_bound_is_sound_when_cut_short():
     assert math.isfinite(short.abs) and short.abs >= full.abs
     again = bound_expr(e, variables, "float64", seconds=0.001, ulps=False)  # a budget of boxes: deterministic
     assert (again.abs, again.where, again.boxes) == (short.abs, short.where, short.boxes)
+
+
+def _sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+def test_a_user_function_has_no_bound():
+    ident = identity(
+        "user",
+        "sigmoid(x) + sigmoid(-x)",
+        "1",
+        vars={"x": "real[-8, 8]"},
+        functions={"sigmoid": (_sigmoid, "1/(1 + exp(-x))")},
+    )
+    b = bound_identity(ident, "float64")
+    assert b.abs is None
+    assert b.reason == "lhs: user function sigmoid (Python code, no error model) is not bounded"
