@@ -22,6 +22,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
+from dataclasses import replace
 from typing import Any
 
 from identities.backends import get_backend
@@ -46,6 +47,7 @@ __all__ = [
     "DEFAULT_EXAMPLES",
     "PRECEDENCE",
     "effective_tolerance",
+    "BOUND_SECONDS",
     "usercode_notes",
     "MIN_DECIDED",
 ]
@@ -53,6 +55,7 @@ __all__ = [
 DEFAULT_SEED = 0
 DEFAULT_BACKENDS = ("float64", "float32", "mpmath")
 DEFAULT_EXAMPLES = 200
+BOUND_SECONDS = 0.2  # the default budget of the proven bounds, per identity and float backend
 PRECEDENCE = ("refuted", "domain_mismatch", "precision_failure", "holds")
 MIN_DECIDED = 20  # decided examples a holds needs (all of them when fewer are asked for)
 
@@ -80,6 +83,7 @@ def verify(
     example_seconds: float = EXAMPLE_SECONDS,
     identity_seconds: float = IDENTITY_SECONDS,
     keep_samples: bool = False,
+    bound_seconds: float = BOUND_SECONDS,
     raise_user_errors: bool = False,
 ) -> Result:
     """Check one identity on one backend; never raises for a problem in the identity itself.
@@ -91,7 +95,9 @@ def verify(
     verdict naming the limit. ``keep_samples`` (float backends) attaches one
     ``identities.check.samples.Sample`` per distinct input the search drew, for the
     report's histograms and plots; it costs a correctly rounded truth per side
-    per example, so it is off by default.
+    per example, so it is off by default. ``bound_seconds`` is the budget of the
+    proven round-off bounds (``identities.bounds``) on a float backend, 0 for none:
+    a ``holds`` whose bounds fit the tolerance everywhere is ``proof="bound"``.
 
     An error in the user's own code (an implementation of a user's function
     raising ``TypeError``, ``NameError``...; see ``identities.evaluate.usercode``)
@@ -105,6 +111,8 @@ def verify(
     for name, value in (("example_seconds", example_seconds), ("identity_seconds", identity_seconds)):
         if not isinstance(value, (int, float)) or not value > 0:
             raise InvalidArgument(f"{name}={value!r} must be a positive number of seconds")
+    if not isinstance(bound_seconds, (int, float)) or not bound_seconds >= 0:
+        raise InvalidArgument(f"bound_seconds={bound_seconds!r} must be a number of seconds >= 0")
     be = get_backend(backend) if isinstance(backend, str) else backend
     db = search_mod.database_at(database) if isinstance(database, (str, os.PathLike)) else database
     started = time.perf_counter()
@@ -139,11 +147,11 @@ def verify(
 
             result = _with(result, message="; ".join([m for m in (result.message, *notes) if m]))
         if keep_samples and engine.is_float:
-            from dataclasses import replace
-
             from identities.check.samples import sample_records
 
             result = replace(result, samples=sample_records(samples, engine.fmt))
+        if bound_seconds > 0 and engine.is_float:
+            result = _with_bound(result, ident, be, tolerance, bound_seconds, started)
         return result
     except search_mod.Abort as exc:
         if raise_user_errors and isinstance(exc.error, UserCodeError):
@@ -223,6 +231,21 @@ def verify_all(
     return results
 
 
+def _with_bound(
+    result: Result, ident: Identity, backend: Any, tolerance: Tolerance | None, seconds: float, started: float
+) -> Result:
+    """The proven bounds of the sides on the backend's error model (none for backends without one)."""
+    from identities.bounds import bound_identity, model_for
+
+    if model_for(backend.name) is None:
+        return result
+    bound = bound_identity(ident, backend.name, seconds=seconds)
+    proof = ""
+    if result.verdict == "holds":
+        proof = "bound" if bound.proves(tolerance) else "sampled"
+    return replace(result, bound=bound, proof=proof, elapsed=time.perf_counter() - started)
+
+
 def _error(base: dict, message: str, started: float) -> Result:
     return Result(
         verdict="error",
@@ -300,6 +323,9 @@ def _conclude(
         w = max(ranked, key=lambda s: (s.ulps if not math.isnan(s.ulps) else math.inf, s.rel))
         if w.ulps > 0:
             worst = engine.describe(w)
+    side_errors = _side_errors(engine, seen_decided) if engine.is_float and engine.size is None else {}
+    if engine.ident.one_sided:  # one side, checked against its own exact value
+        side_errors.pop("rhs", None)
     notes = []
     if counts["unknown"]:
         notes.append(f"{counts['unknown']} of {len(samples)} examples unresolved by the oracle (skipped)")
@@ -318,6 +344,7 @@ def _conclude(
         counts=counts,
         message=message,
         elapsed=time.perf_counter() - started,
+        side_errors=side_errors,
         **base,
     )
 
@@ -339,6 +366,38 @@ def _undecided_reason(samples: list[Sample]) -> str:
     if undefined:
         parts.append(f"{undefined} undefined on both sides")
     return ", ".join(parts) or "too few examples drawn"
+
+
+def _side_errors(engine: Engine, decided: list[Sample]) -> dict[str, ErrorStats]:
+    """Each side's largest error against its own exact value over the decided examples: abs and rel against
+    the oracle's value, ulps against that value rounded to the format."""
+    from fractions import Fraction
+
+    fmt = engine.fmt
+    out = {"lhs": ErrorStats(), "rhs": ErrorStats()}
+    for s in decided:
+        for side, value, truth in (("lhs", s.lf, s.point.lhs), ("rhs", s.rf, s.point.rhs)):
+            if truth is None:
+                continue
+            if not math.isfinite(value):
+                out[side] = out[side].merge(math.inf, math.inf, math.inf)
+                continue
+            exact = truth.to_fraction(fmt)
+            diff = abs(Fraction(value) - exact)
+            rel = _float(diff / abs(exact)) if exact else (0.0 if diff == 0 else math.inf)
+            rounded = truth.rounded(fmt)  # correctly rounded; None where even the cap leaves two neighbours,
+            if rounded is None:  # then the midpoint's rounding, at most one ulp from either
+                rounded = fmt.round(exact)
+            ulps = fmt.ulp_distance(value, rounded)
+            out[side] = out[side].merge(ulps, rel, _float(diff))
+    return out
+
+
+def _float(q: Any) -> float:
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf
 
 
 def _needed(engine: Engine, decided: list[Sample]) -> str | None:

@@ -96,6 +96,21 @@ def _split(v: Any, fmt: Any) -> tuple[str, str]:
     return repr(v), hex_text(v)
 
 
+def _proven(r: Result) -> list[str]:
+    """What the proven bounds say: the tolerance that always passes, or why there is none."""
+    b = r.bound
+    if b is None:
+        return []
+    if not b.proven:
+        return [f"  no proven bound: {b.reason}"]
+    per_side = ", ".join(
+        f"{side} <= {getattr(b, side).abs:.3g} abs" for side in ("lhs", "rhs") if getattr(b, side).model != "exact"
+    )
+    return [
+        f"  a tolerance of {b.sufficient()} is proven sufficient (round-off bounds: {per_side}; assuming {b.lhs.model})"
+    ]
+
+
 def explain(result: Result, identity: Any = None, *, reproduce: str | None = None, name: bool = True) -> str:
     """The failure text of one Result whose verdict is not the expected one.
 
@@ -137,6 +152,7 @@ def explain(result: Result, identity: Any = None, *, reproduce: str | None = Non
                     f"  worst example found: {w.inputs_text(fmt)}: {_ulps(w.ulps)} apart "
                     f"(lhs error {_ulps(w.lhs_ulps)}, rhs error {_ulps(w.rhs_ulps)})"
                 )
+        lines += _proven(r)
         if r.message:
             lines.append(f"  note: {r.message}")
     if reproduce:

@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from identities.check.engine import DEFAULT_BACKENDS, DEFAULT_EXAMPLES, DEFAULT_SEED
+    from identities.check.engine import BOUND_SECONDS, DEFAULT_BACKENDS, DEFAULT_EXAMPLES, DEFAULT_SEED
     from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
 
     p = _Parser(prog="identities", description="Verify mathematical identities in IEEE floats and exactly.")
@@ -73,6 +73,14 @@ def _parser() -> argparse.ArgumentParser:
         default=IDENTITY_SECONDS,
         metavar="S",
         help=f"wall-time limit per identity and backend (default: {IDENTITY_SECONDS:g} s)",
+    )
+    cp.add_argument(
+        "--bound-seconds",
+        type=float,
+        default=BOUND_SECONDS,
+        metavar="S",
+        help=f"budget of the proven round-off bounds per identity and float backend, 0 for none "
+        f"(default: {BOUND_SECONDS:g} s)",
     )
     cp.add_argument(
         "--workers",

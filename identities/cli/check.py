@@ -43,7 +43,7 @@ def run_check(args: argparse.Namespace) -> int:
     interrupted = False
     width = max([len(n) for n in registry] + [8])
     bw = max(8, *(len(b) for b in backends))
-    print(row((width, bw), "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", ""))
+    print(row((width, bw), "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", "proven", ""))
     from identities.check.engine import verify_all
     from identities.cli.progress import Progress
 

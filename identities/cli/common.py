@@ -19,6 +19,7 @@ __all__ = [
     "result_row",
     "detail",
     "fmt_ulps",
+    "proven_cell",
 ]
 
 
@@ -146,14 +147,32 @@ def verify_arguments(args: argparse.Namespace) -> tuple[list[str], dict]:
         "example_seconds": args.example_timeout,
         "identity_seconds": args.identity_timeout,
     }
+    bound_seconds = getattr(args, "bound_seconds", None)
+    if bound_seconds is not None:
+        if not bound_seconds >= 0:
+            raise InvalidArgument(f"--bound-seconds must be a number of seconds >= 0, got {bound_seconds}")
+        options["bound_seconds"] = bound_seconds
     return backends, options
 
 
 def row(width: int | tuple[int, int], *cells: str) -> str:
-    """One table row; width is the name column's, or (name column, backend column)."""
+    """One table row; width is the name column's, or (name column, backend column). The cells: name,
+    backend, verdict, max ulp, bits, exact, needed, [proven,] note."""
     width, bw = width if isinstance(width, tuple) else (width, 8)
-    name, backend, verdict, ulps, bits, exact, needed, note = cells
-    return f"{name:<{width}}  {backend:<{bw}} {verdict:<18} {ulps:>9} {bits:>5} {exact:>6}  {needed:<12}{note}"
+    name, backend, verdict, ulps, bits, exact, needed = cells[:7]
+    proven = f" {cells[7]:<17}" if len(cells) == 9 else ""
+    note = cells[-1]
+    return f"{name:<{width}}  {backend:<{bw}} {verdict:<18} {ulps:>9} {bits:>5} {exact:>6}  {needed:<12}{proven}{note}"
+
+
+def proven_cell(r: Any) -> str:
+    """The ``proven`` column: the tolerance proven sufficient on the whole domain, marked ``(proof)`` when it
+    proves the ``holds``; ``-`` with no bound."""
+    b = getattr(r, "bound", None)
+    if b is None or not b.proven:
+        return "-"
+    text = b.sufficient() or "-"
+    return text + (" (proof)" if r.proof == "bound" else "")
 
 
 def fmt_ulps(u: float) -> str:
@@ -166,7 +185,7 @@ def result_row(width: int | tuple[int, int], r) -> str:
     note = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
     if r.verdict == "error":
         first = r.message.splitlines()[0] if r.message else ""  # a traceback, if any, is in the details below
-        return row(width, r.identity, r.backend, r.verdict, "-", "-", "-", "-", note + f"  {first}")
+        return row(width, r.identity, r.backend, r.verdict, "-", "-", "-", "-", "-", note + f"  {first}")
     e = r.max_error
     bits = "inf" if math.isinf(e.bits) else f"{e.bits:.1f}"
     return row(
@@ -178,6 +197,7 @@ def result_row(width: int | tuple[int, int], r) -> str:
         bits,
         f"{100 * r.exact_rate:.0f}%",
         r.needed_tolerance or "-",
+        proven_cell(r),
         note,
     )
 
@@ -208,6 +228,9 @@ def detail(r) -> str:
             lines.append(f"    component {c.component} (counting from 0) is the worst; ulp apart by component: {per}")
     if r.tolerance:
         lines.append(f"  tolerance {r.tolerance}; needed {r.needed_tolerance}")
+    from identities.report.text import bound_lines
+
+    lines += [f"  proven: {line}" for line in bound_lines(r)]
     if r.message:
         lines.append(f"  note: {r.message}")
     return "\n".join(lines)

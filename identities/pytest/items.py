@@ -179,6 +179,8 @@ def to_wire(r: Result, *, file: str, order: tuple[Any, ...]) -> dict[str, Any]:
     d["counterexample"] = _counterexample_wire(r.counterexample)
     d["worst"] = _counterexample_wire(r.worst)
     d["samples"] = [{**asdict(s), "inputs": dict(s.inputs)} for s in r.samples]
+    d["side_errors"] = {k: asdict(v) for k, v in r.side_errors.items()}
+    d["bound"] = asdict(r.bound) if r.bound is not None else None
     return {"file": file, "order": list(order), "result": d}
 
 
@@ -196,6 +198,12 @@ def from_wire(wire: dict[str, Any]) -> Result:
     from identities.check.samples import Sample
 
     d["samples"] = tuple(Sample(**s) for s in d.get("samples", ()))
+    d["side_errors"] = {k: ErrorStats(**v) for k, v in d.get("side_errors", {}).items()}
+    if d.get("bound") is not None:
+        from identities.bounds import Bound, IdentityBound
+
+        b = dict(d["bound"])
+        d["bound"] = IdentityBound(**{**b, "lhs": Bound(**b["lhs"]), "rhs": Bound(**b["rhs"])})
     return Result(**d)
 
 
