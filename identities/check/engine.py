@@ -26,9 +26,11 @@ from dataclasses import replace
 from typing import Any
 
 from identities.backends import get_backend
+from identities.check import screen as screen_mod
 from identities.check import search as search_mod
 from identities.check.evaluation import Engine, Sample
 from identities.check.results import Result
+from identities.check.screen import DEFAULT_SCREEN
 from identities.check.simplify import simplify
 from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded, UserCodeError
 from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
@@ -50,6 +52,7 @@ __all__ = [
     "BOUND_SECONDS",
     "usercode_notes",
     "MIN_DECIDED",
+    "DEFAULT_SCREEN",
 ]
 
 DEFAULT_SEED = 0
@@ -85,6 +88,7 @@ def verify(
     keep_samples: bool = False,
     bound_seconds: float = BOUND_SECONDS,
     raise_user_errors: bool = False,
+    screen: int = DEFAULT_SCREEN,
 ) -> Result:
     """Check one identity on one backend; never raises for a problem in the identity itself.
 
@@ -103,6 +107,10 @@ def verify(
     raising ``TypeError``, ``NameError``...; see ``identities.evaluate.usercode``)
     stops the check at once: the ``error`` verdict with its traceback, or, with
     ``raise_user_errors``, the ``UserCodeError`` raised (the helpers and pytest).
+
+    ``screen`` points (float backends) are drawn and judged on whole arrays before the search
+    (``identities.check.screen``); its failures and its worst point are the search's first examples,
+    judged there by the backend itself. 0 turns the screen off.
     """
     if not isinstance(examples, int) or isinstance(examples, bool) or examples < 1:
         raise InvalidArgument(f"examples={examples!r} must be a positive integer")
@@ -111,6 +119,8 @@ def verify(
     for name, value in (("example_seconds", example_seconds), ("identity_seconds", identity_seconds)):
         if not isinstance(value, (int, float)) or not value > 0:
             raise InvalidArgument(f"{name}={value!r} must be a positive number of seconds")
+    if not isinstance(screen, int) or isinstance(screen, bool) or screen < 0:
+        raise InvalidArgument(f"screen={screen!r} must be an integer >= 0 (0 turns the screen off)")
     if not isinstance(bound_seconds, (int, float)) or not bound_seconds >= 0:
         raise InvalidArgument(f"bound_seconds={bound_seconds!r} must be a number of seconds >= 0")
     be = get_backend(backend) if isinstance(backend, str) else backend
@@ -132,7 +142,8 @@ def verify(
         if empty is not None:
             return _error(base, f"no admissible input: {empty}", started)
         engine = Engine(ident, be, oracle or DEFAULT_ORACLE, tolerance, example_seconds, identity_seconds)
-        samples = search_mod.search(engine, examples, seed, db)
+        screened = screen_mod.screen(engine, screen, seed, screen_mod.limit_for(examples))
+        samples = search_mod.search(engine, examples, seed, db, screened.seeds)
         if not samples:
             return _error(
                 base,
@@ -140,7 +151,7 @@ def verify(
                 "rejected by the domains or 'assume'" + "".join(f"; {n}" for n in engine.notes),
                 started,
             )
-        result = _conclude(engine, samples, examples, seed, base, started, db)
+        result = _conclude(engine, samples, examples, seed, base, started, db, screened)
         notes = usercode_notes(ident, be)
         if notes:
             from dataclasses import replace as _with
@@ -260,7 +271,14 @@ def _error(base: dict, message: str, started: float) -> Result:
 
 
 def _conclude(
-    engine: Engine, samples: list[Sample], examples: int, seed: int, base: dict, started: float, database: Any = None
+    engine: Engine,
+    samples: list[Sample],
+    examples: int,
+    seed: int,
+    base: dict,
+    started: float,
+    database: Any = None,
+    screened: screen_mod.Screened | None = None,
 ) -> Result:
     """Verdict from the search; counts and exact-equality rate from the search's draws; the maximum
     error, the needed tolerance and the worst example from everything evaluated (search, shrink,
@@ -268,6 +286,8 @@ def _conclude(
     counts = {k: 0 for k in ("ok", "precision_failure", "refuted", "domain_mismatch", "undefined", "unknown")}
     for s in samples:
         counts[s.kind] += 1
+    first = screened.seeds if screened is not None else []
+    report = screened.report if screened is not None else None
     decided = [s for s in samples if s.kind in ("ok", "precision_failure")]
     exact_rate = sum(s.lf == s.rf for s in decided) / len(decided) if decided else 0.0
     verdict = next((k for k in PRECEDENCE[:-1] if counts.get(k)), "holds")
@@ -296,10 +316,7 @@ def _conclude(
         )
     counterexample = None
     if verdict != "holds":
-        minimal = search_mod.shrink(engine, verdict, examples, seed, database)
-        if minimal is None:
-            minimal = next(s for s in samples if s.kind == verdict)
-        simplest = simplify(engine, minimal)
+        simplest = _minimal(engine, verdict, examples, seed, database, first, samples)
         search_mod.save_example(engine, database, simplest.inputs)
         counterexample = engine.describe(simplest)
     seen = list(engine.cache.values()) or samples
@@ -332,6 +349,13 @@ def _conclude(
     zeros = sum(s.kind in ("ok", "precision_failure") and s.point.note.startswith("a side is 0") for s in samples)
     if zeros:
         notes.append(f"{zeros} decided as 0 at the {engine.backend.name} resolution (a side's ball around 0)")
+    if report is not None and report.unconfirmed:
+        notes.append(
+            f"{report.unconfirmed} of the screen's failures not reproduced by {engine.backend.name} itself "
+            "(the array functions differ from it in the last place; not counted)"
+        )
+    counts["searched"] = len(samples)
+    counts["screened"] = report.points if report is not None else 0
     message = "; ".join(notes + engine.notes)
     return Result(
         verdict=verdict,
@@ -345,8 +369,32 @@ def _conclude(
         message=message,
         elapsed=time.perf_counter() - started,
         side_errors=side_errors,
+        screen=report,
         **base,
     )
+
+
+def _minimal(
+    engine: Engine, verdict: str, examples: int, seed: int, database: Any, first: list, samples: list[Sample]
+) -> Sample:
+    """The simplest counterexample of kind ``verdict``: hypothesis' shrink, then ``simplify``. With the
+    screen's points, two shrinks: one from the screen's failure (hypothesis replays it first) and the
+    search's own, since each may end at a simpler input; the simpler to write wins (the first on a tie)."""
+    from identities.check.simplify import complexity
+
+    found = []
+    for start in [first, []] if first else [[]]:
+        minimal = search_mod.shrink(engine, verdict, examples, seed, database, start)
+        if minimal is not None:
+            found.append(simplify(engine, minimal))
+    if not found:
+        found.append(simplify(engine, next(s for s in samples if s.kind == verdict)))
+
+    def cost(s: Sample) -> tuple:
+        parts = [complexity(v, engine.fmt) for v in s.inputs.values() if isinstance(v, (int, float))]
+        return (sum(p[0] for p in parts), sum(p[1] for p in parts))
+
+    return min(found, key=cost)
 
 
 def _key(s: Sample) -> tuple:

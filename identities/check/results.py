@@ -128,6 +128,8 @@ class Result:
     bound: Any = None
     # how a `holds` is known: "bound" (the proven bounds fit the tolerance everywhere) or "sampled"
     proof: str = ""
+    # the screen before the search (identities.check.screen.ScreenReport), None where none ran
+    screen: Any = None
 
     @property
     def ok(self) -> bool:
@@ -156,6 +158,8 @@ class Result:
             out["side_errors"] = {side: _stats_json(e) for side, e in self.side_errors.items()}
         if self.bound is not None:
             out["bound"] = self.bound.to_json()
+        if self.screen is not None:
+            out["screen"] = self.screen.to_json()
         if self.verdict != "holds" and self.counterexample is not None:
             out["counterexample"] = self.counterexample.to_json()
         if self.worst is not None:

@@ -24,7 +24,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,7 @@ __all__ = [
     "strategy",
     "admissible",
     "settings_for",
+    "evaluate_within_limits",
 ]
 
 
@@ -130,14 +131,14 @@ def save_example(engine: Engine, database: Any, inputs: dict[str, Any]) -> None:
         database.save(key, value)
 
 
-def settings_for(examples: int, phases: tuple) -> Any:
+def settings_for(examples: int, phases: tuple, database: Any = None) -> Any:
     from hypothesis import HealthCheck, Verbosity, settings
 
     return settings(
         max_examples=examples,
         deadline=None,
         derandomize=False,
-        database=None,
+        database=database,
         phases=phases,
         suppress_health_check=list(HealthCheck),
         verbosity=Verbosity.quiet,
@@ -218,15 +219,96 @@ def admissible(engine: Engine) -> Any:
     return lambda inputs: admits(inputs) and check(inputs)
 
 
-def _test(engine: Engine, body: Any, examples: int, seed: int, phases: tuple, database: Any) -> Any:
+def _test(
+    engine: Engine, body: Any, examples: int, seed: int, phases: tuple, database: Any, first: Sequence[dict] = ()
+) -> Any:
+    """The hypothesis test: the explicit examples, then ``first`` (the screen's points) as the first test
+    cases of the search proper, then generated ones (see ``_store``)."""
     from hypothesis import example, given
     from hypothesis import seed as h_seed
 
     test = given(inputs=strategy(engine))(body)
-    for ex in reversed(_explicit(engine, database)):
+    store, leftover = _store(engine, first)
+    own = _explicit(engine, database)
+    for ex in reversed(own + [ex for ex in leftover if ex not in own]):
         test = example(inputs=ex)(test)
-    test = settings_for(examples, phases)(test)
-    return h_seed(seed)(test)
+    test = h_seed(seed)(test)  # before the settings: @seed turns any store off
+    if store is None:
+        return settings_for(examples, phases)(test)
+    from hypothesis import Phase
+
+    test = settings_for(examples, (Phase.reuse, *phases), store)(test)
+    test._hypothesis_internal_database_key = _SCREEN_KEY
+    return test
+
+
+_SCREEN_KEY = b"identities-screen"
+
+
+def _store(engine: Engine, first: Sequence[dict]) -> tuple[Any, list[dict]]:
+    """An in-memory example store holding ``first`` as choice sequences of the inputs' strategy, and the
+    inputs that could not be written so (to be run as explicit examples instead).
+
+    Hypothesis replays its store before generating (the reuse phase), as test cases of the search itself:
+    ``target()`` sees them and climbs from the best, and a failing one is shrunk, which an explicit example
+    never is. Entries go under the secondary key, which hypothesis replays without taking a failure there
+    for an already shrunk one. Each sequence is checked by drawing it back; where that fails (another
+    hypothesis, an input the layout below cannot spell), the input becomes an explicit example.
+    """
+    if not first:
+        return None, []
+    try:
+        from hypothesis.control import BuildContext
+        from hypothesis.database import InMemoryExampleDatabase, choices_to_bytes
+        from hypothesis.internal.conjecture.data import ConjectureData
+    except ImportError:  # pragma: no cover - a hypothesis without them
+        return None, list(first)
+    if engine.functions:
+        return None, list(first)
+    from identities.draws.inputs import inputs_strategy
+
+    check = inputs_strategy(engine.ident.variables, engine.fmt, engine.ident.assume)  # no draw counter
+    store = InMemoryExampleDatabase()
+    leftover = []
+    written = 0
+    for inputs in first:
+        choices = _choices(engine, inputs)
+        try:
+            data = ConjectureData.for_choices(choices)
+            with BuildContext(data, wrapped_test=lambda: None):
+                back = data.draw(check)
+            same = _same(back, inputs)
+        except Exception:  # noqa: BLE001 - any failure to read it back: run it as an explicit example
+            same = False
+        if same:
+            store.save(_SCREEN_KEY + b".secondary", choices_to_bytes(choices))
+            written += 1
+        else:
+            leftover.append(inputs)
+    return (store if written else None), leftover
+
+
+def _choices(engine: Engine, inputs: Mapping[str, Any]) -> tuple:
+    """The choices ``draws.inputs.inputs_strategy`` makes to draw ``inputs``: an independent draw (a zero
+    mode byte when there are several float variables), then per variable its integer, or a zero source
+    byte (hypothesis' own floats) and the float itself."""
+    plans = engine.ident.variables
+    out: list[Any] = []
+    if sum(not d.is_integer for _, d in plans) >= 2:
+        out.append(b"\x00")
+    for name, d in plans:
+        v = inputs[name]
+        values = v if isinstance(v, tuple) else (v,)
+        for c in values:
+            out += [int(c)] if d.is_integer else [b"\x00" * 9, float(c)]
+    return tuple(out)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal inputs, floats by bit pattern (0.0 and -0.0 differ)."""
+    if not isinstance(a, dict) or set(a) != set(b):
+        return False
+    return all(repr(a[k]) == repr(b[k]) and type(a[k]) is type(b[k]) for k in a)
 
 
 _PRIVATE_CACHE: list[Any] = []
@@ -263,7 +345,7 @@ def isolated_constants() -> Iterator[None]:
         providers._get_local_constants, providers.CONSTANTS_CACHE = original
 
 
-def _evaluate(engine: Engine, inputs: dict[str, Any]) -> Sample:
+def evaluate_within_limits(engine: Engine, inputs: dict[str, Any]) -> Sample:
     """One example under the time limits; a limit hit aborts the run."""
     from identities.errors import LimitExceeded
 
@@ -280,8 +362,9 @@ def _evaluate(engine: Engine, inputs: dict[str, Any]) -> Sample:
         raise Abort(f"UserCodeError: {exc}", exc) from exc
 
 
-def search(engine: Engine, examples: int, seed: int, database: Any = None) -> list[Sample]:
-    """Run the search: every example recorded, ``target`` on bits of error. Raises Abort on a limit."""
+def search(engine: Engine, examples: int, seed: int, database: Any = None, first: Sequence[dict] = ()) -> list[Sample]:
+    """Run the search: every example recorded, ``target`` on bits of error. Raises Abort on a limit.
+    ``first``: inputs tried first, as test cases of the search (the screen's points, ``_store``)."""
     from hypothesis import Phase, target
     from hypothesis.errors import Unsatisfiable
 
@@ -289,7 +372,7 @@ def search(engine: Engine, examples: int, seed: int, database: Any = None) -> li
     use_target = engine.is_float
 
     def run(inputs: dict[str, Any]) -> None:
-        s = _evaluate(engine, inputs)
+        s = evaluate_within_limits(engine, inputs)
         samples.append(s)
         if use_target and s.kind in ("ok", "precision_failure") and math.isfinite(s.ulps):
             target(bits(s.ulps), label="bits of error")
@@ -297,20 +380,23 @@ def search(engine: Engine, examples: int, seed: int, database: Any = None) -> li
     phases = (Phase.explicit, Phase.generate, Phase.target)
     try:
         with isolated_constants():
-            _test(engine, run, examples, seed, phases, database)()
+            _test(engine, run, examples, seed, phases, database, first)()
     except Unsatisfiable:
         pass
     return samples
 
 
-def shrink(engine: Engine, kind: str, examples: int, seed: int, database: Any = None) -> Sample | None:
-    """The search again, failing on the first example of ``kind``, shrunk by hypothesis; None if not found."""
+def shrink(
+    engine: Engine, kind: str, examples: int, seed: int, database: Any = None, first: Sequence[dict] = ()
+) -> Sample | None:
+    """The search again (the same ``first``), failing on the first example of ``kind``, shrunk by hypothesis;
+    None if not found."""
     from hypothesis import Phase, target
 
     use_target = engine.is_float
 
     def run(inputs: dict[str, Any]) -> None:
-        s = _evaluate(engine, inputs)
+        s = evaluate_within_limits(engine, inputs)
         if s.kind == kind:
             raise _Found(s)
         if use_target and s.kind == "ok" and math.isfinite(s.ulps):
@@ -319,7 +405,7 @@ def shrink(engine: Engine, kind: str, examples: int, seed: int, database: Any = 
     phases = (Phase.explicit, Phase.generate, Phase.target, Phase.shrink)
     try:
         with isolated_constants():
-            _test(engine, run, examples, seed, phases, database)()
+            _test(engine, run, examples, seed, phases, database, first)()
     except _Found as found:
         return found.sample
     except Exception:

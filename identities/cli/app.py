@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from identities.check.engine import BOUND_SECONDS, DEFAULT_BACKENDS, DEFAULT_EXAMPLES, DEFAULT_SEED
+    from identities.check.engine import BOUND_SECONDS, DEFAULT_BACKENDS, DEFAULT_EXAMPLES, DEFAULT_SCREEN, DEFAULT_SEED
     from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
 
     p = _Parser(prog="identities", description="Verify mathematical identities in IEEE floats and exactly.")
@@ -83,6 +83,14 @@ def _parser() -> argparse.ArgumentParser:
         f"(default: {BOUND_SECONDS:g} s)",
     )
     cp.add_argument(
+        "--screen",
+        type=int,
+        default=DEFAULT_SCREEN,
+        metavar="N",
+        help=f"points per identity and float backend screened on whole arrays before the search, 0 for none "
+        f"(default: {DEFAULT_SCREEN})",
+    )
+    cp.add_argument(
         "--workers",
         type=int,
         default=1,
@@ -113,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
             "database": DEFAULT_DATABASE,
             "example_seconds": EXAMPLE_SECONDS,
             "identity_seconds": IDENTITY_SECONDS,
+            "screen": DEFAULT_SCREEN,
         },
     )
     return p

@@ -152,6 +152,11 @@ def verify_arguments(args: argparse.Namespace) -> tuple[list[str], dict]:
         if not bound_seconds >= 0:
             raise InvalidArgument(f"--bound-seconds must be a number of seconds >= 0, got {bound_seconds}")
         options["bound_seconds"] = bound_seconds
+    screen = getattr(args, "screen", None)
+    if screen is not None:
+        if screen < 0:
+            raise InvalidArgument(f"--screen must be a number of points >= 0 (0: no screen), got {screen}")
+        options["screen"] = screen
     return backends, options
 
 

@@ -41,6 +41,14 @@ def add_commands(sub: Any, defaults: Mapping[str, Any]) -> None:
         help=f"examples per identity and backend (default: {defaults['examples']})",
     )
     rp.add_argument("--seed", type=int, default=defaults["seed"], help=f"random seed (default: {defaults['seed']})")
+    rp.add_argument(
+        "--screen",
+        type=int,
+        default=defaults["screen"],
+        metavar="N",
+        help=f"points per identity and float backend screened before the search, 0 for none "
+        f"(default: {defaults['screen']})",
+    )
     rp.add_argument("--select", action="append", default=[], metavar="GLOB", help="only names matching GLOB")
     rp.add_argument(
         "--output",
