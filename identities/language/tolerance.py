@@ -50,12 +50,12 @@ class Tolerance:
             return True
         if math.isnan(a) or math.isnan(b) or math.isinf(a) or math.isinf(b):
             return False
-        if self.ulps is not None and fmt.ulp_distance(a, b) <= self.ulps:
+        if self.ulps is not None and fmt.ulps(a, b) <= self.ulps:  # exact ints: no rounding above 2**53
             return True
         diff = abs(a - b)
-        if self.rel is not None and diff <= self.rel * max(abs(a), abs(b)):
+        if self.rel is not None and _at_most(a, b, diff, self.rel * max(abs(a), abs(b)), self.rel, True):
             return True
-        return self.abs is not None and diff <= self.abs
+        return self.abs is not None and _at_most(a, b, diff, self.abs, self.abs, False)
 
     def terms(self) -> list[tuple[str, float]]:
         """The declared terms, in the order they print: (unit, value) with unit ulp, rel or abs."""
@@ -88,8 +88,20 @@ class Tolerance:
         return " or ".join(parts)
 
 
+def _at_most(a: float, b: float, diff: float, bound: float, scale: float, relative: bool) -> bool:
+    """|a - b| <= scale (times max(|a|, |b|) when ``relative``), exactly: the doubles ``diff`` and ``bound``
+    decide where they are far apart, exact rationals where the rounding of either could tip the comparison
+    (among subnormals, ``0.4 * 1e-323`` rounds up to 5e-324, the very difference it is compared with)."""
+    if math.isfinite(diff) and math.isfinite(bound) and abs(diff - bound) > 2.0**-48 * max(diff, bound) + 2.0**-1070:
+        return diff <= bound
+    from fractions import Fraction
+
+    x, y = Fraction(a), Fraction(b)
+    return abs(x - y) <= Fraction(scale) * (max(abs(x), abs(y)) if relative else 1)
+
+
 def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else repr(x)
+    return str(x) if isinstance(x, int) else str(int(x)) if float(x).is_integer() else repr(x)
 
 
 def parse_tolerance(text: object) -> Tolerance:
@@ -101,8 +113,11 @@ def parse_tolerance(text: object) -> Tolerance:
         m = _TERM.match(term)
         if not m:
             raise ValueError(f"tolerance term {term.strip()!r} in {text!r} is not 'N ulp', 'X rel' or 'X abs'")
-        value, unit = float(m.group(1)), m.group(2)
+        value: float = float(m.group(1))
+        unit = m.group(2)
         unit = "ulps" if unit.startswith("ulp") else unit
+        if unit == "ulps" and m.group(1).isdigit():
+            value = int(m.group(1))  # a count of ulps exactly, above 2**53 too
         if not math.isfinite(value):
             raise ValueError(f"tolerance {text!r}: {m.group(1)} is not finite")
         if unit in values:

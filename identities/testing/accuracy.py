@@ -313,12 +313,13 @@ class Accuracy:
     notes: tuple[str, ...] = ()  # how the inputs were passed; a result wider than the format
 
 
-def _error_measures(value: float, exact: Exact, fmt: FloatFormat) -> tuple[float, float, float]:
+def _error_measures(value: float, exact: Exact, fmt: FloatFormat) -> tuple[int | float, float, float]:
+    """(ulps, an exact int; rel; abs) of a value against its exact truth."""
     if value == exact.value or (math.isnan(value) and math.isnan(exact.value)):
-        return 0.0, 0.0, 0.0
+        return 0, 0.0, 0.0
     if not (math.isfinite(value) and math.isfinite(exact.value)):
         return math.inf, math.inf, math.inf
-    ulps = fmt.ulp_distance(value, exact.value)
+    ulps = fmt.ulps(value, exact.value)
     d = abs(value - exact.approx)
     rel = d / abs(exact.approx) if exact.approx else math.inf
     return ulps, rel, d

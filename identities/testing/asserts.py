@@ -278,7 +278,7 @@ def _message(
     minimal: Any,
     skipped: int,
 ) -> str:
-    from identities.testing.closeness import ceil_sig
+    from identities.testing.closeness import ceil_sig, ulps_text
 
     fmt, n = search.fmt, len(decided)
     skip = f"; {skipped} more skipped, where the reference is undefined or unresolved" if skipped else ""
@@ -302,7 +302,7 @@ def _message(
         worst = max(p.ulps for p in seen)
         rel = ceil_sig(max(p.rel for p in seen))
         alt = f' (or "{rel:.2g} rel")' if math.isfinite(rel) else ""
-        lines.append(f'  would pass with tolerance="{worst:.0f} ulp"{alt}')
+        lines.append(f'  would pass with tolerance="{ulps_text(worst)}"{alt}')
     else:
         bad = sum(not math.isfinite(p.ulps) for p in seen)
         lines.append(
@@ -318,6 +318,7 @@ def _message(
 
 def _point_lines(label: str, p: Any, func: Any, fmt: Any) -> list[str]:
     from identities.check.failures import float_text
+    from identities.testing.closeness import ulps_text
 
     call = f"{_name(func)}({', '.join(p.inputs)})"
     if p.component is not None:
@@ -331,10 +332,10 @@ def _point_lines(label: str, p: Any, func: Any, fmt: Any) -> list[str]:
         return lines
     lines.append(f"    {call:<{width}} = {float_text(p.value, fmt)}")
     lines.append(f"    {'exact':<{width}} = {p.exact.text}  (rounds to {float_text(p.exact.value, fmt)})")
-    ulps = "inf ulp" if math.isinf(p.ulps) else f"{p.ulps:.0f} ulp ({math.log2(1 + p.ulps):.1f} bits)"
+    ulps = "inf ulp" if math.isinf(p.ulps) else f"{ulps_text(p.ulps)} ({math.log2(1 + p.ulps):.1f} bits)"
     lines.append(f"    error {ulps}, rel {p.rel:.3g}, abs {p.abs:.3g}")
     if p.component is not None:
-        per = ", ".join("inf" if not math.isfinite(u) else f"{u:.0f}" for u in p.components)
+        per = ", ".join("inf" if not math.isfinite(u) else str(int(u)) for u in p.components)
         lines.append(f"    component {p.component} (counting from 0) is the worst; ulps by component: [{per}]")
     return lines
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from fractions import Fraction
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +33,17 @@ from identities.language.tolerance import Tolerance, parse_tolerance
 from identities.numbers.dtypes import format_of_dtype, round_array
 from identities.numbers.formats import FORMATS, FloatFormat
 
-__all__ = ["as_tolerance", "ulp_distance", "Mismatch", "compare", "BLOCK", "ceil_sig"]
+__all__ = [
+    "as_tolerance",
+    "ulp_distance",
+    "ulp_counts",
+    "ulps_text",
+    "Mismatch",
+    "compare",
+    "BLOCK",
+    "ceil_sig",
+    "ceil_decimal",
+]
 
 BLOCK = 1 << 15  # elements per block of the pass/fail check: a few arrays of it fit in L2
 _INTS: dict[int, tuple[Any, Any]] = {
@@ -92,53 +103,86 @@ def _ordinals(a: np.ndarray) -> np.ndarray:
     return np.where(i < 0, np.array(np.iinfo(ints).min, ints) - i, i)
 
 
-def ulp_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Elementwise ulp distance (float64) of two arrays of one float dtype; see the module docstring."""
+def _gaps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Elementwise exact ulp gaps (uint64) of two arrays of one float dtype, whatever the values (nan and
+    infinities are positions here too: callers mask them)."""
     ints, uints = _INTS[a.dtype.itemsize]
     oa, ob = _ordinals(a), _ordinals(b)
     ua, ub = oa.view(uints), ob.view(uints)
     # unsigned, wrapping subtraction is exact for the larger minus the smaller (the true gap is < 2**width)
-    d = np.where(oa >= ob, ua - ub, ub - ua).astype(np.float64)
-    both_nan = np.isnan(a) & np.isnan(b)
-    d[both_nan] = 0.0
-    d[~both_nan & ~(np.isfinite(a) & np.isfinite(b)) & (a != b)] = math.inf
+    return np.where(oa >= ob, ua - ub, ub - ua).astype(np.uint64)
+
+
+def ulp_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Elementwise ulp distance of two arrays of one float dtype (see the module docstring), as float64
+    (inf for a nan or infinity against a different value); ``ulp_counts`` gives them exactly."""
+    d = _gaps(a, b).astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        both_nan = np.isnan(a) & np.isnan(b)
+        d[both_nan] = 0.0
+        d[~both_nan & ~(np.isfinite(a) & np.isfinite(b)) & (a != b)] = math.inf
     return d
 
 
-def _block_ok(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> bool:
-    """Whether every pair of one block passes (the fast path: no report, a few block-sized temporaries)."""
-    ok = a == b
+def ulp_counts(a: np.ndarray, b: np.ndarray) -> list[int | float]:
+    """Elementwise ulp distances as exact Python ints (``math.inf`` for a nan or an infinity against a
+    different value, 0 for two nans): counts above 2**53 are not rounded."""
+    d = _gaps(a, b)
+    with np.errstate(invalid="ignore"):
+        both_nan = np.isnan(a) & np.isnan(b)
+        bad = ~both_nan & ~(np.isfinite(a) & np.isfinite(b)) & (a != b)
+    return [0 if n else (math.inf if x else int(g)) for g, n, x in zip(d.tolist(), both_nan.tolist(), bad.tolist())]
+
+
+# |computed - exact| of a double difference or product is below 2**-52 of it, or 2**-1074 among subnormals:
+# a comparison closer than this is decided again exactly
+_NEAR_REL, _NEAR_ABS = 2.0**-48, 2.0**-1070
+
+
+def _within(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> np.ndarray:
+    """Elementwise: is the pair within ``tol``? Exactly: ulps as integers, ``rel`` and ``abs`` in float64
+    where the comparison is clear by a wide margin and in exact rationals where it is close (the rounding of
+    ``|a - b|`` or of ``rel * max(|a|, |b|)`` must not decide it in the tolerance's favour)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        ok = (a == b) | (np.isnan(a) & np.isnan(b))
+        finite = np.isfinite(a) & np.isfinite(b)
     if ok.all():
-        return True
-    finite = np.isfinite(a) & np.isfinite(b)
+        return ok
     if tol.ulps is not None:
-        ints, uints = _INTS[a.dtype.itemsize]
+        _, uints = _INTS[a.dtype.itemsize]
         limit = math.floor(tol.ulps)
         if limit >= np.iinfo(uints).max:
             ok |= finite
         else:
-            ia, ib = a.view(ints), b.view(ints)
-            d = (ia - ib).view(uints)  # same sign: the exact gap, negated where ib > ia
-            np.negative(d, out=d, where=ia < ib)
-            opposite = (ia ^ ib) < 0
-            if opposite.any():
-                # opposite signs: the magnitudes add (pairs this far apart are rare: an exact slow path)
-                m = np.array(np.iinfo(ints).max, ints)
-                d[opposite] = (ia[opposite] & m).view(uints) + (ib[opposite] & m).view(uints)
-            ok |= finite & (d <= np.array(limit, uints))
-    if tol.rel is not None or tol.abs is not None:
-        # in float64, as Tolerance.passes does: narrower differences and products would round or underflow
-        a64, b64 = (a, b) if a.dtype == np.float64 else (a.astype(np.float64), b.astype(np.float64))
-        with np.errstate(invalid="ignore", over="ignore"):
-            diff = np.abs(a64 - b64)
-            close = np.zeros_like(ok)
-            if tol.rel is not None:
-                close |= diff <= tol.rel * np.maximum(np.abs(a64), np.abs(b64))
-            if tol.abs is not None:
-                close |= diff <= tol.abs
-        ok |= close & finite
-    ok |= np.isnan(a) & np.isnan(b)
-    return bool(ok.all())
+            ok |= finite & (_gaps(a, b) <= np.uint64(limit))
+    if tol.rel is None and tol.abs is None:
+        return ok
+    a64, b64 = (a, b) if a.dtype == np.float64 else (a.astype(np.float64), b.astype(np.float64))
+    todo = finite & ~ok
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(a64 - b64)
+        for scale in (tol.rel, tol.abs):
+            if scale is None:
+                continue
+            t = scale * np.maximum(np.abs(a64), np.abs(b64)) if scale is tol.rel else np.full_like(diff, scale)
+            near = (
+                ~np.isfinite(diff) | ~np.isfinite(t) | (np.abs(diff - t) <= _NEAR_REL * np.maximum(diff, t) + _NEAR_ABS)
+            )
+            ok |= todo & ~near & (diff <= t)
+            for i in np.flatnonzero(todo & near & ~ok):
+                ok[i] = _exact_within(float(a64[i]), float(b64[i]), scale, scale is tol.rel)
+    return ok
+
+
+def _exact_within(a: float, b: float, scale: float, relative: bool) -> bool:
+    d = abs(Fraction(a) - Fraction(b))
+    bound = Fraction(scale) * (max(abs(Fraction(a)), abs(Fraction(b))) if relative else 1)
+    return d <= bound
+
+
+def _block_ok(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> bool:
+    """Whether every pair of one block passes (the fast path: no report, a few block-sized temporaries)."""
+    return bool(_within(a, b, tol).all())
 
 
 @dataclass(frozen=True)
@@ -154,10 +198,10 @@ class Mismatch:
     worst: tuple[int, ...]
     actual: Sequence[float]  # at ``indices`` and then at ``worst``
     expected: Sequence[float]
-    ulps: Sequence[float]
+    ulps: Sequence[int | float]  # exact ints (math.inf for a nan or an infinity against another value)
     rel: Sequence[float]
     abs: Sequence[float]
-    max_ulps: float  # over the failing elements
+    max_ulps: int | float  # over the failing elements
     max_rel: float
     max_abs: float
     needed: str  # a tolerance that passes every element, or why none does
@@ -203,16 +247,20 @@ class Mismatch:
         return "\n".join(lines)
 
 
-def _ulps_text(u: float) -> str:
-    if math.isinf(u):
+def ulps_text(u: int | float) -> str:
+    """``9007199254740993 ulp``: a count of ulps, exactly (``inf ulp`` for nan or an infinity)."""
+    if isinstance(u, float) and not math.isfinite(u):
         return "inf ulp"
-    return f"{u:.0f} ulp" if u < 1e15 else f"{u:.3g} ulp"
+    return f"{int(u)} ulp"
 
 
-def _error_text(u: float, rel: float, abs_: float) -> str:
-    if math.isinf(u):
+_ulps_text = ulps_text
+
+
+def _error_text(u: int | float, rel: float, abs_: float) -> str:
+    if isinstance(u, float) and math.isinf(u):
         return "inf ulp: a nan or an infinity where the other side differs"
-    return f"{_ulps_text(u)} ({math.log2(1 + u):.1f} bits), rel error {rel:.3g}, abs error {abs_:.3g}"
+    return f"{ulps_text(u)} ({math.log2(1 + u):.1f} bits), rel error {rel:.3g}, abs error {abs_:.3g}"
 
 
 def ceil_sig(x: float, digits: int = 2) -> float:
@@ -226,12 +274,38 @@ def ceil_sig(x: float, digits: int = 2) -> float:
     return y
 
 
+def ceil_decimal(q: Fraction | float, digits: int = 2) -> str:
+    """The smallest decimal of ``digits`` significant digits whose double is >= ``q`` exactly, as text
+    (``"0.76"``): a tolerance printed from it passes when given back."""
+    q = Fraction(q)
+    if q <= 0:
+        return "0"
+    e = math.floor(math.log10(q.numerator) - math.log10(q.denominator)) - digits + 1
+    for _ in range(4):  # the estimate of the exponent may be one off either way
+        m = math.ceil(q / Fraction(10) ** e)
+        if m < 10 ** (digits - 1):
+            e -= 1
+        elif m >= 10**digits:
+            e += 1
+        else:
+            break
+    while True:
+        text = f"{m}e{e}"
+        v = float(text)
+        if not math.isfinite(v):
+            return text  # beyond the doubles: no tolerance of this kind
+        if Fraction(v) >= q:
+            return f"{v:.{digits}g}"
+        m += 1
+
+
 def compare(actual: Any, expected: Any, tolerance: Tolerance, *, show: int = 5) -> Mismatch | None:
     """None when every element of ``actual`` is within ``tolerance`` of ``expected``; else the Mismatch."""
     a = _float_array(actual, "actual")
     b = _float_array(expected, "expected")
     if b.dtype != a.dtype:
-        b = round_array(b, format_of(a.dtype))  # rounds (once) to the format of the values under test
+        with np.errstate(over="ignore", invalid="ignore"):  # beyond the format's range is inf there: no warning
+            b = round_array(b, format_of(a.dtype))  # rounds (once) to the format of the values under test
     if a.shape != b.shape:
         try:
             a, b = np.broadcast_arrays(a, b)
@@ -248,26 +322,21 @@ def _mismatch(a: np.ndarray, b: np.ndarray, tol: Tolerance, show: int) -> Mismat
     fmt = format_of(a.dtype)
     fa, fb = a.reshape(-1), b.reshape(-1)
     with np.errstate(all="ignore"):
-        ulps = ulp_distance(fa, fb)
         a64, b64 = fa.astype(np.float64), fb.astype(np.float64)
         diff = np.abs(a64 - b64)
         big = np.maximum(np.abs(a64), np.abs(b64))
         rel = np.where(diff == 0, 0.0, diff / big)
-    same = (fa == fb) | (np.isnan(fa) & np.isnan(fb))
+        same = (fa == fb) | (np.isnan(fa) & np.isnan(fb))
+        nonfinite = ~same & ~(np.isfinite(fa) & np.isfinite(fb))
     diff[same], rel[same] = 0.0, 0.0
-    nonfinite = np.isinf(ulps)
     diff[nonfinite], rel[nonfinite] = math.inf, math.inf
-    ok = same.copy()
-    if tol.ulps is not None:
-        ok |= ulps <= tol.ulps
-    if tol.rel is not None:
-        ok |= ~nonfinite & (rel <= tol.rel)
-    if tol.abs is not None:
-        ok |= ~nonfinite & (diff <= tol.abs)
-    bad = np.flatnonzero(~ok)
+    bad = np.flatnonzero(~_within(fa, fb, tol))  # the very test of the fast path: never empty here
+    gaps = _gaps(fa, fb)
+    score = np.where(nonfinite, np.uint64(np.iinfo(np.uint64).max), gaps)
     first = bad[:show]
-    worst = int(bad[np.argmax(ulps[bad])])  # argmax takes the first of equal maxima
+    worst = int(bad[np.argmax(score[bad])])  # argmax takes the first of equal maxima
     picks = [*first.tolist(), worst]
+    counts = ulp_counts(fa[picks], fb[picks])
     unravel = lambda i: tuple(int(j) for j in np.unravel_index(i, a.shape)) if a.shape else ()
     return Mismatch(
         fmt=fmt,
@@ -279,21 +348,62 @@ def _mismatch(a: np.ndarray, b: np.ndarray, tol: Tolerance, show: int) -> Mismat
         worst=unravel(worst),
         actual=[float(fa[i]) for i in picks],
         expected=[float(fb[i]) for i in picks],
-        ulps=[float(ulps[i]) for i in picks],
+        ulps=counts,
         rel=[float(rel[i]) for i in picks],
         abs=[float(diff[i]) for i in picks],
-        max_ulps=float(ulps[bad].max()),
+        max_ulps=counts[-1],
         max_rel=float(rel[bad].max()),
         max_abs=float(diff[bad].max()),
-        needed=_needed(float(ulps.max()), float(rel.max()), float(diff.max()), int(nonfinite.sum())),
+        needed=_needed(fa, fb, a64, b64, gaps[~same], rel, diff, int(nonfinite.sum())),
     )
 
 
-def _needed(max_ulps: float, max_rel: float, max_abs: float, nonfinite: int) -> str:
+def _needed(
+    fa: np.ndarray,
+    fb: np.ndarray,
+    a64: np.ndarray,
+    b64: np.ndarray,
+    gaps: np.ndarray,
+    rel: np.ndarray,
+    diff: np.ndarray,
+    nonfinite: int,
+) -> str:
+    """The tolerances that pass every element, rounded up so that each passes when given back: the largest
+    gap in ulps exactly, the largest relative and absolute differences exactly (rationals), rounded up to two
+    significant digits."""
     if nonfinite:
         return (
             f"no tolerance passes: at {nonfinite} element{'s' if nonfinite > 1 else ''} a nan or an infinity "
             f"meets a different value"
         )
-    ulps = f"{max_ulps:.0f} ulp" if max_ulps < 1e15 else f"{math.ceil(max_ulps):d} ulp"
-    return f'would pass with tolerance="{ulps}" (or "{ceil_sig(max_rel):.2g} rel", or "{ceil_sig(max_abs):.2g} abs")'
+    ulps = int(gaps.max()) if gaps.size else 0
+    out = f'would pass with tolerance="{ulps} ulp"'
+    alternatives = []
+    for name, values, relative in (("rel", rel, True), ("abs", diff, False)):
+        q = _exact_max(a64, b64, values, relative)
+        if q is None:
+            continue
+        text = ceil_decimal(q)
+        if math.isfinite(float(text)):
+            alternatives.append(f'"{text} {name}"')
+    if alternatives:
+        out += f" (or {', or '.join(alternatives)})"
+    return out
+
+
+def _exact_max(a64: np.ndarray, b64: np.ndarray, values: np.ndarray, relative: bool) -> Fraction | None:
+    """The largest |a - b| (over max(|a|, |b|) when ``relative``) exactly: the float64 values pick the few
+    candidates near the top, exact rationals decide among them."""
+    if not values.size:
+        return None
+    top = float(values.max())
+    if top == 0:
+        return Fraction(0)
+    cands = np.flatnonzero(values >= top * (1 - 2.0**-40)) if math.isfinite(top) else np.flatnonzero(np.isinf(values))
+    best = Fraction(0)
+    for i in cands[:1024]:
+        x, y = Fraction(float(a64[i])), Fraction(float(b64[i]))
+        d = abs(x - y)
+        q = d / max(abs(x), abs(y)) if relative and d else d
+        best = max(best, q)
+    return best
