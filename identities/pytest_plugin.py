@@ -27,6 +27,7 @@ import pytest
 from identities.pytest.state import (
     DEFAULT_BACKENDS,
     DEFAULT_EXAMPLES,
+    DEFAULT_SCREEN,
     DEFAULT_SEED,
     KNOWN_BACKENDS,
     PATTERNS,
@@ -37,7 +38,7 @@ from identities.pytest.state import (
     report_writer,
 )
 
-__all__ = ["PATTERNS", "DEFAULT_BACKENDS", "DEFAULT_EXAMPLES", "DEFAULT_SEED", "is_identity_file"]
+__all__ = ["PATTERNS", "DEFAULT_BACKENDS", "DEFAULT_EXAMPLES", "DEFAULT_SEED", "DEFAULT_SCREEN", "is_identity_file"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,6 +56,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         default=DEFAULT_EXAMPLES,
         help=f"examples per identity and backend (default: {DEFAULT_EXAMPLES})",
+    )
+    group.addoption(
+        "--identities-screen",
+        metavar="N",
+        type=int,
+        default=DEFAULT_SCREEN,
+        help=f"points per identity and float backend screened on whole arrays before the search, 0 for none "
+        f"(default: {DEFAULT_SCREEN})",
     )
     group.addoption(
         "--identities-seed",
@@ -99,6 +108,9 @@ def _options(config: pytest.Config) -> Options:
     examples = config.getoption("identities_examples")
     if examples < 1:
         raise pytest.UsageError(f"--identities-examples must be at least 1, got {examples}")
+    screen = config.getoption("identities_screen")
+    if screen < 0:
+        raise pytest.UsageError(f"--identities-screen must be at least 0 (0: no screen), got {screen}")
     here = config.invocation_params.dir
 
     def path(name: str) -> Path | None:
@@ -113,6 +125,7 @@ def _options(config: pytest.Config) -> Options:
         report=path("identities_report"),
         summary=bool(config.getoption("identities_summary")),
         builtin=bool(config.getoption("identities_builtin")),
+        screen=screen,
     )
 
 
@@ -131,6 +144,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> str:
     o = config.stash[STATE].options
     extra = "; built-in library included" if o.builtin else ""
+    extra += f"; screen={o.screen}" if o.screen != DEFAULT_SCREEN else ""
     return (
         f"identities: seed={o.seed}, examples={o.examples}, backends={','.join(o.backends)}{extra} "
         f"(reproduce with --identities-seed={o.seed} --identities-examples={o.examples})"

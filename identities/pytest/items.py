@@ -130,6 +130,7 @@ class IdentityItem(pytest.Item):
             self.backend,
             examples=o.examples,
             seed=o.seed,
+            screen=o.screen,
             keep_samples=o.report is not None,
             raise_user_errors=True,  # an error in the user's code fails the test with its traceback
         )

@@ -13,6 +13,7 @@ __all__ = [
     "DEFAULT_BACKENDS",
     "DEFAULT_EXAMPLES",
     "DEFAULT_SEED",
+    "DEFAULT_SCREEN",
     "KNOWN_BACKENDS",
     "is_identity_file",
     "Options",
@@ -27,6 +28,7 @@ PATTERNS = ("identities_*.toml", "*.identities.toml", "identities_*.fpcore", "*.
 DEFAULT_BACKENDS = ("float64", "float32", "mpmath")
 DEFAULT_EXAMPLES = 200
 DEFAULT_SEED = 0
+DEFAULT_SCREEN = 2000
 KNOWN_BACKENDS = ("float64", "float32", "float16", "bfloat16", "float8_e4m3fn", "float8_e5m2", "mpmath")
 
 
@@ -49,6 +51,7 @@ class Options(NamedTuple):
     report: Path | None = None
     summary: bool = False
     builtin: bool = False
+    screen: int = DEFAULT_SCREEN
 
 
 class State:

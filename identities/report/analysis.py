@@ -107,12 +107,15 @@ class Confidence:
     n: int
     alpha: float
     p: float
+    screened: int = 0  # of the n, the screen's (identities.check.screen); the rest the search's
+    searched: int = 0
 
     @property
     def statement(self) -> str:
         pct = math.floor(self.p * 1000) / 10  # rounded down: the bound must stay a lower bound
+        parts = f" ({self.screened:,} screened, {self.searched} searched)" if self.screened else ""
         return (
-            f"no failure in {self.n} samples, so at least {pct:g}% of inputs pass, "
+            f"no failure in {self.n} samples{parts}, so at least {pct:g}% of inputs pass, "
             f"with confidence {100 * (1 - self.alpha):g}%"
         )
 
@@ -171,10 +174,13 @@ def confidence(r: Result, alpha: float = ALPHA) -> Confidence | None:
     if r.verdict != "holds":
         return None
     if r.samples:
-        n = sum(s.kind == "ok" for s in r.samples)
+        searched = sum(s.kind == "ok" for s in r.samples)
     else:
-        n = int(r.counts.get("ok", r.examples)) if r.counts else r.examples
-    return Confidence(n, alpha, zero_failure_bound(n, alpha)) if n >= 1 else None
+        searched = int(r.counts.get("ok", r.examples)) if r.counts else r.examples
+    # the screen's points judged within tolerance (numpy's values; its failures, if any, are not counted)
+    screened = int(r.screen.counts.get("ok", 0)) if getattr(r, "screen", None) is not None else 0
+    n = searched + screened
+    return Confidence(n, alpha, zero_failure_bound(n, alpha), screened, searched) if n >= 1 else None
 
 
 def ceil_sig(x: float, digits: int = 2) -> str:

@@ -140,7 +140,14 @@ def analysis_json(a: Analysis) -> dict[str, Any]:
         }
     if a.confidence:
         k = a.confidence
-        out["confidence"] = {"n": k.n, "alpha": k.alpha, "p": k.p, "statement": k.statement}
+        out["confidence"] = {
+            "n": k.n,
+            "alpha": k.alpha,
+            "p": k.p,
+            "statement": k.statement,
+            "screened": k.screened,
+            "searched": k.searched,
+        }
     return out
 
 

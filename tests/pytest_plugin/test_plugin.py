@@ -70,6 +70,7 @@ def sample(pytester):
 def test_defaults_agree_with_the_engine():
     assert pytest_plugin.DEFAULT_BACKENDS == engine.DEFAULT_BACKENDS
     assert pytest_plugin.DEFAULT_EXAMPLES == engine.DEFAULT_EXAMPLES
+    assert pytest_plugin.DEFAULT_SCREEN == engine.DEFAULT_SCREEN
     assert pytest_plugin.DEFAULT_SEED == engine.DEFAULT_SEED
 
 
