@@ -182,6 +182,7 @@ def to_wire(r: Result, *, file: str, order: tuple[Any, ...]) -> dict[str, Any]:
     d["samples"] = [{**asdict(s), "inputs": dict(s.inputs)} for s in r.samples]
     d["side_errors"] = {k: asdict(v) for k, v in r.side_errors.items()}
     d["bound"] = asdict(r.bound) if r.bound is not None else None
+    d["screen"] = {**asdict(r.screen), "counts": dict(r.screen.counts)} if r.screen is not None else None
     return {"file": file, "order": list(order), "result": d}
 
 
@@ -205,6 +206,10 @@ def from_wire(wire: dict[str, Any]) -> Result:
 
         b = dict(d["bound"])
         d["bound"] = IdentityBound(**{**b, "lhs": Bound(**b["lhs"]), "rhs": Bound(**b["rhs"])})
+    if d.get("screen") is not None:
+        from identities.check.screen import ScreenReport
+
+        d["screen"] = ScreenReport(**d["screen"])
     return Result(**d)
 
 

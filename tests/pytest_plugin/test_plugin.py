@@ -314,7 +314,8 @@ lhs = "log1p(x)"
 vars = { x = "positive[1e-300, 1e-10]" }
 """,
     )
-    result = pytester.runpytest(*ARGS, "-rf")
+    # without the screen: hypothesis' own shrink ends at the bound (with it, at the simpler x=2e-17)
+    result = pytester.runpytest(*ARGS, "-rf", "--identities-screen=0")
     result.assert_outcomes(passed=3, failed=1)
     text = result.stdout.str()
     failed = [ln.split(" - ")[0] for ln in result.outlines if ln.startswith("FAILED")]

@@ -64,10 +64,17 @@ def test_confidence_statement_rounds_down():
 
 def test_confidence_counts_distinct_decided_samples_and_only_for_holds():
     ident = identity("sq", "x*x", "x**2", vars={"x": "real[-4, 4]"})
-    r = verify(ident, "float64", examples=30, keep_samples=True)
+    r = verify(ident, "float64", examples=30, keep_samples=True, screen=0)
     c = confidence(r)
     assert r.verdict == "holds" and c.n == sum(s.kind == "ok" for s in r.samples) and c.n <= r.examples
     assert c.p == pytest.approx(0.05 ** (1 / c.n))
+    assert c.statement.startswith(f"no failure in {c.n} samples, so at least")
+    # with the screen: its points judged within tolerance count too, and the statement says both
+    screened = verify(ident, "float64", examples=30, keep_samples=True, screen=500)
+    k = confidence(screened)
+    searched = sum(s.kind == "ok" for s in screened.samples)
+    assert screened.screen.counts["ok"] == 500 and (k.n, k.screened, k.searched) == (500 + searched, 500, searched)
+    assert k.statement.startswith(f"no failure in {500 + searched} samples (500 screened, {searched} searched), ")
     failing = verify(builtin()["expm1_near_zero"], "float64", examples=20)
     assert confidence(failing) is None
 
