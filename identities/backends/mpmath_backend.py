@@ -1,7 +1,9 @@
 """The ``mpmath`` backend: arbitrary precision in a private mpmath context.
 
 The context is this backend's own ``MPContext``, so its precision never leaks
-into (or depends on) the user's ``mpmath.mp``. Functions are checked against
+into (or depends on) the user's ``mpmath.mp``; one per thread, since mpmath's
+functions raise and restore their context's precision as they work (two
+threads sharing one would leave it at the wrong precision). Functions are checked against
 their real domains before they are called, since mpmath would otherwise
 answer in the complex plane (``sqrt(-4)`` is ``2j``, so ``sqrt(x)*sqrt(y)``
 at x = y = -4 would come out as a real -4).
@@ -13,6 +15,7 @@ against their own mpmath references would compute.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -35,43 +38,55 @@ class MpmathBackend:
     is_float = False
 
     def __init__(self, dps: int = DEFAULT_DPS):
-        self.ctx = MPContext()
-        self.ctx.dps = dps
+        self.dps = dps
+        self._local = threading.local()
         self.precision = self.ctx.prec
-        c = self.ctx
         self.table: dict[str, Callable[..., Any]] = {
             "abs": lambda x: abs(x),
-            "sqrt": lambda x: c.sqrt(self._real(x, lo=0)),
-            "cbrt": lambda x: c.cbrt(x) if x >= 0 else -c.cbrt(-x),
-            "exp": lambda x: c.exp(x),
-            "expm1": lambda x: c.expm1(x),
+            "sqrt": lambda x: self.ctx.sqrt(self._real(x, lo=0)),
+            "cbrt": lambda x: self.ctx.cbrt(x) if x >= 0 else -self.ctx.cbrt(-x),
+            "exp": lambda x: self.ctx.exp(x),
+            "expm1": lambda x: self.ctx.expm1(x),
             "log": self._log,
-            "log1p": lambda x: c.log1p(self._real(x, lo=-1, open_lo=True)),
-            "log2": lambda x: c.log(self._real(x, lo=0, open_lo=True), 2),
-            "log10": lambda x: c.log10(self._real(x, lo=0, open_lo=True)),
-            "sin": lambda x: c.sin(x),
-            "cos": lambda x: c.cos(x),
-            "tan": lambda x: c.tan(x),
-            "asin": lambda x: c.asin(self._real(x, lo=-1, hi=1)),
-            "acos": lambda x: c.acos(self._real(x, lo=-1, hi=1)),
-            "atan": lambda x: c.atan(x),
+            "log1p": lambda x: self.ctx.log1p(self._real(x, lo=-1, open_lo=True)),
+            "log2": lambda x: self.ctx.log(self._real(x, lo=0, open_lo=True), 2),
+            "log10": lambda x: self.ctx.log10(self._real(x, lo=0, open_lo=True)),
+            "sin": lambda x: self.ctx.sin(x),
+            "cos": lambda x: self.ctx.cos(x),
+            "tan": lambda x: self.ctx.tan(x),
+            "asin": lambda x: self.ctx.asin(self._real(x, lo=-1, hi=1)),
+            "acos": lambda x: self.ctx.acos(self._real(x, lo=-1, hi=1)),
+            "atan": lambda x: self.ctx.atan(x),
             "atan2": self._atan2,
-            "sinh": lambda x: c.sinh(x),
-            "cosh": lambda x: c.cosh(x),
-            "tanh": lambda x: c.tanh(x),
-            "asinh": lambda x: c.asinh(x),
-            "acosh": lambda x: c.acosh(self._real(x, lo=1)),
-            "atanh": lambda x: c.atanh(self._real(x, lo=-1, hi=1, open_lo=True, open_hi=True)),
-            "hypot": lambda x, y: c.hypot(x, y),
+            "sinh": lambda x: self.ctx.sinh(x),
+            "cosh": lambda x: self.ctx.cosh(x),
+            "tanh": lambda x: self.ctx.tanh(x),
+            "asinh": lambda x: self.ctx.asinh(x),
+            "acosh": lambda x: self.ctx.acosh(self._real(x, lo=1)),
+            "atanh": lambda x: self.ctx.atanh(self._real(x, lo=-1, hi=1, open_lo=True, open_hi=True)),
+            "hypot": lambda x, y: self.ctx.hypot(x, y),
             "gamma": self._gamma,
             "lgamma": self._lgamma,
             "factorial": self._factorial,
             "comb": self._comb,
-            "erf": lambda x: c.erf(x),
-            "erfc": lambda x: c.erfc(x),
+            "erf": lambda x: self.ctx.erf(x),
+            "erfc": lambda x: self.ctx.erfc(x),
         }
         missing = set(FUNCTIONS) - set(self.table)
         assert not missing, missing
+
+    @property
+    def ctx(self) -> MPContext:
+        """This thread's context (made on first use, at ``dps`` digits)."""
+        try:
+            return self._local.ctx
+        except AttributeError:
+            c = self._local.ctx = MPContext()
+            c.dps = self.dps
+            return c
+
+    def __reduce__(self) -> tuple:
+        return (MpmathBackend, (self.dps,))
 
     @staticmethod
     def _real(x: Any, lo: Any = None, hi: Any = None, open_lo: bool = False, open_hi: bool = False) -> Any:
@@ -210,4 +225,4 @@ class MpmathBackend:
         return mpmath.libmp.to_str(self.ctx.mpf(value)._mpf_, digits)
 
     def __repr__(self) -> str:
-        return f"MpmathBackend(dps={self.ctx.dps})"
+        return f"MpmathBackend(dps={self.dps})"

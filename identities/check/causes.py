@@ -36,7 +36,7 @@ from identities.evaluate.values import UNDEFINED
 from identities.language.expr import Bin, Call, Const, Diff, Expr, Num, Sum, Var
 from identities.numbers.formats import FloatFormat
 from identities.numbers.metrics import bits
-from identities.oracle.scalar import DEFAULT_ORACLE, Oracle, Truth
+from identities.oracle.scalar import DEFAULT_ORACLE, Oracle, Truth, precision
 
 __all__ = ["Cause", "NodeRow", "LABELS", "diagnose", "node_rows", "subexpressions", "truth_text"]
 
@@ -201,11 +201,11 @@ def truth_text(t: Truth | None, digits: int = 7) -> str:
     """A true value in a few significant digits, whatever its magnitude (1e400 is not "inf")."""
     if t is None:
         return "undefined"
-    from flint import arb, ctx, fmpq
+    from flint import arb, fmpq
 
     v = t.value
     if isinstance(v, fmpq) and v.q != 1:  # a decimal literal: at 53 bits arb would print 1e-10 as 9.99...e-11
-        with ctx.workprec(4 * digits + 64):
+        with precision(4 * digits + 64):
             return arb(v).mid().str(digits, radius=False)
     s = str(t)
     if len(s) <= 24:

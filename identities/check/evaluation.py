@@ -31,6 +31,7 @@ from identities.oracle.scalar import (
     UNKNOWN,
     Oracle,
     OraclePoint,
+    precision,
 )
 from identities.registry.files import Identity
 
@@ -250,9 +251,10 @@ def _mp_truth(backend: Any, t: Any) -> Any:
 
 def _rel(a: Any, b: Any) -> float:
     """|a - b| / max(|a|, |b|) of two truths, in ball arithmetic (exact Fractions may not fit in memory)."""
-    x, y = arb(a.value), arb(b.value)
-    scale = max(abs(x.mid()), abs(y.mid()))
-    return float(abs(((x - y) / scale).mid())) if scale != 0 else math.inf
+    with precision(53):  # python-flint's precision is global: name it (identities.oracle.scalar.precision)
+        x, y = arb(a.value), arb(b.value)
+        scale = max(abs(x.mid()), abs(y.mid()))
+        return float(abs(((x - y) / scale).mid())) if scale != 0 else math.inf
 
 
 def _shown(backend: Any, value: Any, as_float: float, is_float: bool) -> Any:

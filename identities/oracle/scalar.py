@@ -23,6 +23,7 @@ derivative table; ``sum`` is exact over integers and rationals.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -51,6 +52,7 @@ __all__ = [
     "DEFAULT_ORACLE",
     "ArbContext",
     "OutOfRange",
+    "precision",
 ]
 
 HOLDS = "holds"
@@ -59,6 +61,38 @@ LHS_UNDEFINED = "lhs_undefined"
 RHS_UNDEFINED = "rhs_undefined"
 BOTH_UNDEFINED = "both_undefined"
 UNKNOWN = "unknown"
+
+
+_PRECISION_LOCK = threading.RLock()
+
+
+class precision:  # noqa: N801 - used like a function: ``with precision(256):``
+    """python-flint's working precision for a block, safe under threads.
+
+    python-flint keeps its precision in one global of the process (``ctx.prec``),
+    and its ball methods take no precision argument (python-flint 0.9), so two
+    threads inside ``ctx.workprec`` blocks change each other's precision: the
+    balls stay rigorous, but how many bits a point takes, and so the statistics,
+    would depend on the timing. Every flint computation of this package runs in
+    such a block, which holds a lock of the process (re-entrant: blocks nest)
+    while it sets, uses and restores the precision. The lock costs about 0.1 us
+    uncontended (flint calls hold the GIL anyway, so threads lose no
+    parallelism): see docs/guide/faults.md for the measurement.
+    """
+
+    __slots__ = ("bits", "saved")
+
+    def __init__(self, bits: int):
+        self.bits = bits
+
+    def __enter__(self) -> None:
+        _PRECISION_LOCK.acquire()
+        self.saved = ctx.prec
+        ctx.prec = self.bits
+
+    def __exit__(self, *exc: object) -> None:
+        ctx.prec = self.saved
+        _PRECISION_LOCK.release()
 
 
 class NeedPrecision(Exception):
@@ -471,7 +505,7 @@ class Truth:
             s = str(v) if v.bit_length() < 200 else f"{float(arb(v).mid()):.17g}"
             return s
         if isinstance(v, fmpq):  # an exact rational (a decimal literal): round it well past 20 digits
-            with ctx.workprec(128):
+            with precision(128):
                 b = arb(v)
         else:
             b = v
@@ -575,7 +609,7 @@ class Oracle:
         fn = self.compile(expr).fn
         inputs = self._inputs(env)
         for prec in self.precisions:
-            with ctx.workprec(prec):
+            with precision(prec):
                 v = self._side(fn, inputs)
             if v is UNDEFINED:
                 return None
@@ -595,7 +629,7 @@ class Oracle:
             for prec in self.precisions:
                 if prec > self.start_bits:
                     check_deadline()
-                with ctx.workprec(prec):
+                with precision(prec):
                     if redo_l:
                         L = self._side(fl, inputs)
                     if redo_r:
@@ -637,7 +671,7 @@ class Oracle:
         prec = self.start_bits
         try:
             for prec in self.precisions:
-                with ctx.workprec(prec):
+                with precision(prec):
                     L, R = self._side(fl, inputs), self._side(fr, inputs)
                     if L is UNDEFINED and R is UNDEFINED:
                         return [OraclePoint(BOTH_UNDEFINED, None, None, prec)] * n
