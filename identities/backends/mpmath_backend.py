@@ -25,11 +25,13 @@ from mpmath.ctx_mp import MPContext
 from identities.evaluate.compiler import Compiled, compile_expr
 from identities.evaluate.values import UNDEFINED, Env, Fn, Undefined, int_comb, int_factorial
 from identities.language.expr import FUNCTIONS, Expr, Num
+from identities.language.limits import ORACLE_CAP_BITS
 from identities.numbers.formats import float64
 
 __all__ = ["MpmathBackend", "DEFAULT_DPS"]
 
 DEFAULT_DPS = 50
+MAX_MAGNITUDE = ORACLE_CAP_BITS  # log2 of the largest argument of exp, sinh, cosh, sin, cos, tan
 
 
 class MpmathBackend:
@@ -45,21 +47,21 @@ class MpmathBackend:
             "abs": lambda x: abs(x),
             "sqrt": lambda x: self.ctx.sqrt(self._real(x, lo=0)),
             "cbrt": lambda x: self.ctx.cbrt(x) if x >= 0 else -self.ctx.cbrt(-x),
-            "exp": lambda x: self.ctx.exp(x),
-            "expm1": lambda x: self.ctx.expm1(x),
+            "exp": lambda x: self.ctx.exp(self._moderate(x)),
+            "expm1": lambda x: self.ctx.expm1(self._moderate(x)),
             "log": self._log,
             "log1p": lambda x: self.ctx.log1p(self._real(x, lo=-1, open_lo=True)),
             "log2": lambda x: self.ctx.log(self._real(x, lo=0, open_lo=True), 2),
             "log10": lambda x: self.ctx.log10(self._real(x, lo=0, open_lo=True)),
-            "sin": lambda x: self.ctx.sin(x),
-            "cos": lambda x: self.ctx.cos(x),
-            "tan": lambda x: self.ctx.tan(x),
+            "sin": lambda x: self.ctx.sin(self._moderate(x)),
+            "cos": lambda x: self.ctx.cos(self._moderate(x)),
+            "tan": lambda x: self.ctx.tan(self._moderate(x)),
             "asin": lambda x: self.ctx.asin(self._real(x, lo=-1, hi=1)),
             "acos": lambda x: self.ctx.acos(self._real(x, lo=-1, hi=1)),
             "atan": lambda x: self.ctx.atan(x),
             "atan2": self._atan2,
-            "sinh": lambda x: self.ctx.sinh(x),
-            "cosh": lambda x: self.ctx.cosh(x),
+            "sinh": lambda x: self.ctx.sinh(self._moderate(x)),
+            "cosh": lambda x: self.ctx.cosh(self._moderate(x)),
             "tanh": lambda x: self.ctx.tanh(x),
             "asinh": lambda x: self.ctx.asinh(x),
             "acosh": lambda x: self.ctx.acosh(self._real(x, lo=1)),
@@ -87,6 +89,20 @@ class MpmathBackend:
 
     def __reduce__(self) -> tuple:
         return (MpmathBackend, (self.dps,))
+
+    def _moderate(self, x: Any) -> Any:
+        """x, if exp, sinh, cosh or a trigonometric function of it can be computed in reasonable time.
+
+        mpmath computes exp(x) with ln 2 to about log2|x| bits, and sin(x) with pi
+        to as many: at |x| = 2**(10**6) (exp(exp(700000.0))) that is minutes, and
+        at 2**(10**300) an OverflowError. Beyond 2**MAX_MAGNITUDE (far beyond any
+        float, and beyond the oracle's precision cap) the value is out of this
+        backend's range: OverflowError, which the engine counts as unresolved.
+        """
+        big = x.bit_length() if type(x) is int else (self.ctx.mag(x) if x else 0)
+        if big > MAX_MAGNITUDE:
+            raise OverflowError(f"an argument near 2**{big} is beyond what mpmath evaluates in bounded time")
+        return x
 
     @staticmethod
     def _real(x: Any, lo: Any = None, hi: Any = None, open_lo: bool = False, open_hi: bool = False) -> Any:
@@ -171,6 +187,11 @@ class MpmathBackend:
             return c.one if b == 0 else c.zero
         if a < 0 and not integral:
             raise Undefined
+        if not integral or abs(b) > 2**30:
+            t = self._moderate(c.fmul(b, c.log(abs(a))))  # |a**b| = exp(t): in range?
+            if integral:  # mpmath would build the huge exponent's integer bits
+                m = c.exp(t)
+                return -m if a < 0 and int(b) % 2 else m
         return c.power(a, b)
 
     def function(self, name: str) -> Callable[..., Any]:

@@ -32,6 +32,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
+from identities.errors import LimitExceeded
 from identities.evaluate.values import UNDEFINED
 from identities.language.expr import Bin, Call, Const, Diff, Expr, Num, Sum, Var
 from identities.numbers.formats import FloatFormat
@@ -111,6 +112,8 @@ def _truth(oracle: Oracle, expr: Expr, exact: Mapping[str, Any]) -> tuple[Truth 
     """(truth, known): truth None and known True means undefined in the reals."""
     try:
         return oracle.evaluate(expr, exact), True
+    except LimitExceeded:  # a time limit: the diagnosis stops here (the caller says so)
+        raise
     except Exception:  # not resolved at the cap, or beyond arb's range: no verdict from here
         return None, False
 
@@ -211,7 +214,18 @@ def truth_text(t: Truth | None, digits: int = 7) -> str:
     if len(s) <= 24:
         return s
     b = v if isinstance(v, arb) else arb(v)
-    return b.mid().str(digits, radius=False)
+    return _compact(b.mid().str(digits, radius=False))
+
+
+def _compact(text: str) -> str:
+    """A decimal whose exponent has hundreds of digits (exp(-1e308)), with the exponent itself in short form."""
+    mantissa, e, exponent = text.partition("e")
+    if not e or len(exponent) <= 12:
+        return text
+    try:
+        return f"{mantissa} * 10**({float(int(exponent)):.7g})"
+    except OverflowError:
+        return f"{mantissa} * 10**({exponent[:8]}...)"
 
 
 def _cancellation(e: Expr, rows: Mapping[Expr, NodeRow]) -> float:
@@ -249,6 +263,8 @@ def _condition(oracle: Oracle, e: Expr, arg: NodeRow, node: NodeRow) -> float:
         return 1.0
     try:
         d = oracle.evaluate(Diff(fn, "u", 1), {"u": arg.truth.value})
+    except LimitExceeded:
+        raise
     except Exception:
         return 1.0
     if d is None:

@@ -219,11 +219,20 @@ def _conclude(
             started,
         )
     counterexample = None
+    cut: list[str] = []  # stages after the verdict that a limit cut short: the verdict stands, they say so
     if verdict != "holds":
-        minimal = search_mod.shrink(engine, verdict, examples, seed, database)
+        try:
+            minimal = search_mod.shrink(engine, verdict, examples, seed, database)
+        except search_mod.Abort as exc:
+            minimal = None
+            cut.append(f"counterexample not shrunk: limit ({exc.message})")
         if minimal is None:
             minimal = next(s for s in samples if s.kind == verdict)
-        simplest = simplify(engine, minimal)
+        try:
+            simplest = simplify(engine, minimal)
+        except (LimitExceeded, MemoryError) as exc:
+            simplest = minimal
+            cut.append(f"counterexample not simplified: limit ({_limit_text(exc)})")
         search_mod.save_example(engine, database, simplest.inputs)
         counterexample = engine.describe(simplest)
     seen = list(engine.cache.values()) or samples
@@ -241,9 +250,10 @@ def _conclude(
         w = max(ranked, key=lambda s: (s.ulps if not math.isnan(s.ulps) else math.inf, s.rel))
         if w.ulps > 0:
             worst = engine.describe(w)
-    message = ""
+    notes = list(cut)
     if counts["unknown"]:
-        message = f"{counts['unknown']} of {len(samples)} examples unresolved by the oracle (skipped)"
+        notes.append(f"{counts['unknown']} of {len(samples)} examples unresolved by the oracle (skipped)")
+    message = "; ".join(notes)
     return Result(
         verdict=verdict,
         examples=len(samples),
@@ -257,6 +267,10 @@ def _conclude(
         elapsed=time.perf_counter() - started,
         **base,
     )
+
+
+def _limit_text(exc: BaseException) -> str:
+    return "memory" if isinstance(exc, MemoryError) else str(exc)
 
 
 def _needed(engine: Engine, decided: list[Sample]) -> str | None:

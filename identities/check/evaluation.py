@@ -16,10 +16,11 @@ from typing import Any
 from flint import arb
 
 from identities.check.results import Counterexample
+from identities.errors import LimitExceeded
 from identities.evaluate.values import UNDEFINED
 from identities.language.expr import Bin, uses_diff
 from identities.language.functions import Function
-from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
+from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS, deadline
 from identities.language.tolerance import Tolerance
 from identities.numbers.formats import FloatFormat
 from identities.numbers.metrics import absolute, relative
@@ -109,7 +110,12 @@ class Engine:
             lhs_e, rhs_e, lhs_c, rhs_c, numeric = self.ident.lhs, self.ident.rhs, self.lhs, self.rhs, exact
         conv = self.convert
         env = {k: conv(v) for k, v in numeric.items()}
-        lhs, rhs = lhs_c(env), rhs_c(env)
+        try:
+            lhs, rhs = lhs_c(env), rhs_c(env)
+        except OverflowError as exc:  # mpmath: exp(exp(1e308)) needs an integer with 1e308 bits to compute
+            point = OraclePoint(UNKNOWN, None, None, 0, f"a value is beyond {self.backend.name}'s range ({exc})")
+            nan = math.nan
+            return Sample(exact, "unknown", point, UNDEFINED, UNDEFINED, nan, nan, nan, nan, nan)
         component = None
         if self.size is None:
             point = self.oracle.compare(lhs_e, rhs_e, numeric)
@@ -221,9 +227,16 @@ def _cause(engine: Engine, side: str, value: float, truth: Any, inputs: Mapping[
         try:
             from identities.check.causes import diagnose
 
-            c = diagnose(expr, side, inputs, engine.backend, engine.oracle)
+            if time.monotonic() > engine.stop_at:
+                raise LimitExceeded(f"time limit per identity ({engine.identity_seconds:g} s)")
+            with deadline(engine.example_seconds, f"time limit per example ({engine.example_seconds:g} s)"):
+                c = diagnose(expr, side, inputs, engine.backend, engine.oracle)
             if c.label not in ("unknown", "exact"):
                 return f"{c.label}: {c.detail}"
+        except LimitExceeded as exc:  # the verdict stands; the explanation says why it is missing
+            return f"cause not diagnosed: limit ({exc})"
+        except MemoryError:
+            return "cause not diagnosed: limit (memory)"
         except Exception:  # noqa: BLE001 - a diagnosis is an explanation, never a reason to lose the result
             pass
     if isinstance(value, float) and math.isnan(value):

@@ -35,7 +35,7 @@ from identities.evaluate.compiler import Compiled, compile_expr
 from identities.evaluate.values import UNDEFINED, Env, Fn, Undefined, check_int_bits, int_comb, int_factorial
 from identities.evaluate.vectors import components
 from identities.language.expr import FUNCTIONS, Expr, Num
-from identities.language.limits import ORACLE_CAP_BITS, check_deadline
+from identities.language.limits import MAX_INT_BITS, ORACLE_CAP_BITS, check_deadline
 from identities.language.vectors import Vec
 from identities.numbers.formats import FloatFormat
 
@@ -269,7 +269,11 @@ class ArbContext:
             if n < 0 and _sign(a) == 0:
                 raise Undefined  # a pole
             if isinstance(a, (int, fmpq)):
-                check_int_bits(_qbits(a) * abs(n), "an exact rational power")
+                size = _qbits(a) * abs(n)
+                if size > MAX_INT_BITS and isinstance(b, arb) and _sign(a) != 0:
+                    # an integral float exponent (2**x at x = -1e308): a ball, as for any other float exponent
+                    return _finite(arb(a) ** fmpz(n), b)
+                check_int_bits(size, "an exact rational power")
                 return fmpq(a) ** n
             if isinstance(a, arb_series):
                 return a**n if n >= 0 else 1 / (a ** (-n))
@@ -484,6 +488,15 @@ class Truth:
         return fmt.round(self.to_fraction(fmt))
 
     def to_fraction(self, fmt: FloatFormat | None = None) -> Fraction:
+        """The midpoint as an exact rational, never a huge one.
+
+        With a format, clamped to it: beyond its largest finite value, 2**(emax + 2)
+        (signed); below half its smallest subnormal, 0. Without one, clamped to
+        2**+-MAX_INT_BITS (signed, never 0): a ball's exponent is unbounded
+        (``exp(-1.8e308)`` has one near -2.6e308) and ``Fraction(2) ** e`` would
+        not fit in memory, while any value beyond that window is beyond every
+        float format, so comparisons with floats and with each other keep their sense.
+        """
         v = self.value
         if isinstance(v, int):
             return Fraction(v)
@@ -491,13 +504,35 @@ class Truth:
             return Fraction(int(v.p), int(v.q))
         man, exp = v.mid().man_exp()
         man, exp = int(man), int(exp)
-        if fmt is not None and man:
-            top = exp + man.bit_length()
+        if not man:
+            return Fraction(0)
+        top = exp + man.bit_length()
+        sign = 1 if man > 0 else -1
+        if fmt is not None:
             if top > fmt.emax + 2:
-                return Fraction(2) ** (fmt.emax + 2) * (1 if man > 0 else -1)
+                return Fraction(2) ** (fmt.emax + 2) * sign
             if top < fmt.emin - fmt.precision - 2:
                 return Fraction(0)
+        elif top > MAX_INT_BITS:
+            return Fraction(2) ** MAX_INT_BITS * sign
+        elif top < -MAX_INT_BITS:
+            return Fraction(1, 2**MAX_INT_BITS) * sign
         return Fraction(man) * Fraction(2) ** exp
+
+    def log2_abs(self) -> float:
+        """log2 |midpoint| from its exponent (-inf at 0, and beyond a double's range, +-inf)."""
+        v = self.value
+        if isinstance(v, (int, fmpq)):
+            f = Fraction(int(v.p), int(v.q)) if isinstance(v, fmpq) else Fraction(v)
+            if f == 0:
+                return -math.inf
+            return math.log2(abs(f.numerator)) - math.log2(f.denominator)
+        man, exp = v.mid().man_exp()
+        man, exp = abs(int(man)), int(exp)
+        if not man:
+            return -math.inf
+        shift = max(man.bit_length() - 60, 0)
+        return math.log2(man >> shift) + float(shift) + float(exp)
 
     def __str__(self) -> str:
         v = self.value
@@ -609,6 +644,8 @@ class Oracle:
         fn = self.compile(expr).fn
         inputs = self._inputs(env)
         for prec in self.precisions:
+            if prec > self.start_bits:
+                check_deadline()
             with precision(prec):
                 v = self._side(fn, inputs)
             if v is UNDEFINED:

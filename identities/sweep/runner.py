@@ -506,7 +506,12 @@ def _finish(ident: Identity, backend: str, p: Partial, s: dict, oracle: Any, ela
         if reproduced and sample.kind == verdict:
             from identities.check.simplify import simplify
 
-            sample = simplify(engine, sample)
+            try:
+                sample = simplify(engine, sample)
+            except (LimitExceeded, MemoryError) as exc:  # the verdict stands, with the point as the sweep found it
+                notes.append(
+                    f"counterexample not simplified: limit ({'memory' if isinstance(exc, MemoryError) else exc})"
+                )
         else:
             notes.append(
                 "the counterexample is the sweep's own evaluation; the scalar backend (verify) does not "
