@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["IdentitiesError", "IdentityFileError", "InvalidArgument", "LimitExceeded", "BackendUnavailable"]
+__all__ = [
+    "IdentitiesError",
+    "IdentityFileError",
+    "InvalidArgument",
+    "LimitExceeded",
+    "BackendUnavailable",
+    "WorkerDied",
+]
 
 
 class IdentitiesError(Exception):
@@ -39,3 +46,7 @@ class LimitExceeded(IdentitiesError, ArithmeticError):
 
 class BackendUnavailable(IdentitiesError, ImportError):
     """A backend needs an optional dependency (an extra) that is not installed; the message says which."""
+
+
+class WorkerDied(IdentitiesError, RuntimeError):
+    """The process running a task died, on a fresh pool too (a kill, the OOM killer, a crash in C code)."""

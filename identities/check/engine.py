@@ -29,8 +29,8 @@ from identities.check import search as search_mod
 from identities.check.evaluation import Engine, Sample
 from identities.check.results import Result
 from identities.check.simplify import simplify
-from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded
-from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
+from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded, WorkerDied
+from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS, memory_limit_text
 from identities.language.tolerance import Tolerance, default_tolerance
 from identities.numbers.formats import short_repr
 from identities.numbers.metrics import ErrorStats
@@ -134,6 +134,8 @@ def verify(
         return _error(base, exc.message, started)
     except (LimitExceeded, IdentitiesError) as exc:
         return _error(base, f"{type(exc).__name__}: {exc}", started)
+    except MemoryError:
+        return _error(base, f"LimitExceeded: {memory_limit_text()}", started)
     except Exception as exc:  # an engine crash is a verdict, never a lost row
         return _error(base, f"internal error, please report: {type(exc).__name__}: {exc}", started)
 
@@ -171,8 +173,11 @@ def verify_all(
         executor.submit(verify, ident, b, examples=examples, seed=seed, oracle=oracle, **options) for ident, b in pairs
     ]
     try:
-        for f in futures:
-            r = f.result()
+        for (ident, b), f in zip(pairs, futures):
+            try:
+                r = f.result()
+            except WorkerDied as exc:  # its worker died on a fresh pool too: an error row, and the run goes on
+                r = _lost(ident, b, seed, str(exc))
             results.append(r)
             if on_result is not None:
                 on_result(r)
@@ -180,6 +185,19 @@ def verify_all(
         for f in futures:
             f.cancel()
     return results
+
+
+def _lost(ident: Identity, backend: str, seed: int, message: str) -> Result:
+    be = get_backend(backend) if isinstance(backend, str) else backend
+    tolerance = effective_tolerance(ident, be)
+    base = dict(
+        identity=ident.name,
+        backend=be.name,
+        expected=ident.expected(be.name),
+        tolerance=str(tolerance) if tolerance else None,
+        seed=seed,
+    )
+    return _error(base, message, time.perf_counter())
 
 
 def _error(base: dict, message: str, started: float) -> Result:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from identities.report.analysis import Analysis, Point
-from identities.report.document import ReportData
+from identities.report.document import ReportData, stop_reason
 from identities.report.fdtable import own_diff
 from identities.report.mathtext import identity_html
 from identities.report.plots import COLORS
@@ -452,7 +452,7 @@ def render_html(
     ]
     if data.incomplete:
         parts.append(
-            '<p class="banner"><b>Incomplete:</b> the run was interrupted; this report holds the '
+            f'<p class="banner"><b>Incomplete:</b> {_e(stop_reason(data.incomplete))}; this report holds the '
             f"{len(data.analyses)} results finished before it stopped.</p>"
         )
     if data.plots_missing:

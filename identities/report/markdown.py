@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 
 from identities.report.analysis import Analysis, Point
-from identities.report.document import ReportData
+from identities.report.document import ReportData, stop_reason
 from identities.report.fdtable import own_diff
 from identities.report.mathtext import identity_text
 from identities.report.text import (
@@ -276,7 +276,7 @@ def render_markdown(data: ReportData, path: Path) -> tuple[str, dict[str, bytes]
     ]
     if data.incomplete:
         out += [
-            f"> **Incomplete:** the run was interrupted; this report holds the {len(data.analyses)} results "
+            f"> **Incomplete:** {stop_reason(data.incomplete)}; this report holds the {len(data.analyses)} results "
             "finished before it stopped.",
             "",
         ]
