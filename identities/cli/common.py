@@ -97,12 +97,14 @@ def memory_limit(args: argparse.Namespace) -> int | None:
 
 
 _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
-_CONTROL.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"})
+_CONTROL.update({0x09: "\\t", 0x0D: "\\r"})
+del _CONTROL[0x0A]  # line breaks are the output's own structure (details span lines); every other control shown
 
 
 def terminal_text(text: str) -> str:
-    """User text (names, sources, expressions, messages) as the terminal should see it: control characters
-    (escape sequences, carriage returns, bells, C1 controls) shown as escapes, never sent."""
+    """Text with user text in it (names, sources, expressions, messages) as the terminal should see it: control
+    characters (escape sequences, carriage returns, bells, C1 controls) shown as escapes, never sent; line
+    breaks kept."""
     return text.translate(_CONTROL)
 
 

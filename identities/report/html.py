@@ -97,8 +97,12 @@ def anchor(name: str) -> str:
     return "id-" + "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
 
 
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c not in (0x0A,)}
+
+
 def _e(s: Any) -> str:
-    return html.escape(str(s))
+    """User or report text as HTML text: markup escaped, control characters shown as ``\\x1b``."""
+    return html.escape(str(s)).translate(_CONTROLS)
 
 
 def _badge(verdict: str, unexpected: bool = False, extra: str = "") -> str:
