@@ -53,7 +53,7 @@ import numpy as np
 
 from identities.errors import InvalidArgument, LimitExceeded
 from identities.evaluate.values import UNDEFINED, as_integer
-from identities.language.expr import Bin, Call, Cmp, Const, Diff, Expr, Neg, Num, Sum, Var, free_vars
+from identities.language.expr import Bin, Call, Cmp, Const, Diff, Expr, Neg, Num, Sum, UserCall, Var, free_vars
 from identities.language.limits import MAX_SUM_TERMS
 
 __all__ = ["ArrayProgram", "compile_array", "FUNCTION_MODES"]
@@ -209,6 +209,8 @@ class _Compiler:
             return self.call(e, ints)
         if isinstance(e, Diff) and e.var not in ints:
             return self.diff(e, ints)
+        if isinstance(e, UserCall) and getattr(e.function, "vectorized", False):
+            return self.user(e, ints)
         if isinstance(e, Sum) and not (free_vars(e.lo) | free_vars(e.hi)) - ints:
             return self.sum(e, ints)
         if isinstance(e, Sum):
@@ -272,6 +274,38 @@ class _Compiler:
             return lambda env, st: fn(a(env, st))
         a, b = args
         return lambda env, st: fn(a(env, st), b(env, st))
+
+    def user(self, e: UserCall, ints: frozenset[str]) -> Node:
+        """A user's function declared ``vectorized``: its implementation called once with whole arrays of the
+        backend's dtype. Where that raises a numerical error (``identities.evaluate.usercode.NUMERICAL``), the
+        batch is evaluated per point by the scalar backend instead, so one bad point does not sink the others."""
+        from identities.evaluate.usercode import NUMERICAL, failure, type_name
+
+        fn: Any = e.function
+        impl = fn.resolve()
+        args = [self.compile(a, ints) for a in e.args]
+        per_point = self.scalar(e, ints)
+        dtype, label = self.dtype, f"{fn.name} ({fn.label}) in {self.backend.name}, vectorized"
+
+        def call(env: Mapping[str, Any], st: _State) -> Any:
+            values = [np.asarray(np.broadcast_to(a(env, st), (st.n,)), dtype=dtype) for a in args]
+            try:
+                out = impl(*values)
+            except NUMERICAL:
+                return per_point(env, st)
+            except Exception as exc:
+                raise failure(label, f"{fn.name}(arrays of {st.n} {np.dtype(dtype).name})", exc) from exc
+            arr = np.asarray(out)
+            if arr.shape not in ((st.n,), ()) or arr.dtype.kind not in "fiu":
+                raise failure(
+                    label,
+                    f"{fn.name}(arrays of {st.n} {np.dtype(dtype).name})",
+                    None,
+                    f"returned {type_name(out)}; a vectorized function returns an array of one real per input",
+                )
+            return arr.astype(dtype)
+
+        return call
 
     def diff(self, e: Diff, ints: frozenset[str]) -> Node:
         """The scalar backends' ``central_difference``, step for step, on arrays."""

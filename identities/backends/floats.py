@@ -218,6 +218,7 @@ class Float64Backend:
     name = "float64"
     format = float64
     is_float = True
+    user_code = True  # calls the implementations of the user's functions (identities.evaluate.usercode)
 
     def __init__(self) -> None:
         self.table = MATH_TABLE
@@ -306,7 +307,7 @@ def _via_double(fn: Callable[[Any], float], dtype: Any) -> Callable[[Any], Any]:
     return wrapped
 
 
-class NumpyFloatBackend(CastArithmetic, Float64Backend):  # type: ignore[misc]
+class NumpyFloatBackend(CastArithmetic, Float64Backend):
     """float32 or float16 on numpy scalars: every operation rounds to the width.
 
     ``gamma``, ``lgamma``, ``erf`` and ``erfc``, which numpy does not have, are
@@ -386,7 +387,7 @@ class NumpyFloatBackend(CastArithmetic, Float64Backend):  # type: ignore[misc]
     def from_float(self, x: float) -> Any:
         return self.dtype(x)
 
-    def pow(self, a: Any, b: Any) -> Any:  # type: ignore[override]
+    def pow(self, a: Any, b: Any) -> Any:
         return np.power(self.cast(a), self.cast(b))
 
     def compile(self, expr: Expr) -> Compiled:

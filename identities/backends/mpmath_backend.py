@@ -38,6 +38,7 @@ class MpmathBackend:
     name = "mpmath"
     format = float64  # inputs are drawn as doubles, which mpmath holds exactly
     is_float = False
+    exact = True  # a user's function is its definition here: the identity's truth, not the float code
 
     def __init__(self, dps: int = DEFAULT_DPS):
         self.dps = dps

@@ -29,7 +29,7 @@ from identities.check import search as search_mod
 from identities.check.evaluation import Engine, Sample
 from identities.check.results import Result
 from identities.check.simplify import simplify
-from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded, WorkerDied
+from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded, UserCodeError, WorkerDied
 from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS, memory_limit_text
 from identities.language.tolerance import Tolerance, default_tolerance
 from identities.numbers.formats import short_repr
@@ -46,6 +46,7 @@ __all__ = [
     "DEFAULT_EXAMPLES",
     "PRECEDENCE",
     "effective_tolerance",
+    "usercode_notes",
 ]
 
 DEFAULT_SEED = 0
@@ -77,6 +78,7 @@ def verify(
     example_seconds: float = EXAMPLE_SECONDS,
     identity_seconds: float = IDENTITY_SECONDS,
     keep_samples: bool = False,
+    raise_user_errors: bool = False,
 ) -> Result:
     """Check one identity on one backend; never raises for a problem in the identity itself.
 
@@ -88,6 +90,11 @@ def verify(
     ``identities.check.samples.Sample`` per distinct input the search drew, for the
     report's histograms and plots; it costs a correctly rounded truth per side
     per example, so it is off by default.
+
+    An error in the user's own code (an implementation of a user's function
+    raising ``TypeError``, ``NameError``...; see ``identities.evaluate.usercode``)
+    stops the check at once: the ``error`` verdict with its traceback, or, with
+    ``raise_user_errors``, the ``UserCodeError`` raised (the helpers and pytest).
     """
     if not isinstance(examples, int) or isinstance(examples, bool) or examples < 1:
         raise InvalidArgument(f"examples={examples!r} must be a positive integer")
@@ -106,6 +113,7 @@ def verify(
         expected=ident.expected(be.name),
         tolerance=str(tolerance) if tolerance else None,
         seed=seed,
+        one_sided=ident.one_sided,
     )
     try:
         from identities.draws.inputs import empty_reason
@@ -123,6 +131,11 @@ def verify(
                 started,
             )
         result = _conclude(engine, samples, examples, seed, base, started, db)
+        notes = usercode_notes(ident, be)
+        if notes:
+            from dataclasses import replace as _with
+
+            result = _with(result, message="; ".join([m for m in (result.message, *notes) if m]))
         if keep_samples and engine.is_float:
             from dataclasses import replace
 
@@ -131,13 +144,39 @@ def verify(
             result = replace(result, samples=sample_records(samples, engine.fmt))
         return result
     except search_mod.Abort as exc:
+        if raise_user_errors and isinstance(exc.error, UserCodeError):
+            raise _raised(exc.error) from exc.error.original
         return _error(base, exc.message, started)
+    except UserCodeError as exc:
+        if raise_user_errors:
+            raise _raised(exc) from exc.original
+        return _error(base, f"{type(exc).__name__}: {exc}", started)
     except (LimitExceeded, IdentitiesError) as exc:
         return _error(base, f"{type(exc).__name__}: {exc}", started)
     except MemoryError:
         return _error(base, f"LimitExceeded: {memory_limit_text()}", started)
     except Exception as exc:  # an engine crash is a verdict, never a lost row
         return _error(base, f"internal error, please report: {type(exc).__name__}: {exc}", started)
+
+
+def _raised(exc: UserCodeError) -> UserCodeError:
+    """The error as raised to a test: its summary, the user's exception chained (its traceback shown once)."""
+    return UserCodeError(exc.summary, exc.original, exc.summary) if exc.original is not None else exc
+
+
+def usercode_notes(ident: Identity, backend: Any) -> list[str]:
+    """What a float check of the user's code does not measure: an implementation returning a wider type than
+    the backend's format (``identities.evaluate.usercode.wider_result``)."""
+    if not getattr(backend, "user_code", False) or not ident.user_functions:
+        return []
+    from identities.evaluate.usercode import wider_result
+
+    out = []
+    for fn in ident.user_functions:
+        note = wider_result(fn, backend)
+        if note:
+            out.append(note)
+    return out
 
 
 def verify_all(
@@ -292,23 +331,25 @@ def _limit_text(exc: BaseException) -> str:
 
 
 def _needed(engine: Engine, decided: list[Sample]) -> str | None:
-    """The tightest tolerance, in the unit of the one in force, that passes every decided example."""
+    """The tightest tolerance that passes every decided example, in the units of the one in force: that
+    tolerance with every term scaled by one factor (``Tolerance.need_factor``), so ``4 ulp or 1e-15 abs``
+    needs ``... ulp or 3.1e-16 abs``, never a count of ulps the abs term made irrelevant."""
     if not decided or not engine.is_float:
         return None
     tol = engine.tolerance
-    if tol is not None and tol.ulps is None and tol.rel is not None:
-        # "t rel or t abs": each example needs min(its rel, its abs); the worst of those
-        def need(s: Sample) -> float:
-            if s.lf == s.rf:
-                return 0.0
-            d = abs(s.lf - s.rf)
-            if not math.isfinite(d):  # a side is nan or inf in the format while defined in the reals
-                return math.inf
-            return min(d / max(abs(s.lf), abs(s.rf)), d)
+    if tol is None or not tol.terms():
+        worst = max(s.ulps for s in decided)
+        if not math.isfinite(worst):
+            return "none"
+        return f"{int(worst)} ulp" if worst < 1e6 else f"{worst:.3g} ulp"
 
-        t = max(need(s) for s in decided)
-        return "none" if not math.isfinite(t) else f"{t:.2g} rel or {t:.2g} abs"
-    worst = max(s.ulps for s in decided)
-    if not math.isfinite(worst):
-        return "none"
-    return f"{int(worst)} ulp" if worst < 1e6 else f"{worst:.3g} ulp"
+    def factor(s: Sample) -> float:
+        if s.lf == s.rf:
+            return 0.0
+        d = abs(s.lf - s.rf)
+        if not math.isfinite(d):  # a side is nan or inf in the format while defined in the reals
+            return math.inf
+        return tol.need_factor(s.ulps, d / max(abs(s.lf), abs(s.rf)), d)
+
+    f = max(factor(s) for s in decided)
+    return "none" if not math.isfinite(f) else tol.scaled(f)

@@ -22,13 +22,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from identities.errors import IdentitiesError
+from identities.errors import IdentitiesError, UserCodeError
 from identities.language.limits import deadline
 from identities.numbers.metrics import bits
 
@@ -53,9 +54,10 @@ __all__ = [
 class Abort(BaseException):
     """Stop a hypothesis run at once (a limit was hit); a BaseException, so hypothesis does not shrink it."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, error: Exception | None = None):
         super().__init__(message)
         self.message = message
+        self.error = error  # the exception behind it, when there is one (a UserCodeError)
 
 
 class _Found(Exception):
@@ -70,7 +72,7 @@ def identity_key(engine: Engine) -> bytes:
         [
             ident.name,
             str(ident.lhs),
-            str(ident.rhs),
+            "(accuracy)" if ident.one_sided else str(ident.rhs),
             ";".join(f"{n}:{d}" for n, d in (*ident.variables, *ident.functions)),
             ";".join(str(a) for a in ident.assume),
             engine.backend.name,
@@ -80,7 +82,7 @@ def identity_key(engine: Engine) -> bytes:
     return hashlib.sha256(text.encode()).hexdigest().encode()
 
 
-def database_at(path: str) -> Any:
+def database_at(path: str | os.PathLike[str]) -> Any:
     """A hypothesis directory database at ``path`` (created on first write)."""
     from hypothesis.database import DirectoryBasedExampleDatabase
 
@@ -256,6 +258,8 @@ def _evaluate(engine: Engine, inputs: dict[str, Any]) -> Sample:
             return engine.evaluate(inputs)
     except LimitExceeded as exc:
         raise Abort(f"LimitExceeded: {exc} (at {inputs!r})") from None
+    except UserCodeError as exc:  # an error in the user's code: at once, not shrunk as if it were a verdict
+        raise Abort(f"UserCodeError: {exc}", exc) from exc
 
 
 def search(engine: Engine, examples: int, seed: int, database: Any = None) -> list[Sample]:

@@ -34,7 +34,8 @@ def run_list(args: argparse.Namespace) -> int:
             if ident.expect
             else ""
         )
-        print(f"{ident.name:<{width}}  {ident.lhs} == {ident.rhs}   [{vars_}]{expect}")
+        what = f"{ident.lhs}   [{vars_}]  (accuracy)" if ident.one_sided else f"{ident.lhs} == {ident.rhs}   [{vars_}]"
+        print(f"{ident.name:<{width}}  {what}{expect}")
     print(f"{len(registry)} identities")
     return 0
 
@@ -47,7 +48,7 @@ def run_check(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise Usage(f"--workers must be at least 1, got {args.workers}")
     max_memory = memory_limit(args)
-    registry = load_registry(args.files, args.select)
+    registry = load_registry(args.files, args.select, allow_import=args.allow_import, say=print)
     print(
         f"identities check: {len(registry)} identities x {', '.join(backends)}; "
         f"examples={args.examples} seed={args.seed}"
@@ -66,7 +67,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     ctrl_c = Interrupts()
 
-    def show(r) -> None:  # type: ignore[no-untyped-def]
+    def show(r) -> None:
         results.append(r)
         bar.clear()
         print(terminal_text(result_row((width, bw), r)), flush=True)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "add_allow_import",
     "Usage",
     "Interrupts",
     "load_registry",
@@ -26,16 +27,67 @@ __all__ = [
 ]
 
 
-def load_registry(files: Sequence[str], select: Sequence[str]):  # type: ignore[no-untyped-def]
+def load_registry(
+    files: Sequence[str], select: Sequence[str], allow_import: bool | None = None, say: Any = None
+) -> Any:
+    """The files (a directory: the identity files under it, as the pytest plugin collects them) or the library,
+    refused when empty, then ``--select``.
+
+    ``allow_import``: None for commands that run nothing (``list``); False refuses, before any work, a file
+    whose ``[[function]]`` names an implementation to import, saying where and how to allow it. ``say``
+    receives a line naming the files read.
+    """
+    from pathlib import Path
+
+    from identities.registry.discovery import PATTERNS, discover
     from identities.registry.files import builtin, load
 
-    registry = load(*files) if files else builtin()
+    paths: list[Path] = []
+    for f in files:
+        p = Path(f)
+        if p.is_dir():
+            found = discover(p)
+            if not found:
+                raise Usage(f"{f}: no identity files under it (files named {' or '.join(PATTERNS)})")
+            paths.extend(found)
+        else:
+            paths.append(p)
+    import sys
+
+    registry = load(*paths, allow_import=bool(allow_import)) if files else builtin()
+    for refusal in registry.refused:  # FPCores that cannot be expressed: said, and the rest goes on
+        print(f"identities: warning: {refusal}", file=sys.stderr)
     if not len(registry):
-        raise Usage(f"{', '.join(files)}: no identities (an identity file holds [[identity]] tables)")
+        not_loaded = f"; {len(registry.refused)} FPCores refused" if registry.refused else ""
+        raise Usage(
+            f"{', '.join(files)}: no identities (an identity file holds [[identity]] tables, "
+            f"an FPCore file (FPCore ...) forms{not_loaded})"
+        )
+    if say is not None and files:
+        say(f"files: {', '.join(str(p) for p in paths)}")
     chosen = registry.select(*select)
     if select and not len(chosen):
         raise Usage(f"--select {' '.join(select)} matches none of the {len(registry)} identities")
+    if allow_import is False:
+        to_import = chosen.implementations()
+        if to_import:
+            where = "; ".join(
+                f"{fn.file}:{fn.line}: function {fn.name!r} names {fn.implementation!r}" for fn in to_import
+            )
+            raise Usage(
+                f"{where}: checking it imports and runs that Python code, which the command does only with "
+                f"--allow-import (see SECURITY.md)"
+            )
     return chosen
+
+
+def add_allow_import(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-import",
+        action="store_true",
+        help="import and run the Python implementations that [[function]] tables name (module:attribute); "
+        "without it such files are refused (see SECURITY.md)",
+    )
 
 
 class Usage(Exception):
@@ -181,10 +233,11 @@ def fmt_ulps(u: float) -> str:
     return f"{u:.3g}" if u >= 1e6 else str(int(u))
 
 
-def result_row(width: int | tuple[int, int], r) -> str:  # type: ignore[no-untyped-def]
+def result_row(width: int | tuple[int, int], r) -> str:
     note = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
     if r.verdict == "error":
-        return row(width, r.identity, r.backend, r.verdict, "-", "-", "-", "-", note + f"  {r.message}")
+        first = r.message.splitlines()[0] if r.message else ""  # a traceback, if any, is in the details below
+        return row(width, r.identity, r.backend, r.verdict, "-", "-", "-", "-", note + f"  {first}")
     e = r.max_error
     bits = "inf" if math.isinf(e.bits) else f"{e.bits:.1f}"
     return row(
@@ -200,25 +253,27 @@ def result_row(width: int | tuple[int, int], r) -> str:  # type: ignore[no-untyp
     )
 
 
-def detail(r) -> str:  # type: ignore[no-untyped-def]
+def detail(r) -> str:
     from identities.backends import get_backend
 
     head = f"{r.identity} [{r.backend}]: {r.verdict}" + ("" if r.ok else f" (expected {r.expected})")
     lines = [head]
     if r.verdict == "error":
-        lines.append(f"  {r.message}")
+        lines.extend(f"  {line}" for line in r.message.splitlines())
         return "\n".join(lines)
     for label, c in (("minimal counterexample", r.counterexample), ("worst example found", r.worst)):
         if c is None:
             continue
         fmt = get_backend(r.backend).format
         lines.append(f"  {label}: {c.inputs_text(fmt) or '(no variables)'}")
-        for side, value, truth, err in (
-            ("lhs", c.lhs, c.truth_decimal[0], c.lhs_ulps),
-            ("rhs", c.rhs, c.truth_decimal[1], c.rhs_ulps),
-        ):
+        sides = [("lhs", c.lhs, c.truth_decimal[0], c.lhs_ulps), ("rhs", c.rhs, c.truth_decimal[1], c.rhs_ulps)]
+        for side, value, truth, err in sides[:1] if r.one_sided else sides:
+            side = "expr" if r.one_sided else side
             lines.append(f"    {side} = {value!r:<26} true {side} = {truth or 'undefined'}  ({fmt_ulps(err)} ulp off)")
-        lines.append(f"    {fmt_ulps(c.ulps)} ulp apart; culprit: {c.culprit}; {c.cause}")
+        if r.one_sided:
+            lines.append(f"    {c.cause}")
+        else:
+            lines.append(f"    {fmt_ulps(c.ulps)} ulp apart; culprit: {c.culprit}; {c.cause}")
         if c.component is not None:
             per = ", ".join(fmt_ulps(u) for u in c.component_ulps or ())
             lines.append(f"    component {c.component} (counting from 0) is the worst; ulp apart by component: {per}")

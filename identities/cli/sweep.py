@@ -30,6 +30,9 @@ def add_parser(sub: Any) -> None:
 
     sp = sub.add_parser("sweep", help="the error profile of identities over many points, in parallel")
     sp.add_argument("files", nargs="*", metavar="FILES", help="identity files or directories (default: built-in)")
+    from identities.cli.common import add_allow_import
+
+    add_allow_import(sp)
     sp.add_argument("--select", action="append", default=[], metavar="GLOB", help="only names matching GLOB")
     sp.add_argument(
         "--points",
@@ -105,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
             raise Usage(f"{flag} must be at least 1, got {value}")
     writer = _report_writer() if args.output else None
     max_memory = memory_limit(args)
-    registry = load_registry(args.files, args.select)
+    registry = load_registry(args.files, args.select, allow_import=args.allow_import, say=print)
     skipped = [n for n, ident in registry.items() if not sweepable(ident)]
     if skipped:
         from identities.registry.files import Registry

@@ -45,6 +45,7 @@ from identities.language.expr import (
     Num,
     Stop,
     Sum,
+    UserCall,
     Var,
     VecVar,
     Vjp,
@@ -179,14 +180,20 @@ def _compile(e: Expr, ctx: Context) -> Fn:  # noqa: C901 - one dispatch over nod
     if isinstance(e, Diff):
         return _diff(e, ctx)
     if isinstance(e, Grad):
-        body, var, grad = _compile(e.body, ctx), e.var, ctx.grad
+        body, var, grad = _compile(e.body, ctx), e.var, getattr(ctx, "grad")  # noqa: B009 - vector contexts only
         return lambda env: grad(body, env, var)
     if isinstance(e, Vjp):
-        body, v, var, vjp = _compile(e.body, ctx), _compile(e.v, ctx), e.var, ctx.vjp
+        body, v, var, vjp = _compile(e.body, ctx), _compile(e.v, ctx), e.var, getattr(ctx, "vjp")  # noqa: B009
         return lambda env: vjp(body, env, var, v(env))
     if isinstance(e, Stop):
-        arg, stop = _compile(e.arg, ctx), ctx.stop
+        arg, stop = _compile(e.arg, ctx), getattr(ctx, "stop")  # noqa: B009
         return lambda env: stop(arg, env)
+    if isinstance(e, UserCall):
+        if getattr(ctx, "exact", False):  # the oracle, mpmath: the definition
+            return _compile(e.exact, ctx)
+        from identities.evaluate.usercode import user_call
+
+        return user_call(e, [_compile(a, ctx) for a in e.args], ctx)
     if isinstance(e, Apply):
         raise TypeError(
             f"function variable {e.fn!r} must be substituted before compiling (identities.language.functions)"

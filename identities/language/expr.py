@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from identities.errors import IdentityFileError
 from identities.language.limits import MAX_DEPTH, MAX_DIFF_ORDER, MAX_LITERAL_EXPONENT, MAX_NODES, MAX_TEXT
@@ -32,6 +33,7 @@ __all__ = [
     "Sum",
     "Cmp",
     "Apply",
+    "UserCall",
     "Grad",
     "Vjp",
     "Stop",
@@ -201,6 +203,26 @@ class Apply(Expr):
 
 
 @dataclass(frozen=True, slots=True)
+class UserCall(Expr):
+    """``name(args)`` of a function of the user's (``[[function]]`` in a file, ``functions=`` from Python).
+
+    Float backends call its Python implementation (``function``, an
+    ``identities.language.usercode.UserFunction``); exact evaluators (the
+    oracle, mpmath) evaluate ``exact``, its definition with the arguments
+    substituted. ``children()`` are the arguments only: the definition is not
+    part of what a float backend computes.
+    """
+
+    fn: str
+    args: tuple[Expr, ...]
+    exact: Expr
+    function: object
+
+    def children(self) -> tuple[Expr, ...]:
+        return self.args
+
+
+@dataclass(frozen=True, slots=True)
 class Grad(Expr):
     """``grad(body, var)``: the gradient of a scalar body in the vector variable var."""
 
@@ -295,7 +317,9 @@ class _Parser:
         where: dict,
         functions: frozenset[str] = frozenset(),
         vectors: Mapping[str, int] | None = None,
+        user: Mapping[str, Any] | None = None,
     ):
+        self.user = user or {}
         self.text = text
         self.variables = variables
         self.allow_compare = allow_compare
@@ -326,6 +350,8 @@ class _Parser:
                 return Var(name)
             if name in self.functions:
                 raise self.fail(f"function variable {name!r} must be applied to a point, like {name}(x)")
+            if name in self.user:
+                raise self.fail(f"function {name!r} used as a value")
             if name in RESERVED:
                 raise self.fail(f"function {name!r} used as a value")
             raise self.fail(f"undeclared variable {name!r}")
@@ -347,10 +373,10 @@ class _Parser:
             if not self.allow_compare:
                 raise self.fail("comparisons are only allowed in 'assume'")
             ops = []
-            for op in node.ops:
-                if type(op) not in _CMPOPS:
-                    raise self.fail(f"comparison {type(op).__name__} is not allowed")
-                ops.append(_CMPOPS[type(op)])
+            for cmp in node.ops:
+                if type(cmp) not in _CMPOPS:
+                    raise self.fail(f"comparison {type(cmp).__name__} is not allowed")
+                ops.append(_CMPOPS[type(cmp)])
             operands = [self.build(node.left, bound, d)] + [self.build(c, bound, d) for c in node.comparators]
             return Cmp(tuple(ops), tuple(operands))
         if isinstance(node, ast.Attribute):
@@ -392,6 +418,15 @@ class _Parser:
             return self.diff(args, bound, d)
         if name == "sum":
             return self.sum(args, bound, d)
+        if name in self.user:
+            fn = self.user[name]
+            if len(args) != len(fn.params):
+                k = len(fn.params)
+                raise self.fail(f"{name}() takes {k} argument{'s' if k != 1 else ''}, got {len(args)}")
+            try:
+                return fn.call(tuple(self.build(a, bound, d) for a in args))
+            except ValueError as exc:
+                raise self.fail(str(exc)) from None
         if name in self.functions:
             if len(args) != 1:
                 raise self.fail(f"function variable {name!r} takes 1 argument, got {len(args)}")
@@ -480,7 +515,8 @@ class _Parser:
             order = lit.value
         body = self.build(args[0], bound, d)
         if isinstance(body, Diff) and body.var == var:  # diff(diff(f, x), x) is diff(f, x, 2)
-            body, order = body.body, order + body.order
+            inner = body
+            body, order = inner.body, order + inner.order
             if order > MAX_DIFF_ORDER:
                 raise self.fail(f"diff order must be at most {MAX_DIFF_ORDER}")
         if _has_derivative(body):
@@ -509,14 +545,16 @@ def parse(
     identity: str | None = None,
     functions: frozenset[str] | set[str] = frozenset(),
     vectors: Mapping[str, int] | None = None,
+    user: Mapping[str, Any] | None = None,
 ) -> Expr:
     """Parse ``text`` into an ``Expr``, rejecting anything outside the whitelist.
 
     ``functions`` are the declared function variables (``f(x)``, ``D(f)(x)``);
-    ``vectors`` maps each vector variable to its size. Raises
+    ``vectors`` maps each vector variable to its size; ``user`` maps the names of the user's functions to their
+    ``identities.language.usercode.UserFunction`` records (calls become ``UserCall`` nodes). Raises
     ``IdentityFileError`` naming the file, line and identity given.
     """
-    where = {"file": file, "line": line, "identity": identity}
+    where: dict[str, Any] = {"file": file, "line": line, "identity": identity}
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         text = repr(text)
     if not isinstance(text, str):
@@ -540,6 +578,7 @@ def parse(
         where,
         frozenset(functions),
         vectors,
+        user,
     )
     try:
         return parser.build(tree.body, frozenset())
@@ -577,6 +616,8 @@ def _render(e: Expr, parent: int = 0, right: bool = False) -> str:
     if isinstance(e, Apply):
         op = e.fn if e.order == 0 else f"D({e.fn})" if e.order == 1 else f"D({e.fn}, {e.order})"
         return f"{op}({_render(e.arg)})"
+    if isinstance(e, UserCall):
+        return f"{e.fn}({', '.join(_render(a) for a in e.args)})"
     if isinstance(e, Grad):
         return f"grad({_render(e.body)}, {e.var})"
     if isinstance(e, Vjp):

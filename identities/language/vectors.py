@@ -41,6 +41,7 @@ from identities.language.expr import (
     Num,
     Stop,
     Sum,
+    UserCall,
     Var,
     VecVar,
     Vjp,
@@ -86,9 +87,13 @@ def shape(e: Expr) -> int | None:  # noqa: C901 - one dispatch over node types
         if any(s is None for s in shapes):
             raise ShapeError(f"{e.fn}() takes vectors, got a scalar in {e}")
         if e.fn == "dot":
-            _join(*shapes, f"dot() of vectors of different sizes in {e}")
+            _join(shapes[0], shapes[1], f"dot() of vectors of different sizes in {e}")
             return None
         return None if e.fn == "total" else shapes[0]
+    if isinstance(e, UserCall):
+        if any(shape(a) is not None for a in e.args):
+            raise ShapeError(f"{e.fn}() takes scalars, got a vector in {e}")
+        return None
     if isinstance(e, Apply):
         if shape(e.arg) is not None:
             raise ShapeError(f"function variable {e.fn!r} takes a scalar, got a vector in {e}")

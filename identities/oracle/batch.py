@@ -38,7 +38,7 @@ import numpy as np
 from flint import arb, fmpz
 
 from identities.evaluate.values import Undefined, check_int_bits, int_pow
-from identities.language.expr import Bin, Call, Const, Expr, Neg, Num, Var
+from identities.language.expr import Bin, Call, Const, Expr, Neg, Num, UserCall, Var
 from identities.oracle.scalar import (
     BOTH_UNDEFINED,
     DEFAULT_ORACLE,
@@ -201,6 +201,8 @@ class _Emitter:
             self.lines.append(f"{t} = {fn}({', '.join(a[0] for a in args)})")  # type: ignore[index]
             exact = e.fn in _EXACT_CALLS or e.fn == "abs" and not args[0][1]  # type: ignore[index]
             return t, not exact
+        if isinstance(e, UserCall):  # a user's function: its definition, exactly
+            return self.side(e.exact)
         return None  # diff, sum and anything newer: the scalar oracle
 
 
@@ -286,8 +288,8 @@ def _generate(lhs: Expr, rhs: Expr, names: Sequence[str], ints: frozenset[str], 
         "return retry, slow",
     ]
     src = "def run(todo, cols, C, HOLD, ST, LV, RV):\n" + "\n".join("    " + line for line in body) + "\n"
-    for k, v in helpers.items():
-        em.ns[f"G_{k}"] = v
+    for key, v in helpers.items():
+        em.ns[f"G_{key}"] = v
     exec(compile(src, "<identities.oracle.batch>", "exec"), em.ns)  # noqa: S102 - source built from Expr nodes
     run = em.ns["run"]
     run.source = src
@@ -316,7 +318,7 @@ class BatchOracle:
         self,
         lhs: Expr,
         rhs: Expr,
-        columns: Mapping[str, Sequence[Any]],
+        columns: Mapping[str, Any],  # each a sequence or a numpy array
         n: int,
         ints: frozenset[str] | set[str] = frozenset(),
     ) -> OracleColumns:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import asdict, fields
 from importlib import resources
@@ -21,9 +22,10 @@ from identities.check.results import Counterexample, Result
 from identities.errors import IdentityFileError
 from identities.numbers.metrics import ErrorStats
 from identities.pytest.state import STATE, State
-from identities.registry.files import Identity, Registry, loads
+from identities.registry.files import Identity, Registry, loads, loads_fpcore
 
 __all__ = [
+    "IdentitiesRefused",
     "IdentityFile",
     "IdentityItem",
     "IdentityMismatch",
@@ -35,6 +37,10 @@ __all__ = [
 ]
 
 BUILTIN = "<builtin>"
+
+
+class IdentitiesRefused(pytest.PytestWarning):
+    """An FPCore of a collected file that cannot be expressed (file, line, name, why); the rest is collected."""
 
 
 class IdentityMismatch(Exception):
@@ -56,7 +62,12 @@ class IdentityFile(pytest.File):
             text = self.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise IdentityFileError(f"cannot read: {exc}", file=shown) from None
-        registry = loads(text, shown)
+        if self.path.suffix == ".fpcore":
+            registry = loads_fpcore(text, shown)
+        else:  # pytest imports the project's code anyway: the implementations a file names may be imported
+            registry = loads(text, shown, allow_import=True, root=str(self.path))
+        for refusal in registry.refused:  # an FPCore that cannot be expressed: said, and the rest is collected
+            warnings.warn_explicit(IdentitiesRefused(str(refusal)), IdentitiesRefused, str(self.path), refusal.line)
         backends = self.config.stash[STATE].options.backends
         for index, ident in enumerate(registry.values()):
             for b, backend in enumerate(backends):
@@ -114,7 +125,14 @@ class IdentityItem(pytest.Item):
 
         o = self.config.stash[STATE].options
         # a report draws its plots from the per-example samples; keep them only when one is asked for
-        r = verify(self.identity, self.backend, examples=o.examples, seed=o.seed, keep_samples=o.report is not None)
+        r = verify(
+            self.identity,
+            self.backend,
+            examples=o.examples,
+            seed=o.seed,
+            keep_samples=o.report is not None,
+            raise_user_errors=True,  # an error in the user's code fails the test with its traceback
+        )
         self.result = r
         parent = self.parent
         source = BUILTIN if isinstance(parent, _BuiltinFile) else str(self.path)

@@ -23,8 +23,22 @@ from identities.language.domains import Domain
 from identities.language.expr import RESERVED, Bin, Expr, parse, uses_diff
 from identities.language.functions import FunctionSpace
 from identities.language.tolerance import Tolerance, parse_tolerance
+from identities.language.usercode import UserFunction, used_functions
+from identities.registry.fpcore import Refusal
 
-__all__ = ["Identity", "Registry", "load", "loads", "builtin", "identity", "VERDICTS", "KNOWN_BACKENDS"]
+__all__ = [
+    "Identity",
+    "Registry",
+    "load",
+    "loads",
+    "loads_fpcore",
+    "builtin",
+    "identity",
+    "accuracy",
+    "VERDICTS",
+    "KNOWN_BACKENDS",
+    "SUFFIXES",
+]
 
 VERDICTS = ("holds", "precision_failure", "refuted", "domain_mismatch", "error")
 ALL = "*"  # the key of a tolerance or expect given as one value for every backend: tolerance = "8 ulp"
@@ -38,9 +52,13 @@ KNOWN_BACKENDS = (
     "jax-float32",
     "jax-float64",
 )
+SUFFIXES = (".toml", ".fpcore")  # what ``load`` reads: TOML identity files and FPCore files
 _NAME = re.compile(r"^[a-z0-9_.-]+$")
 _VAR = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _KEYS = ("name", "lhs", "rhs", "vars", "functions", "examples", "tolerance", "expect", "tags", "source", "assume")
+# the keys of an [[accuracy]] table: one expression, checked against its own exact value
+_ACCURACY_KEYS = ("name", "expr", *_KEYS[3:])
+TABLES = ("identity", "accuracy")  # the top-level arrays of tables an identity file may hold
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,7 +66,11 @@ class Identity:
     """One identity: two expressions, the domains of their variables, expectations.
 
     Build one with ``identity(...)`` or load files with ``load``; the record
-    itself is frozen and holds parsed expressions.
+    itself is frozen and holds parsed expressions. A *one-sided* identity
+    (``one_sided``, built by ``accuracy(...)``, an ``[[accuracy]]`` table or an
+    ``[[identity]]`` with no ``rhs``) checks the float evaluation of ``lhs``
+    against its own exact value; its ``rhs`` is the same expression, so code
+    reading ``rhs`` keeps working.
     """
 
     name: str
@@ -64,6 +86,7 @@ class Identity:
     file: str = "<string>"
     line: int = 0
     functions: tuple[tuple[str, FunctionSpace], ...] = ()  # function variables, drawn (identities.language.functions)
+    one_sided: bool = False  # an accuracy check: lhs against its exact value (rhs is lhs)
 
     @property
     def vars(self) -> dict[str, Domain]:
@@ -75,6 +98,11 @@ class Identity:
         from identities.language.vectors import shape
 
         return shape(Bin("-", self.lhs, self.rhs))
+
+    @property
+    def user_functions(self) -> tuple[UserFunction, ...]:
+        """The user's functions (``[[function]]``, ``functions=``) this identity calls, in the order met."""
+        return used_functions(self.lhs, self.rhs, *self.assume)
 
     @property
     def diff_order(self) -> int:
@@ -91,15 +119,25 @@ class Identity:
         """The declared tolerance for a float backend (its own entry, else the one for every backend)."""
         return self.tolerance.get(backend, self.tolerance.get(ALL))
 
+    @property
+    def statement(self) -> str:
+        """What is checked, as text: ``lhs == rhs``, or ``accuracy of lhs`` for a one-sided check."""
+        return f"accuracy of {self.lhs}" if self.one_sided else f"{self.lhs} == {self.rhs}"
+
     def __repr__(self) -> str:
-        return f"<Identity {self.name}: {self.lhs} == {self.rhs} ({self.file}:{self.line})>"
+        return f"<Identity {self.name}: {self.statement} ({self.file}:{self.line})>"
 
 
 class Registry(Mapping[str, Identity]):
-    """An ordered, name-indexed collection of identities."""
+    """An ordered, name-indexed collection of identities.
 
-    def __init__(self, identities: Iterable[Identity] = ()):
+    ``refused`` lists the FPCores of the files loaded that could not be expressed (``Refusal``: file, line,
+    name, construct, why); they are not identities, and loading went on without them.
+    """
+
+    def __init__(self, identities: Iterable[Identity] = (), refused: Iterable[Refusal] = ()):
         self._items: dict[str, Identity] = {}
+        self.refused: tuple[Refusal, ...] = tuple(refused)
         for ident in identities:
             self._add(ident)
 
@@ -129,15 +167,25 @@ class Registry(Mapping[str, Identity]):
     def identities(self) -> list[Identity]:
         return list(self._items.values())
 
+    def implementations(self) -> list[UserFunction]:
+        """The user's functions whose implementation is imported by name (``module:attribute``), once each."""
+        seen: dict[tuple[str, str, str], UserFunction] = {}
+        for ident in self._items.values():
+            for fn in ident.user_functions:
+                if fn.needs_import:
+                    seen.setdefault((fn.file, fn.name, str(fn.implementation)), fn)
+        return list(seen.values())
+
     def select(self, *patterns: str) -> Registry:
         """The identities whose name matches any of the glob patterns (all if none given)."""
         pats = [p for p in patterns if p]
         if not pats:
             return self
-        return Registry(i for n, i in self._items.items() if any(fnmatch.fnmatchcase(n, p) for p in pats))
+        chosen = (i for n, i in self._items.items() if any(fnmatch.fnmatchcase(n, p) for p in pats))
+        return Registry(chosen, self.refused)
 
     def __add__(self, other: Registry) -> Registry:
-        return Registry([*self.identities(), *other.identities()])
+        return Registry([*self.identities(), *other.identities()], [*self.refused, *other.refused])
 
     def __repr__(self) -> str:
         return f"<Registry of {len(self)} identities>"
@@ -150,15 +198,16 @@ class Registry(Mapping[str, Identity]):
 class _Locator:
     """Line numbers inside a TOML text, which tomllib does not report."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, table: str = "identity"):
         self.lines = text.splitlines()
-        self.headers = [i + 1 for i, ln in enumerate(self.lines) if re.match(r"^\s*\[\[\s*identity\s*\]\]", ln)]
+        pattern = re.compile(rf"^\s*\[\[\s*{table}\s*\]\]")
+        starts = [i + 1 for i, ln in enumerate(self.lines) if re.match(r"^\s*\[\[\s*[A-Za-z_]", ln)]
+        self.headers = [i + 1 for i, ln in enumerate(self.lines) if pattern.match(ln)]
+        self.ends = [next((s - 1 for s in starts if s > h), len(self.lines)) for h in self.headers]
 
     def block(self, index: int) -> tuple[int, int]:
         if index < len(self.headers):
-            start = self.headers[index]
-            end = self.headers[index + 1] - 1 if index + 1 < len(self.headers) else len(self.lines)
-            return start, end
+            return self.headers[index], self.ends[index]
         return 0, 0
 
     def key(self, index: int, key: str) -> int:
@@ -177,28 +226,95 @@ def _toml_error_line(exc: tomllib.TOMLDecodeError) -> int:
     return int(m.group(1)) if m else 0
 
 
-def loads(text: str, path: str = "<string>") -> Registry:
-    """Parse identity-file text; ``path`` is used in error messages."""
+def loads(text: str, path: str = "<string>", *, allow_import: bool = False, root: str | None = None) -> Registry:
+    """Parse identity-file text; ``path`` is used in error messages (and, for ``[[function]]`` implementations,
+    to find the directory their modules are imported from).
+
+    Nothing is imported here. ``allow_import`` says whether the implementations
+    the file names (``implementation = "module:attribute"``) may be imported
+    when an identity is first checked; without it that check is the ``error``
+    verdict saying so (``identities.errors.ImportRefused``). ``root`` is the
+    file's real location when ``path`` is only how it is shown.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise IdentityFileError(f"not valid TOML: {msg}", file=path, line=_toml_error_line(exc)) from None
-    loc = _Locator(text)
-    extra = sorted(set(data) - {"identity"})
+    extra = sorted(set(data) - set(TABLES) - {"function"})
     if extra:
         raise IdentityFileError(
-            f"unknown top-level key {extra[0]!r}; an identity file holds [[identity]] tables",
+            f"unknown top-level key {extra[0]!r}; an identity file holds [[identity]], [[accuracy]] and "
+            f"[[function]] tables",
             file=path,
             line=_first_line(text, extra[0]),
         )
-    entries = data.get("identity", [])
-    if not isinstance(entries, list):
-        raise IdentityFileError("'identity' must be an array of tables, written [[identity]]", file=path, line=1)
+    user = _functions_from_tables(data.get("function", []), path, _Locator(text, "function"), allow_import, root)
+    built = []
+    for table in TABLES:
+        entries = data.get(table, [])
+        if not isinstance(entries, list):
+            raise IdentityFileError(
+                f"{table!r} must be an array of tables, written [[{table}]]", file=path, line=_first_line(text, table)
+            )
+        loc = _Locator(text, table)
+        for index, entry in enumerate(entries):
+            built.append(_identity_from_table(entry, path, index, loc, table, user))
     registry = Registry()
-    for index, entry in enumerate(entries):
-        registry._add(_identity_from_table(entry, path, index, loc))
+    for ident in sorted(built, key=lambda i: i.line):  # file order, [[identity]] and [[accuracy]] interleaved
+        registry._add(ident)
     return registry
+
+
+_FUNCTION_KEYS = ("name", "args", "definition", "implementation", "vectorized")
+
+
+def _functions_from_tables(
+    tables: Any, path: str, loc: _Locator, allow_import: bool, real: str | None = None
+) -> dict[str, UserFunction]:
+    """The file's ``[[function]]`` declarations, checked, in order (a definition may call an earlier function)."""
+    from identities.language.usercode import import_root, make_function
+
+    if not isinstance(tables, list):
+        raise IdentityFileError("'function' must be an array of tables, written [[function]]", file=path, line=1)
+    located = real or (path if not path.startswith("<") else None)
+    root = import_root(located) if tables and located else ""
+    out: dict[str, UserFunction] = {}
+    for index, entry in enumerate(tables):
+        header = loc.block(index)[0]
+        if not isinstance(entry, dict):
+            raise IdentityFileError("each [[function]] must be a table", file=path, line=header)
+        name = entry.get("name")
+
+        def fail(message: str, key: str | None = None) -> IdentityFileError:
+            line = loc.key(index, key) if key else header
+            shown = name if isinstance(name, str) else None
+            return IdentityFileError(f"function {shown!r}: {message}" if shown else message, file=path, line=line)
+
+        unknown = [k for k in entry if k not in _FUNCTION_KEYS]
+        if unknown:
+            raise fail(f"unknown key {unknown[0]!r}; allowed: {', '.join(_FUNCTION_KEYS)}", unknown[0])
+        for key in ("name", "args", "definition", "implementation"):
+            if key not in entry:
+                raise fail(f"missing {key!r} ([[function]] holds {', '.join(_FUNCTION_KEYS)})")
+        try:
+            fn = make_function(
+                name,
+                entry["args"],
+                entry["definition"],
+                entry["implementation"],
+                vectorized=entry.get("vectorized", False),
+                earlier=out,
+                root=root,
+                allow_import=allow_import,
+                file=path,
+                line=header,
+            )
+        except ValueError as exc:
+            key = next((k for k in ("definition", "implementation", "vectorized", "args") if k in str(exc)), "name")
+            raise IdentityFileError(str(exc), file=path, line=loc.key(index, key)) from None
+        out[fn.name] = fn
+    return out
 
 
 def _first_line(text: str, key: str) -> int:
@@ -208,12 +324,15 @@ def _first_line(text: str, key: str) -> int:
     return 0
 
 
-def load(*paths: str | Path) -> Registry:
-    """Load one or more identity files (or directories of ``*.toml``) into one Registry."""
+def load(*paths: str | Path, allow_import: bool = False) -> Registry:
+    """Load identity files (TOML, or FPCore when the name ends in ``.fpcore``), or directories of them
+    (``*.toml`` and ``*.fpcore``), into one Registry; FPCores that cannot be expressed are in ``refused``.
+
+    ``allow_import``: see ``loads``; nothing is imported while loading."""
     registry = Registry()
     for p in paths:
         path = Path(p)
-        files = sorted(path.glob("*.toml")) if path.is_dir() else [path]
+        files = sorted(f for f in path.iterdir() if f.suffix in SUFFIXES) if path.is_dir() else [path]
         for f in files:
             try:
                 text = f.read_text(encoding="utf-8")
@@ -221,8 +340,49 @@ def load(*paths: str | Path) -> Registry:
                 raise IdentityFileError("no such file", file=str(f)) from None
             except (OSError, UnicodeDecodeError) as exc:
                 raise IdentityFileError(f"cannot read: {exc}", file=str(f)) from None
-            registry = registry + loads(text, str(f))
+            registry = registry + (
+                loads_fpcore(text, str(f)) if f.suffix == ".fpcore" else loads(text, str(f), allow_import=allow_import)
+            )
     return registry
+
+
+def loads_fpcore(text: str, path: str = "<string>") -> Registry:
+    """Parse FPCore text (``identities.registry.fpcore``) into identities, with the same checks as TOML.
+
+    An FPCore that cannot be expressed, or whose translation fails a check (an example outside its domain
+    is dropped first), is a ``Refusal`` in the Registry's ``refused``; a file that is not FPCore at all
+    raises ``IdentityFileError``.
+    """
+    from identities.registry.fpcore import read_fpcore
+
+    tables, refused = read_fpcore(text, path)
+    made: list[Identity] = []
+    for t in tables:
+        attempts = [t.examples, []] if t.examples else [[]]
+        for n, examples in enumerate(attempts):
+            try:
+                ident = build_identity(
+                    t.name,
+                    t.lhs,
+                    t.rhs,  # None: a one-sided accuracy check
+                    vars=t.vars,
+                    examples=examples,
+                    tolerance={},
+                    expect={},
+                    tags=t.tags,
+                    source=t.source,
+                    assume=t.assume,
+                    file=path,
+                    line=t.line,
+                )
+            except IdentityFileError as exc:
+                if n + 1 < len(attempts) and "example" in exc.message:
+                    continue
+                refused.append(Refusal(path, t.line, t.fpcore, "check", exc.message))
+                break
+            made.append(ident)
+            break
+    return Registry(made, sorted(refused, key=lambda r: r.line))
 
 
 def builtin() -> Registry:
@@ -235,10 +395,17 @@ def builtin() -> Registry:
     return registry
 
 
-def _identity_from_table(entry: Any, path: str, index: int, loc: _Locator) -> Identity:
+def _identity_from_table(
+    entry: Any,
+    path: str,
+    index: int,
+    loc: _Locator,
+    table: str = "identity",
+    user: Mapping[str, UserFunction] | None = None,
+) -> Identity:
     header = loc.block(index)[0]
     if not isinstance(entry, dict):
-        raise IdentityFileError("each [[identity]] must be a table", file=path, line=header)
+        raise IdentityFileError(f"each [[{table}]] must be a table", file=path, line=header)
     raw_name = entry.get("name")
     name = raw_name if isinstance(raw_name, str) else None
 
@@ -255,18 +422,20 @@ def _identity_from_table(entry: Any, path: str, index: int, loc: _Locator) -> Id
         )
     if not _NAME.match(name):
         raise fail(f"name {name!r} may only contain a-z, 0-9, '_', '.' and '-'", "name")
-    unknown = [k for k in entry if k not in _KEYS]
+    keys = _KEYS if table == "identity" else _ACCURACY_KEYS
+    unknown = [k for k in entry if k not in keys]
     if unknown:
-        raise fail(f"unknown key {unknown[0]!r}; allowed: {', '.join(_KEYS)}", unknown[0])
-    for key in ("lhs", "rhs"):
-        if key not in entry:
-            raise fail(f"missing {key!r}")
+        hint = {"lhs": " (an [[accuracy]] table takes 'expr')", "expr": " (an [[identity]] takes 'lhs' and 'rhs')"}
+        raise fail(f"unknown key {unknown[0]!r}{hint.get(unknown[0], '')}; allowed: {', '.join(keys)}", unknown[0])
+    first = "lhs" if table == "identity" else "expr"
+    if first not in entry:
+        raise fail(f"missing {first!r}")
 
     try:
         return build_identity(
             name,
-            entry["lhs"],
-            entry["rhs"],
+            entry[first],
+            entry.get("rhs"),
             vars=entry.get("vars", {}),
             functions=entry.get("functions", {}),
             examples=entry.get("examples", []),
@@ -277,7 +446,8 @@ def _identity_from_table(entry: Any, path: str, index: int, loc: _Locator) -> Id
             assume=entry.get("assume", []),
             file=path,
             line=header,
-            key_line=lambda key: loc.key(index, key),
+            key_line=lambda key: loc.key(index, "expr" if key == "lhs" and table == "accuracy" else key),
+            user=user,
         )
     except IdentityFileError:
         raise
@@ -286,7 +456,7 @@ def _identity_from_table(entry: Any, path: str, index: int, loc: _Locator) -> Id
 def identity(
     name: str,
     lhs: str,
-    rhs: str,
+    rhs: str | None,
     *,
     vars: Mapping[str, str] | None = None,
     examples: Iterable[Mapping[str, Any]] = (),
@@ -295,9 +465,25 @@ def identity(
     tags: Iterable[str] = (),
     source: str = "",
     assume: Iterable[str] = (),
-    functions: Mapping[str, str] | None = None,
+    functions: Mapping[str, Any] | None = None,
 ) -> Identity:
-    """Build an identity from Python values, with the same checks as a file."""
+    """Build an identity from Python values, with the same checks as a file.
+
+    ``rhs=None`` makes a one-sided accuracy check of ``lhs`` (as ``accuracy(name, lhs, ...)`` does).
+
+    ``functions`` maps a name to a function space (``"elementary"``: a function variable, drawn) or to a
+    function of yours, ``(callable, "definition")`` or ``identities.implementation(callable, "definition",
+    args=..., vectorized=...)``: float backends call the callable, the oracle evaluates the definition.
+    """
+    from identities.language.usercode import user_functions
+
+    spaces = {k: v for k, v in (functions or {}).items() if isinstance(v, str)}
+    mine = {k: v for k, v in (functions or {}).items() if not isinstance(v, str)}
+    taken = frozenset(vars or {}) | frozenset(spaces)
+    try:
+        user = user_functions(mine, taken=taken)
+    except ValueError as exc:
+        raise IdentityFileError(str(exc), identity=name) from None
     return build_identity(
         name,
         lhs,
@@ -309,7 +495,41 @@ def identity(
         tags=list(tags),
         source=source,
         assume=list(assume),
-        functions=dict(functions or {}),
+        functions=spaces,
+        user=user,
+    )
+
+
+def accuracy(
+    name: str,
+    expr: str,
+    *,
+    vars: Mapping[str, str] | None = None,
+    examples: Iterable[Mapping[str, Any]] = (),
+    tolerance: Mapping[str, str] | str | None = None,
+    expect: Mapping[str, str] | str | None = None,
+    tags: Iterable[str] = (),
+    source: str = "",
+    assume: Iterable[str] = (),
+    functions: Mapping[str, Any] | None = None,
+) -> Identity:
+    """A one-sided accuracy check: ``expr`` evaluated in each backend against its own exact value.
+
+    Its verdicts are ``holds``, ``precision_failure`` and ``error``: there is no
+    second side to disagree with, so ``refuted`` and ``domain_mismatch`` cannot occur.
+    """
+    return identity(
+        name,
+        expr,
+        None,
+        vars=vars,
+        examples=examples,
+        tolerance=tolerance,
+        expect=expect,
+        tags=tags,
+        source=source,
+        assume=assume,
+        functions=functions,
     )
 
 
@@ -329,6 +549,7 @@ def build_identity(
     line: int = 0,
     key_line: Any = None,
     functions: Any = None,
+    user: Mapping[str, UserFunction] | None = None,
 ) -> Identity:
     def at(key: str) -> int:
         return key_line(key) if key_line else line
@@ -363,15 +584,28 @@ def build_identity(
     names = {v for v, _ in variables} - set(vectors)
     integer_vars = {v for v, d in variables if d.is_integer}
     spaces = _function_spaces(functions or {}, names | set(vectors), fail)
+    user = dict(user or {})
+    clash = sorted(set(user) & (names | set(vectors) | set(spaces)))
+    if clash:
+        raise fail(f"{clash[0]!r} is both a variable and a declared [[function]]", "vars")
 
+    one_sided = rhs is None
     sides = []
-    for key, text in (("lhs", lhs), ("rhs", rhs)):
-        e = parse(text, names, file=file, line=at(key), identity=name, functions=set(spaces), vectors=vectors)
+    for key, text in (("lhs", lhs),) if one_sided else (("lhs", lhs), ("rhs", rhs)):
+        e = parse(
+            text, names, file=file, line=at(key), identity=name, functions=set(spaces), vectors=vectors, user=user
+        )
         for node_var in _diff_vars(e):
             if node_var in integer_vars:
                 raise fail(f"diff in {node_var!r}, which is an integer variable", key)
         sides.append(e)
     _check_shapes(sides, fail)
+    if one_sided:
+        from identities.language.vectors import shape
+
+        if shape(sides[0]) is not None:
+            raise fail("an accuracy check takes a scalar expression; compare vectors with an identity", "lhs")
+        sides.append(sides[0])  # rhs is lhs: code reading rhs keeps working
 
     if not isinstance(assume, list) or not all(isinstance(a, str) for a in assume):
         raise fail(f"'assume' must be a list of strings, got {assume!r}", "assume")
@@ -386,6 +620,7 @@ def build_identity(
             identity=name,
             functions=set(spaces),
             vectors=vectors,
+            user=user,
         )
         from identities.language.expr import Cmp
 
@@ -411,6 +646,11 @@ def build_identity(
             raise fail(f"{what} = {verdict!r} is not a verdict; verdicts: {', '.join(VERDICTS)}", "expect")
         if backend == "mpmath" and verdict == "precision_failure":
             raise fail("expect.mpmath cannot be 'precision_failure' (that verdict is for float backends)", "expect")
+        if one_sided and verdict in ("refuted", "domain_mismatch"):
+            raise fail(
+                f"an accuracy check cannot be {verdict!r}: it compares one expression with its own exact value",
+                "expect",
+            )
 
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise fail(f"'tags' must be a list of strings, got {tags!r}", "tags")
@@ -434,6 +674,7 @@ def build_identity(
         file=file,
         line=line,
         functions=tuple(spaces.items()),
+        one_sided=one_sided,
     )
 
 

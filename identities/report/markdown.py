@@ -344,9 +344,9 @@ def render_markdown(data: ReportData, path: Path) -> tuple[str, dict[str, bytes]
         if ident is not None:
             where = f"{ident.file}:{ident.line}" if ident.line else ident.file
             out += [
-                f"**{md_text(identity_text(ident.lhs, ident.rhs))}**",
+                f"**{md_text(identity_text(ident.lhs, ident.rhs, ident.one_sided))}**",
                 "",
-                f"{md_code(f'{ident.lhs} == {ident.rhs}')} · {md_prose(domain_text(group[0]))}"
+                f"{md_code(ident.statement)} · {md_prose(domain_text(group[0]))}"
                 + (f" · {md_text(ident.source)}" if ident.source else "")
                 + (f" · tags: {', '.join(md_text(t) for t in ident.tags)}" if ident.tags else "")
                 + f" · {md_code(where)}",

@@ -35,6 +35,7 @@ CAUSE_WORDS = {
     "underflow": "underflow",
     "undefined": "an undefined intermediate",
     "finite_difference": "finite-difference approximation",
+    "implementation": "your implementation",
     "rounding": "rounding accumulation",
     "exact": "none (exact)",
     "unknown": "unknown",

@@ -51,6 +51,7 @@ def process_pool(workers: int, max_memory: int | None = None) -> Executor:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
+    context: Any
     if "forkserver" in mp.get_all_start_methods():
         context = mp.get_context("forkserver")
         context.set_forkserver_preload(
