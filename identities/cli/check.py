@@ -42,6 +42,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     from identities.check.results import report, write_json
+    from identities.errors import InvalidArgument
 
     check_outputs(json=args.json)
     backends, options = verify_arguments(args)
@@ -86,6 +87,8 @@ def run_check(args: argparse.Namespace) -> int:
                 registry, backends, examples=args.examples, seed=args.seed, on_result=show, executor=pool, **options
             )
             ctrl_c.check()
+    except InvalidArgument:  # a bad argument found when the work starts: a usage error (exit 2), nothing ran
+        raise
     except (KeyboardInterrupt, Exception) as exc:  # whatever stops the run, the results so far are written
         stopped = exc
     finally:

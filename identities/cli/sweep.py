@@ -96,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
         terminal_text,
     )
     from identities.cli.progress import Progress
+    from identities.errors import InvalidArgument
     from identities.sweep.runner import sweep_all, sweepable
 
     check_outputs(json=args.json, output=args.output)
@@ -156,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
                 on_result=show,
             )
             ctrl_c.check()
+    except InvalidArgument:  # a bad argument found when the work starts: a usage error (exit 2), nothing ran
+        raise
     except (KeyboardInterrupt, Exception) as exc:  # whatever stops the run, the results so far are written
         stopped = exc
     finally:

@@ -81,7 +81,7 @@ reg = identities.registry.files.load(sys.argv[1])
 rows = []
 for ident in reg.values():
     for b in ("float64", "mpmath"):
-        r = verify(ident, b, examples=100, database=None, identity_seconds=30.0)
+        r = verify(ident, b, examples=100, database=None, example_seconds=60.0, identity_seconds=300.0)
         rows.append([ident.name, b, r.verdict, r.message])
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"rows": rows, "peak_mib": peak / 1024, "start_mib": start_rss / 1024}))
