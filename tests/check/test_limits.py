@@ -75,7 +75,7 @@ def vm(key):
             return int(line.split()[1]) * 1024
 extra = 200 * 2**20
 resource.setrlimit(resource.RLIMIT_AS, (vm("VmPeak") + extra, vm("VmPeak") + extra))
-start_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start_rss = vm("VmHWM")  # this process's own peak (ru_maxrss would carry the forking parent's across exec)
 from identities.check.engine import verify
 reg = identities.registry.files.load(sys.argv[1])
 rows = []
@@ -83,8 +83,8 @@ for ident in reg.values():
     for b in ("float64", "mpmath"):
         r = verify(ident, b, examples=100, database=None, example_seconds=60.0, identity_seconds=300.0)
         rows.append([ident.name, b, r.verdict, r.message])
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"rows": rows, "peak_mib": peak / 1024, "start_mib": start_rss / 1024}))
+peak = vm("VmHWM")
+print(json.dumps({"rows": rows, "peak_mib": peak / 2**20, "start_mib": start_rss / 2**20}))
 """
 
 
