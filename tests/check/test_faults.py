@@ -62,23 +62,25 @@ class Poisoning(Executor):
         self.inner.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
-def kill_one_worker_soon(ex, after=0.5):
-    """Kill -9 one of ``ex``'s workers once it has some, ``after`` seconds later (mid-run); the pid killed."""
+def killing_executor(workers):
+    """``local_executor(workers)`` that kills -9 one of its workers when its first task is done, while the
+    others are in flight (mid-run, deterministically); returns (executor, the pids killed)."""
+    ex = local_executor(workers)
     killed = []
+    submit = ex.submit
 
-    def run():
-        deadline = time.monotonic() + 60
-        while not ex.pids() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        time.sleep(after)
-        pids = ex.pids()
-        if pids:
-            os.kill(pids[0], signal.SIGKILL)
-            killed.append(pids[0])
+    def kill_when_the_first_task_is_done(f):
+        if not killed and ex.pids():
+            killed.append(ex.pids()[0])
+            os.kill(killed[0], signal.SIGKILL)
 
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    return t, killed
+    def submit_and_watch(fn, /, *args, **kwargs):
+        f = submit(fn, *args, **kwargs)
+        f.add_done_callback(kill_when_the_first_task_is_done)
+        return f
+
+    ex.submit = submit_and_watch
+    return ex, killed
 
 
 @pytest.fixture(scope="module")
@@ -111,12 +113,10 @@ def test_a_pool_process_killed_mid_check_costs_a_retry_not_the_run(fault_free_ch
 
 def test_a_pool_process_killed_mid_sweep_changes_nothing():
     serial = [sweep_doc(r) for r in sweep_all(SWEPT, ["float64"], **SWEEP)]
-    ex = local_executor(2)
-    t, killed = kill_one_worker_soon(ex, after=0.3)
+    ex, killed = killing_executor(2)
     try:
         got = [sweep_doc(r) for r in sweep_all(SWEPT, ["float64"], executor=ex, **SWEEP)]
     finally:
-        t.join()
         ex.shutdown()
     assert killed and ex.restarts >= 1
     assert got == serial and serial[0]["examples"] == 12000
@@ -341,14 +341,13 @@ def test_the_command_with_two_workers_survives_a_killed_worker(tmp_path, monkeyp
     made = []
 
     def with_a_kill(workers, max_memory=None):
-        ex = local_executor(workers, max_memory=max_memory)
-        made.append((ex, kill_one_worker_soon(ex, after=0.5)))
+        ex, killed = killing_executor(workers)
+        made.append((ex, killed))
         return ex
 
     monkeypatch.setattr(runner, "local_executor", with_a_kill)
     assert main([*argv, "--workers", "2", "--json", str(faulty)]) == status
-    ex, (thread, killed) = made[0]
-    thread.join()
+    ex, killed = made[0]
     assert killed and ex.restarts >= 1
     a, b = _results_of(clean), _results_of(faulty)
     assert b["results"] == a["results"] and "incomplete" not in b
