@@ -11,6 +11,7 @@ __all__ = [
     "UserCodeError",
     "ImportRefused",
     "WiderResultWarning",
+    "NotSupported",
     "WorkerDied",
 ]
 
@@ -45,6 +46,10 @@ class IdentityFileError(IdentitiesError, ValueError):
 
 class LimitExceeded(IdentitiesError, ArithmeticError):
     """An evaluation would exceed a resource limit (integer size, sum length, ...)."""
+
+
+class NotSupported(IdentitiesError, NotImplementedError):
+    """A backend has no implementation of a function (torch has no fma): the ``error`` verdict, naming it."""
 
 
 class BackendUnavailable(IdentitiesError, ImportError):

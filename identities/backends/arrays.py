@@ -53,7 +53,7 @@ import numpy as np
 
 from identities.errors import InvalidArgument, LimitExceeded
 from identities.evaluate.values import UNDEFINED, as_integer
-from identities.language.expr import Bin, Call, Cmp, Const, Diff, Expr, Neg, Num, Sum, UserCall, Var, free_vars
+from identities.language.expr import Bin, Call, Cmp, Const, Diff, Expr, Logic, Neg, Num, Sum, UserCall, Var, free_vars
 from identities.language.limits import MAX_SUM_TERMS
 
 __all__ = ["ArrayProgram", "compile_array", "FUNCTION_MODES"]
@@ -339,6 +339,7 @@ class _Compiler:
         lo_fn, hi_fn = self.scalar(e.lo, ints, bounds=True), self.scalar(e.hi, ints, bounds=True)
         body = self.compile(e.body, ints | {e.var})
         var, dtype = e.var, self.dtype
+        product = e.op == "*"  # prod(...): terms multiplied, from 1
 
         def total(env: Mapping[str, Any], st: _State) -> Any:
             n = st.n
@@ -347,12 +348,13 @@ class _Compiler:
             active = np.ones(n, dtype=bool) if st.undef is None else ~st.undef
             active &= (lo_i != _BAD) & (hi_i != _BAD)
             st.mark(~active)
-            acc = np.zeros(n, dtype=dtype)
+            acc = np.ones(n, dtype=dtype) if product else np.zeros(n, dtype=dtype)
             if not active.any():
                 return acc
             terms = np.where(active, hi_i - lo_i + 1, 0)
             if terms.max() > MAX_SUM_TERMS:
-                raise LimitExceeded(f"sum over {int(terms.max())} terms, over the limit of {MAX_SUM_TERMS}")
+                what = "product" if product else "sum"
+                raise LimitExceeded(f"{what} over {int(terms.max())} terms, over the limit of {MAX_SUM_TERMS}")
             arrays = {k: v for k, v in env.items() if isinstance(v, np.ndarray) and v.shape == (n,)}
             for k in range(int(lo_i[active].min()), int(hi_i[active].max()) + 1):
                 idx = np.flatnonzero(active & (lo_i <= k) & (k <= hi_i))
@@ -363,7 +365,7 @@ class _Compiler:
                 sub[var] = k
                 inner = _State(len(idx))
                 v = np.broadcast_to(body(sub, inner), (len(idx),))
-                acc[idx] = acc[idx] + v
+                acc[idx] = acc[idx] * v if product else acc[idx] + v
                 if inner.undef is not None:
                     st.mark(_scatter(n, idx, inner.undef))
             return acc
@@ -447,9 +449,26 @@ def _py(v: Any) -> Any:
 
 
 def compare_array(
-    cmp: Cmp, backend: Any, integer_vars: frozenset[str]
+    cmp: Expr, backend: Any, integer_vars: frozenset[str]
 ) -> Callable[[Mapping[str, Any], int], np.ndarray]:
-    """An ``assume`` comparison (float64 arithmetic) on arrays: True where it holds, False where undefined."""
+    """An ``assume`` condition (float64 arithmetic) on arrays: True where it holds, False where undefined.
+
+    A comparison, or ``and``/``or``/``not`` of conditions (every part evaluated on the whole array: the
+    scalar backend's short-circuit only skips work, since a condition has no side effects)."""
+    if isinstance(cmp, Logic):
+        parts = [compare_array(c, backend, integer_vars) for c in cmp.args]
+        if cmp.op == "not":
+            return lambda env, n: ~parts[0](env, n)
+        combine = np.logical_and if cmp.op == "and" else np.logical_or
+
+        def logic(env: Mapping[str, Any], n: int) -> np.ndarray:
+            out = parts[0](env, n)
+            for p in parts[1:]:
+                out = combine(out, p(env, n))
+            return out
+
+        return logic
+    assert isinstance(cmp, Cmp)
     progs = [compile_array(o, backend, integer_vars=integer_vars, functions="scalar") for o in cmp.operands]
     ops = {
         "<": np.less,

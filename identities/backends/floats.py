@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from identities.backends.libm import LIBM_TABLE, fma_exact, fmax, fmin
 from identities.evaluate.compiler import CastArithmetic, Compiled, compile_expr
 from identities.evaluate.values import UNDEFINED, Env, Fn, Undefined, as_integer, int_comb, int_factorial
 from identities.language.expr import FUNCTIONS, Expr, Num
@@ -179,6 +180,7 @@ MATH_TABLE: dict[str, Callable[..., Any]] = {
     "comb": _comb,
     "erf": _ieee(math.erf),
     "erfc": _ieee(math.erfc),
+    **LIBM_TABLE,  # min max copysign fma floor ceil trunc round fmod remainder exp2 and the special functions
 }
 
 
@@ -307,11 +309,17 @@ def _via_double(fn: Callable[[Any], float], dtype: Any) -> Callable[[Any], Any]:
     return wrapped
 
 
+def _via_double_n(fn: Callable[..., float], dtype: Any) -> Callable[..., Any]:
+    """A function of several arguments numpy lacks: computed in double, rounded once to the width."""
+    return lambda *args: dtype(fn(*(float(a) if type(a) is not int else a for a in args)))
+
+
 class NumpyFloatBackend(CastArithmetic, Float64Backend):
     """float32 or float16 on numpy scalars: every operation rounds to the width.
 
-    ``gamma``, ``lgamma``, ``erf`` and ``erfc``, which numpy does not have, are
-    computed in double and rounded once to the width.
+    ``gamma``, ``lgamma``, ``erf``, ``erfc`` and the special functions, which numpy does not have, are
+    computed in double and rounded once to the width; ``fma`` is exact and rounded once to the width;
+    ``round`` is C's (half away from zero), exact; ``remainder`` is exact in double, so exact in the width.
     """
 
     is_float = True
@@ -351,8 +359,23 @@ class NumpyFloatBackend(CastArithmetic, Float64Backend):
             "comb": _comb,
             "erf": _via_double(MATH_TABLE["erf"], d),
             "erfc": _via_double(MATH_TABLE["erfc"], d),
+            "min": self._keep_int(min, lambda a, b: d(fmin(float(a), float(b)))),  # one of them: exact
+            "max": self._keep_int(max, lambda a, b: d(fmax(float(a), float(b)))),
+            "copysign": np.copysign,
+            "fma": self._fma,
+            "floor": self._keep_int(None, np.floor),
+            "ceil": self._keep_int(None, np.ceil),
+            "trunc": self._keep_int(None, np.trunc),
+            "round": self._keep_int(None, self._round),
+            "fmod": self._keep_int(MATH_TABLE["fmod"], np.fmod),
+            "remainder": lambda a, b: d(MATH_TABLE["remainder"](float(a), float(b))),  # exact: no rounding
+            "exp2": self._keep_int(MATH_TABLE["exp2"], np.exp2, nonnegative=True),
+            **{name: _via_double_n(MATH_TABLE[name], d) for name in ("beta", "digamma", "zeta", "lambertw")},
+            "besselj": _via_double_n(MATH_TABLE["besselj"], d),
+            "bessely": _via_double_n(MATH_TABLE["bessely"], d),
         }
-        numeric = {k: v for k, v in self.table.items() if k not in ("factorial", "comb", "log")}
+        exact = ("factorial", "comb", "log", "min", "max", "floor", "ceil", "trunc", "round", "fmod", "exp2", "fma")
+        numeric = {k: v for k, v in self.table.items() if k not in exact}
         for key, fn in numeric.items():
             self.table[key] = self._converting(fn)
         missing = set(FUNCTIONS) - set(self.table)
@@ -365,6 +388,35 @@ class NumpyFloatBackend(CastArithmetic, Float64Backend):
             return fn(*(conv(a) for a in args))
 
         return wrapped
+
+    def _keep_int(
+        self, on_ints: Callable[..., Any] | None, fn: Callable[..., Any], nonnegative: bool = False
+    ) -> Callable[..., Any]:
+        """fn on the width's scalars; on Python ints alone, the exact result (``on_ints``; None: the int)."""
+        cast = self.cast
+
+        def wrapped(*args: Any) -> Any:
+            if all(type(a) is int for a in args) and (not nonnegative or args[0] >= 0):
+                return args[0] if on_ints is None else on_ints(*args)
+            return fn(*(cast(a) for a in args))
+
+        return wrapped
+
+    def _round(self, x: Any) -> Any:
+        """C's round, exact: trunc, then one step away from zero where the dropped part is >= 1/2."""
+        if not np.isfinite(x):
+            return x
+        t = np.trunc(x)
+        if abs(float(x) - float(t)) >= 0.5:
+            t = t + self.dtype(1.0 if x > 0 else -1.0)
+        return t
+
+    def _fma(self, a: Any, b: Any, c: Any) -> Any:
+        if type(a) is int and type(b) is int and type(c) is int:
+            return a * b + c
+        fmt = self.format
+        x, y, z = (float(self.cast(v)) for v in (a, b, c))
+        return self.dtype(fma_exact(x, y, z, fmt.round))
 
     def cast(self, a: Any) -> Any:
         if type(a) is int:

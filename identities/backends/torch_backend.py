@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from identities.backends.autodiff import AutodiffBackend, call_body
+from identities.backends.autodiff import AutodiffBackend, call_body, unsupported
 from identities.evaluate.values import Env, Fn
 from identities.numbers.formats import FloatFormat, float32, float64
 
@@ -63,6 +63,31 @@ class TorchBackend(AutodiffBackend):
             "dot": torch.matmul,
             "total": torch.sum,
             "ones": torch.ones_like,
+            "min": torch.fmin,
+            "max": torch.fmax,
+            "copysign": torch.copysign,
+            "fma": unsupported("torch has no fused multiply-add (fma); check it on float64, float32 or mpmath"),
+            "floor": torch.floor,
+            "ceil": torch.ceil,
+            "trunc": torch.trunc,
+            "round": lambda x: self.c_round(x, torch.trunc, torch.where, torch.sign),  # torch.round is half-even
+            "fmod": torch.fmod,
+            "remainder": unsupported(
+                "torch has no IEEE remainder (torch.remainder is Python's modulo); check it on float64"
+            ),
+            "exp2": torch.exp2,
+            "beta": unsupported("torch has no beta function (beta); check it on float64, float32 or mpmath"),
+            "digamma": torch.special.digamma,
+            "zeta": lambda s: torch.special.zeta(s, torch.ones_like(s)),
+            "besselj": self.bessel(
+                {0: torch.special.bessel_j0, 1: torch.special.bessel_j1}, "besselj", "torch.special.bessel_j0/j1"
+            ),
+            "bessely": self.bessel(
+                {0: torch.special.bessel_y0, 1: torch.special.bessel_y1}, "bessely", "torch.special.bessel_y0/y1"
+            ),
+            "lambertw": unsupported(
+                "torch has no Lambert W function (lambertw); check it on float64, float32 or mpmath"
+            ),
         }
         self._check_table()
 

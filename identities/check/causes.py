@@ -34,7 +34,7 @@ from typing import Any
 
 from identities.errors import LimitExceeded
 from identities.evaluate.values import UNDEFINED
-from identities.language.expr import Bin, Call, Const, Diff, Expr, Num, Sum, UserCall, Var
+from identities.language.expr import Bin, Call, Cmp, Const, Diff, Expr, Logic, Num, Sum, UserCall, Var
 from identities.numbers.formats import FloatFormat
 from identities.numbers.metrics import bits
 from identities.oracle.scalar import DEFAULT_ORACLE, Oracle, Truth, precision
@@ -98,6 +98,8 @@ def subexpressions(expr: Expr) -> list[Expr]:
     out: list[Expr] = []
 
     def visit(e: Expr) -> None:
+        if isinstance(e, (Cmp, Logic)):  # a condition is true or false, not a value with an error
+            return
         if not isinstance(e, (Diff, Sum)):
             for c in e.children():
                 visit(c)

@@ -47,12 +47,14 @@ __all__ = [
     "PRECEDENCE",
     "effective_tolerance",
     "usercode_notes",
+    "MIN_DECIDED",
 ]
 
 DEFAULT_SEED = 0
 DEFAULT_BACKENDS = ("float64", "float32", "mpmath")
 DEFAULT_EXAMPLES = 200
 PRECEDENCE = ("refuted", "domain_mismatch", "precision_failure", "holds")
+MIN_DECIDED = 20  # decided examples a holds needs (all of them when fewer are asked for)
 
 
 def effective_tolerance(ident: Identity, backend: Any) -> Tolerance | None:
@@ -127,7 +129,7 @@ def verify(
             return _error(
                 base,
                 f"no admissible input found after {engine.tries[0]} tries: every draw was "
-                "rejected by the domains or 'assume'",
+                "rejected by the domains or 'assume'" + "".join(f"; {n}" for n in engine.notes),
                 started,
             )
         result = _conclude(engine, samples, examples, seed, base, started, db)
@@ -275,6 +277,18 @@ def _conclude(
             f"no admissible input found after {len(samples)} tries: no example could be decided ({reason})",
             started,
         )
+    # distinct inputs (hypothesis may replay one); all of them where fewer exist (a point identity, a
+    # small integer range) or were asked for
+    distinct = {_key(s) for s in decided}
+    tried = len({_key(s) for s in samples})
+    need = min(MIN_DECIDED, examples, tried)
+    if verdict == "holds" and len(distinct) < need:
+        return _error(
+            base,
+            f"the oracle decided only {len(distinct)} of {tried} examples (a holds needs {need}): "
+            + _undecided_reason(samples),
+            started,
+        )
     counterexample = None
     cut: list[str] = []  # stages after the verdict that a limit cut short: the verdict stands, they say so
     if verdict != "holds":
@@ -297,11 +311,17 @@ def _conclude(
     stats = ErrorStats()
     for s in seen_decided + [s for s in seen if s.kind == "refuted"]:
         stats = stats.merge(s.ulps, s.rel, s.abs)
+    if not engine.is_float:
+        # an arbitrary-precision backend: its verdict is the oracle's, and a ulp count of its own values
+        # (7e+50 where mpmath's diff keeps only absolute accuracy near 0) reads as a failure beside holds;
+        # what is meaningful is the error in bits of its working precision, at most that precision
+        prec = int(getattr(engine.backend, "precision", 0)) or math.inf
+        stats = ErrorStats(math.nan, min(stats.bits, prec), stats.rel, stats.abs)
     worst = None
     ranked = (
         [s for s in seen if s.kind == verdict]
         if verdict in ("refuted", "precision_failure")
-        else (seen_decided if verdict == "holds" else [])
+        else (seen_decided if verdict == "holds" and engine.is_float else [])
     )
     if ranked:
         w = max(ranked, key=lambda s: (s.ulps if not math.isnan(s.ulps) else math.inf, s.rel))
@@ -310,7 +330,10 @@ def _conclude(
     notes = list(cut)
     if counts["unknown"]:
         notes.append(f"{counts['unknown']} of {len(samples)} examples unresolved by the oracle (skipped)")
-    message = "; ".join(notes)
+    zeros = sum(s.kind in ("ok", "precision_failure") and s.point.note.startswith("a side is 0") for s in samples)
+    if zeros:
+        notes.append(f"{zeros} decided as 0 at the {engine.backend.name} resolution (a side's ball around 0)")
+    message = "; ".join(notes + engine.notes)
     return Result(
         verdict=verdict,
         examples=len(samples),
@@ -328,6 +351,25 @@ def _conclude(
 
 def _limit_text(exc: BaseException) -> str:
     return "memory" if isinstance(exc, MemoryError) else str(exc)
+
+
+def _key(s: Sample) -> tuple:
+    return tuple((k, repr(v)) for k, v in s.inputs.items())
+
+
+def _undecided_reason(samples: list[Sample]) -> str:
+    """Why examples were not decided: the oracle's notes on unknown points, and both-undefined ones."""
+    notes: dict[str, int] = {}
+    unique = {_key(s): s for s in samples}.values()
+    for s in unique:
+        if s.kind == "unknown":
+            note = s.point.note or "unresolved"
+            notes[note] = notes.get(note, 0) + 1
+    parts = [f"{k} unknown ({note})" for note, k in notes.items()]
+    undefined = sum(s.kind == "undefined" for s in unique)
+    if undefined:
+        parts.append(f"{undefined} undefined on both sides")
+    return ", ".join(parts) or "too few examples drawn"
 
 
 def _needed(engine: Engine, decided: list[Sample]) -> str | None:

@@ -120,9 +120,11 @@ def explain(result: Result, identity: Any = None, *, reproduce: str | None = Non
         lines.append(f"  {r.message}")
     else:
         tol = f"tolerance {r.tolerance}; needed {r.needed_tolerance}; " if r.tolerance else ""
-        lines.append(
-            f"  {tol}max error {_ulps(r.max_error.ulps)} over {r.examples} examples ({100 * r.exact_rate:.0f}% exact)"
-        )
+        if math.isnan(r.max_error.ulps):  # mpmath: bits of its working precision, no ulps
+            err = f"{r.max_error.bits:.1f} bits of its working precision"
+        else:
+            err = _ulps(r.max_error.ulps)
+        lines.append(f"  {tol}max error {err} over {r.examples} examples ({100 * r.exact_rate:.0f}% exact)")
         fmt = get_backend(r.backend).format
         if r.counterexample is not None and r.verdict != "holds":
             lines += _counterexample("minimal counterexample", r.counterexample, fmt, r.backend, r.one_sided)

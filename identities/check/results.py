@@ -137,8 +137,8 @@ class Result:
             "examples": self.examples,
             "tolerance": self.tolerance,
             "exact_rate": json_value(self.exact_rate),
-            "max_error": {
-                "ulps": json_value(self.max_error.ulps),
+            "max_error": {  # ulps null: not meaningful for this backend (mpmath: bits of its working precision)
+                "ulps": None if math.isnan(self.max_error.ulps) else json_value(self.max_error.ulps),
                 "bits": json_value(self.max_error.bits),
                 "rel": json_value(self.max_error.rel),
                 "abs": json_value(self.max_error.abs),

@@ -25,7 +25,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -148,8 +148,40 @@ def settings_for(examples: int, phases: tuple) -> Any:
 
 
 def _explicit(engine: Engine, database: Any) -> list[dict[str, Any]]:
-    own = [{k: _in_format(v, engine.fmt.round) for k, v in ex.items()} for ex in engine.ident.examples]
+    """The identity's own examples as the backend sees them (rounded to its format), those still inside the
+    domains and ``assume`` after rounding (the others are skipped with a note on the engine), then the
+    saved counterexamples."""
+    admits = admissible(engine)
+    own = []
+    for ex in engine.ident.examples:
+        rounded = {k: _in_format(v, engine.fmt.round) for k, v in ex.items()}
+        if admits(rounded):
+            if rounded not in own:
+                own.append(rounded)
+        else:
+            note = _skipped(engine, ex, rounded)
+            if note not in engine.notes:
+                engine.notes.append(note)
     return own + [ex for ex in saved_examples(engine, database) if ex not in own]
+
+
+def _skipped(engine: Engine, written: Mapping[str, Any], rounded: Mapping[str, Any]) -> str:
+    """``example x=0.9999999 rounds to 1.0 in float16, excluded by `x != 1` (skipped)``."""
+    from identities.draws.inputs import exclusion
+    from identities.numbers.formats import short_repr
+
+    def show(v: Any) -> str:
+        if isinstance(v, tuple):
+            return "[" + ", ".join(show(c) for c in v) + "]"
+        return short_repr(v, engine.fmt) if isinstance(v, float) else repr(v)
+
+    text = ", ".join(f"{k}={written[k]!r}" for k in written)
+    moved = [k for k in written if rounded[k] != written[k] and not isinstance(written[k], int)]
+    if moved:
+        text += " rounds to " + ", ".join(f"{k}={show(rounded[k])}" for k in moved) + f" in {engine.fmt.name}"
+    ident = engine.ident
+    why = exclusion(ident.variables, engine.fmt, ident.assume, rounded) if not ident.functions else None
+    return f"example {text}, {why or 'not admissible'} (skipped for {engine.backend.name})"
 
 
 def _in_format(v: Any, rnd: Any) -> Any:

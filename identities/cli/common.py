@@ -245,7 +245,7 @@ def result_row(width: int | tuple[int, int], r) -> str:
         r.identity,
         r.backend,
         r.verdict,
-        fmt_ulps(e.ulps),
+        "-" if math.isnan(e.ulps) else fmt_ulps(e.ulps),  # nan: no ulps for this backend (mpmath)
         bits,
         f"{100 * r.exact_rate:.0f}%",
         r.needed_tolerance or "-",

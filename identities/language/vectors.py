@@ -37,6 +37,7 @@ from identities.language.expr import (
     Diff,
     Expr,
     Grad,
+    Logic,
     Neg,
     Num,
     Stop,
@@ -45,6 +46,7 @@ from identities.language.expr import (
     Var,
     VecVar,
     Vjp,
+    Where,
 )
 
 __all__ = ["Vec", "ShapeError", "shape"]
@@ -123,6 +125,13 @@ def shape(e: Expr) -> int | None:  # noqa: C901 - one dispatch over node types
         if any(shape(o) is not None for o in e.operands):
             raise ShapeError(f"comparison of vectors in {e}")
         return None
+    if isinstance(e, Logic):
+        for c in e.args:
+            shape(c)
+        return None
+    if isinstance(e, Where):
+        shape(e.cond)
+        return _join(shape(e.then), shape(e.other), f"where() of values of different sizes in {e}")
     raise TypeError(f"not an Expr: {e!r}")
 
 

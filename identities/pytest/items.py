@@ -256,7 +256,11 @@ def summary_lines(state: State) -> list[str]:
             rows.append((r["identity"], r["backend"], "error", "-", "-", "-", "-", f"{note}  {r['message']}".strip()))
             continue
         ulps = (
-            "inf" if not math.isfinite(e["ulps"]) else (f"{e['ulps']:.3g}" if e["ulps"] >= 1e6 else f"{e['ulps']:.0f}")
+            "-"
+            if math.isnan(e["ulps"])
+            else "inf"
+            if not math.isfinite(e["ulps"])
+            else (f"{e['ulps']:.3g}" if e["ulps"] >= 1e6 else f"{e['ulps']:.0f}")
         )
         bits = "inf" if not math.isfinite(e["bits"]) else f"{e['bits']:.1f}"
         rows.append(

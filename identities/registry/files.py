@@ -622,10 +622,10 @@ def build_identity(
             vectors=vectors,
             user=user,
         )
-        from identities.language.expr import Cmp
+        from identities.language.expr import Cmp, Logic
 
-        if not isinstance(e, Cmp):
-            raise fail(f"assumption {a!r} is not a comparison", "assume")
+        if not isinstance(e, (Cmp, Logic)):
+            raise fail(f"assumption {a!r} is not a comparison (or and/or/not of comparisons)", "assume")
         _check_shapes([e], fail, "assume")
         assumptions.append(e)
 
@@ -753,7 +753,7 @@ def _check_examples(
 
     spaces = spaces or {}
     names = [*spaces, *(v for v, _ in variables)]
-    within = admissible(variables, float64) if examples else None
+    within = admissible(variables, float64, exact=False) if examples else None  # as written; per backend later
     out = []
     for ex in examples:
         if not isinstance(ex, dict):

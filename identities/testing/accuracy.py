@@ -63,7 +63,7 @@ class Exact:
 def parse_vars(vars: object, assume: Sequence[str] = ()) -> tuple[tuple[tuple[str, Any], ...], tuple[Any, ...]]:
     """``{"x": "real[-30, 30]"}`` -> ((name, Domain), ...) and the parsed ``assume`` comparisons."""
     from identities.draws.inputs import parse_domain
-    from identities.language.expr import RESERVED, Cmp, parse
+    from identities.language.expr import RESERVED, Cmp, Logic, parse
 
     if not isinstance(vars, Mapping) or not vars:
         raise InvalidArgument(
@@ -93,8 +93,8 @@ def parse_vars(vars: object, assume: Sequence[str] = ()) -> tuple[tuple[tuple[st
             )
         except IdentityFileError as exc:
             raise InvalidArgument(f"assume={list(assume)!r}: {exc.message}") from None
-        if not isinstance(e, Cmp):
-            raise InvalidArgument(f"assume={list(assume)!r}: {a!r} is not a comparison")
+        if not isinstance(e, (Cmp, Logic)):
+            raise InvalidArgument(f"assume={list(assume)!r}: {a!r} is not a comparison (or and/or/not of them)")
         checks.append(e)
     return tuple(out), tuple(checks)
 

@@ -279,3 +279,37 @@ def test_cli_check_with_workers(capsys):
     )
     out = capsys.readouterr().out
     assert "workers=2" in out and out.count("binomial_pascal") >= 2
+
+
+def test_sweep_of_where_and_prod_matches_check_and_never_crashes():
+    from identities import accuracy, identity
+    from identities.sweep.runner import sweep_all
+
+    softplus = accuracy(
+        "softplus", "where(x > 36, x, log1p(exp(x)))", vars={"x": "real[-50, 50]"}, assume=["x < -1 or x > 1"]
+    )
+    naive = accuracy("softplus_naive", "log(1 + exp(x))", vars={"x": "real[-50, 50]"})
+    half = identity(
+        "half", "prod(1 + 1/k, k, 1, floor((n - 1)/2))", "floor((n - 1)/2) + 1", vars={"n": "integer[1, 60]"}
+    )
+    out = {(r.identity, r.backend): r for r in sweep_all([softplus, naive, half], ["float64"], points=3000)}
+    assert out["softplus", "float64"].verdict == "holds"  # beyond 36, exp(-x) < x/2**53: x is log1p(exp(x))
+    # the branch is exact arithmetic too: against log(1 + exp(x)) it is a different function, refuted
+    # where it takes x (at 30.5 the two differ by exp(-30.5), 16 ulps of 30.5)
+    from identities import verify
+
+    early = identity(
+        "early",
+        "where(x > 30, x, log1p(exp(x)))",
+        "log(1 + exp(x))",
+        vars={"x": "real[-50, 50]"},
+        examples=[{"x": 30.5}],
+    )
+    r = verify(early, "mpmath", examples=20)
+    c = r.counterexample
+    x = c.inputs["x"]
+    assert r.verdict == "refuted" and x > 30 and c.truth_lhs == x and c.truth_rhs == x + math.exp(-x)
+    assert out["softplus_naive", "float64"].verdict == "precision_failure"  # log(1 + tiny) near -50
+    assert out["half", "float64"].verdict in ("holds", "precision_failure")
+    assert out["half", "float64"].counts["refuted"] == 0  # a product, never summed by mistake
+    assert out["half", "float64"].max_error.ulps <= 4
