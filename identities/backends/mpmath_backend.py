@@ -120,7 +120,7 @@ class MpmathBackend:
         """
         big = x.bit_length() if type(x) is int else (self.ctx.mag(x) if x else 0)
         if big > MAX_MAGNITUDE:
-            raise OverflowError(f"an argument near 2**{big} is beyond what mpmath evaluates in bounded time")
+            raise OverflowError(f"exp, sinh, cosh, sin, cos or tan of an argument beyond 2**{MAX_MAGNITUDE}")
         return x
 
     @staticmethod

@@ -144,7 +144,8 @@ class Engine:
         except OverflowError as exc:  # mpmath: exp(exp(1e308)) needs an integer with 1e308 bits to compute
             if self.is_float:  # a float backend (or the user's code in it) reports overflow its own way
                 raise
-            point = OraclePoint(UNKNOWN, None, None, 0, f"a value is beyond {self.backend.name}'s range ({exc})")
+            why = str(exc) if str(exc).startswith("exp, sinh") else "a value's exponent is beyond Python's integers"
+            point = OraclePoint(UNKNOWN, None, None, 0, f"beyond {self.backend.name}'s range: {why}")
             nan = math.nan
             return Sample(exact, "unknown", point, UNDEFINED, UNDEFINED, nan, nan, nan, nan, nan)
         truth = point.rhs or point.lhs

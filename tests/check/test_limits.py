@@ -98,8 +98,12 @@ def test_unbounded_exp_sinh_cosh_and_powers_check_in_bounded_memory(tmp_path):
     doc = json.loads(out.stdout.strip().splitlines()[-1])
     verdicts = {(name, b): (verdict, message) for name, b, verdict, message in doc["rows"]}
     assert len(verdicts) == 14
-    # no error row: no MemoryError under the limit, no time limit, no LimitExceeded from 2**(-1.8e308)
-    assert all(v != "error" for v, _ in verdicts.values()), verdicts
+    # no MemoryError under the limit, no time limit, no LimitExceeded from 2**(-1.8e308), no crash: an error
+    # row only where too few examples could be decided (cosh(cosh(a)) is beyond every range for most a)
+    for (name, b), (verdict, message) in verdicts.items():
+        assert verdict != "error" or message.startswith("the oracle decided only"), (name, b, message)
+        assert not any(w in message for w in ("LimitExceeded", "MemoryError", "time limit", "internal error"))
+    assert sum(v == "error" for v, _ in verdicts.values()) <= 1
     assert verdicts[("softmax", "float64")][0] == "precision_failure"  # exp(a) overflows, or both underflow
     assert verdicts[("softmax", "mpmath")][0] == "holds"
     assert verdicts[("two_to_the", "mpmath")][0] == "holds"
