@@ -143,10 +143,17 @@ def screen(engine: Engine, points: int, seed: int, limit: int) -> Screened:
     counts = {k: int(np.count_nonzero(kind == i)) for i, k in enumerate(KINDS)}
     picks = _picks(kind, ulps, rel, limit, _exact(engine, cols))
     seeds = [_row(cols, i) for i in picks]
+    from identities.check.search import Abort
+
     confirmed = unconfirmed = 0
     for i, inputs in zip(picks, seeds):
         if KINDS[kind[i]] in _FAILING:
-            s = _evaluate(engine, inputs)
+            try:
+                s = _evaluate(engine, inputs)
+            except Abort as exc:  # a time limit: the search says so; an error in the user's code: at once
+                if exc.error is not None:
+                    raise
+                break
             if s.kind in _FAILING:
                 confirmed += 1
             else:
