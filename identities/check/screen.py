@@ -133,13 +133,14 @@ def screen(engine: Engine, points: int, seed: int, limit: int) -> Screened:
 
     ident, fmt = engine.ident, engine.fmt
     ints = frozenset(n for n, d in ident.variables if d.is_integer)
+    requested = points
     points = _affordable(engine, points, ints)
     try:
         cols, _ = Sampler(ident.variables, fmt, ident.assume, mixed=True).draw(points, _rng(engine, seed))
     except NoAdmissibleInput as exc:
         return Screened(ScreenReport(skipped=str(exc)))
     n = len(next(iter(cols.values())))
-    kind, ulps, rel = _judge(engine, cols, n, ints)
+    kind, ulps, rel = _judged(engine, cols, n, ints, points < requested)
     counts = {k: int(np.count_nonzero(kind == i)) for i, k in enumerate(KINDS)}
     picks = _picks(kind, ulps, rel, limit, _exact(engine, cols))
     seeds = [_row(cols, i) for i in picks]
@@ -195,6 +196,26 @@ def _affordable(engine: Engine, points: int, ints: frozenset[str]) -> int:
     names = [n for n, _ in engine.ident.variables]
     run = _batch(engine, BatchOracle).program(engine.ident.lhs, engine.ident.rhs, names, ints)
     return points if run is not None else max(1, points // PER_POINT_SHARE)
+
+
+def _judged(engine: Engine, cols: Mapping[str, np.ndarray], n: int, ints: frozenset[str], slow: bool) -> tuple:
+    """``_judge`` in chunks, within the identity's time limit (the screen is part of its check): past it, the
+    check stops as the search would, with the ``error`` verdict naming the limit."""
+    import time
+
+    from identities.check.search import Abort
+
+    step = 32 if slow else 1024
+    parts = []
+    for start in range(0, n, step):
+        if time.monotonic() > engine.stop_at:
+            raise Abort(
+                f"time limit per identity ({engine.identity_seconds:g} s) reached after 0 examples "
+                f"(in the screen, after {start} of its {n} points)"
+            )
+        sub = {k: v[start : start + step] for k, v in cols.items()}
+        parts.append(_judge(engine, sub, len(next(iter(sub.values()))), ints))
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
 
 
 def _judge(engine: Engine, cols: Mapping[str, np.ndarray], n: int, ints: frozenset[str]) -> tuple:
