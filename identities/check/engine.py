@@ -47,6 +47,8 @@ __all__ = [
     "DEFAULT_EXAMPLES",
     "PRECEDENCE",
     "effective_tolerance",
+    "tolerance_source",
+    "quotient_sides",
     "BOUND_SECONDS",
     "usercode_notes",
     "MIN_DECIDED",
@@ -60,16 +62,44 @@ PRECEDENCE = ("refuted", "domain_mismatch", "precision_failure", "holds")
 MIN_DECIDED = 20  # decided examples a holds needs (all of them when fewer are asked for)
 
 
-def effective_tolerance(ident: Identity, backend: Any) -> Tolerance | None:
-    """The tolerance an identity is checked with on a backend (None: decided by the oracle)."""
+def effective_tolerance(ident: Identity, backend: Any, default: Tolerance | None = None) -> Tolerance | None:
+    """The tolerance an identity is checked with on a backend (None: decided by the oracle).
+
+    ``default`` (a configured default, the pytest plugin's ``identities_tolerance``) replaces the built-in
+    ``4 ulp`` of an identity that declares none; an identity using ``diff`` keeps its central-difference
+    tolerance, which no rounding tolerance can stand in for."""
+    return _tolerance(ident, backend, default)[0]
+
+
+def tolerance_source(ident: Identity, backend: Any, default: Tolerance | None = None) -> str:
+    """Where ``effective_tolerance`` comes from: ``declared`` (the identity's own), ``configured`` (``default``),
+    ``central-difference`` (the default of an identity whose diff is a difference quotient), ``default``
+    (4 ulp), or "" (mpmath: no tolerance)."""
+    return _tolerance(ident, backend, default)[1]
+
+
+def _tolerance(ident: Identity, backend: Any, default: Tolerance | None) -> tuple[Tolerance | None, str]:
     if not getattr(backend, "is_float", False):
-        return None
+        return None, ""
     declared = ident.tolerance_for(backend.name)
     if declared is not None:
-        return declared
-    if getattr(backend, "autodiff", False):  # derivatives by autograd, not difference quotients
-        return default_tolerance(backend.format)
-    return default_tolerance(backend.format, ident.diff_order)
+        return declared, "declared"
+    autodiff = getattr(backend, "autodiff", False)  # derivatives by autograd, not difference quotients
+    if ident.diff_order and not autodiff:
+        return default_tolerance(backend.format, ident.diff_order), "central-difference"
+    if default is not None:
+        return default, "configured"
+    return default_tolerance(backend.format), "default"
+
+
+def quotient_sides(ident: Identity, backend: Any) -> tuple[str, ...]:
+    """The sides a float backend evaluates with a difference quotient (``diff`` without autograd)."""
+    if not getattr(backend, "is_float", False) or getattr(backend, "autodiff", False):
+        return ()
+    from identities.language.expr import uses_diff
+
+    sides = ("lhs",) if ident.one_sided else ("lhs", "rhs")
+    return tuple(side for side in sides if uses_diff(getattr(ident, side)))
 
 
 def verify(
@@ -85,6 +115,7 @@ def verify(
     keep_samples: bool = False,
     bound_seconds: float = BOUND_SECONDS,
     raise_user_errors: bool = False,
+    default_tolerance: Tolerance | None = None,
 ) -> Result:
     """Check one identity on one backend; never raises for a problem in the identity itself.
 
@@ -103,6 +134,9 @@ def verify(
     raising ``TypeError``, ``NameError``...; see ``identities.evaluate.usercode``)
     stops the check at once: the ``error`` verdict with its traceback, or, with
     ``raise_user_errors``, the ``UserCodeError`` raised (the helpers and pytest).
+
+    ``default_tolerance`` replaces the built-in ``4 ulp`` of an identity that
+    declares no tolerance and uses no ``diff`` (see ``effective_tolerance``).
     """
     if not isinstance(examples, int) or isinstance(examples, bool) or examples < 1:
         raise InvalidArgument(f"examples={examples!r} must be a positive integer")
@@ -116,7 +150,7 @@ def verify(
     be = get_backend(backend) if isinstance(backend, str) else backend
     db = search_mod.database_at(database) if isinstance(database, (str, os.PathLike)) else database
     started = time.perf_counter()
-    tolerance = effective_tolerance(ident, be)
+    tolerance, source = _tolerance(ident, be, default_tolerance)
     base = dict(
         identity=ident.name,
         backend=be.name,
@@ -124,6 +158,8 @@ def verify(
         tolerance=str(tolerance) if tolerance else None,
         seed=seed,
         one_sided=ident.one_sided,
+        tolerance_source=source,
+        quotient_sides=quotient_sides(ident, be),
     )
     try:
         from identities.draws.inputs import empty_reason

@@ -228,6 +228,11 @@ def detail(r) -> str:
             lines.append(f"    component {c.component} (counting from 0) is the worst; ulp apart by component: {per}")
     if r.tolerance:
         lines.append(f"  tolerance {r.tolerance}; needed {r.needed_tolerance}")
+        from identities.check.failures import tolerance_note
+
+        note = tolerance_note(r)
+        if note:
+            lines.append(f"  {note}")
     from identities.report.text import bound_lines
 
     lines += [f"  proven: {line}" for line in bound_lines(r)]
