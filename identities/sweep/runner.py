@@ -474,7 +474,7 @@ def _run_group(
 def _finish(ident: Identity, backend: str, p: Partial, s: dict, oracle: Any, elapsed: float) -> SweepResult:
     """The Result of a merged sweep: verify's verdict rules and records over the sweep's points."""
     from identities.backends import get_backend
-    from identities.check.engine import PRECEDENCE, effective_tolerance
+    from identities.check.engine import PRECEDENCE, effective_tolerance, quotient_sides, tolerance_source
 
     be = get_backend(backend)
     tol = effective_tolerance(ident, be)
@@ -486,6 +486,8 @@ def _finish(ident: Identity, backend: str, p: Partial, s: dict, oracle: Any, ela
         seed=s["seed"],
         functions=s["functions"],
         one_sided=ident.one_sided,
+        tolerance_source=tolerance_source(ident, be),
+        quotient_sides=quotient_sides(ident, be),
     )
     if p.error:
         return SweepResult(
