@@ -30,8 +30,8 @@ from identities.check import search as search_mod
 from identities.check.evaluation import Engine, Sample
 from identities.check.results import Result
 from identities.check.simplify import simplify
-from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded, UserCodeError
-from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
+from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded, UserCodeError, WorkerDied
+from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS, memory_limit_text
 from identities.language.tolerance import Tolerance, default_tolerance
 from identities.numbers.formats import short_repr
 from identities.numbers.metrics import ErrorStats
@@ -199,6 +199,8 @@ def verify(
         return _error(base, f"{type(exc).__name__}: {exc}", started)
     except (LimitExceeded, IdentitiesError) as exc:
         return _error(base, f"{type(exc).__name__}: {exc}", started)
+    except MemoryError:
+        return _error(base, f"LimitExceeded: {memory_limit_text()}", started)
     except Exception as exc:  # an engine crash is a verdict, never a lost row
         return _error(base, f"internal error, please report: {type(exc).__name__}: {exc}", started)
 
@@ -256,8 +258,11 @@ def verify_all(
         executor.submit(verify, ident, b, examples=examples, seed=seed, oracle=oracle, **options) for ident, b in pairs
     ]
     try:
-        for f in futures:
-            r = f.result()
+        for (ident, b), f in zip(pairs, futures):
+            try:
+                r = f.result()
+            except WorkerDied as exc:  # its worker died on a fresh pool too: an error row, and the run goes on
+                r = _lost(ident, b, seed, str(exc))
             results.append(r)
             if on_result is not None:
                 on_result(r)
@@ -280,6 +285,19 @@ def _with_bound(
     if result.verdict == "holds":
         proof = "bound" if bound.proves(tolerance) else "sampled"
     return replace(result, bound=bound, proof=proof, elapsed=time.perf_counter() - started)
+
+
+def _lost(ident: Identity, backend: str, seed: int, message: str) -> Result:
+    be = get_backend(backend) if isinstance(backend, str) else backend
+    tolerance = effective_tolerance(ident, be)
+    base = dict(
+        identity=ident.name,
+        backend=be.name,
+        expected=ident.expected(be.name),
+        tolerance=str(tolerance) if tolerance else None,
+        seed=seed,
+    )
+    return _error(base, message, time.perf_counter())
 
 
 def _error(base: dict, message: str, started: float) -> Result:
@@ -331,11 +349,20 @@ def _conclude(
             started,
         )
     counterexample = None
+    cut: list[str] = []  # stages after the verdict that a limit cut short: the verdict stands, they say so
     if verdict != "holds":
-        minimal = search_mod.shrink(engine, verdict, examples, seed, database)
+        try:
+            minimal = search_mod.shrink(engine, verdict, examples, seed, database)
+        except search_mod.Abort as exc:
+            minimal = None
+            cut.append(f"counterexample not shrunk: limit ({exc.message})")
         if minimal is None:
             minimal = next(s for s in samples if s.kind == verdict)
-        simplest = simplify(engine, minimal)
+        try:
+            simplest = simplify(engine, minimal)
+        except (LimitExceeded, MemoryError) as exc:
+            simplest = minimal
+            cut.append(f"counterexample not simplified: limit ({_limit_text(exc)})")
         search_mod.save_example(engine, database, simplest.inputs)
         counterexample = engine.describe(simplest)
     seen = list(engine.cache.values()) or samples
@@ -362,7 +389,7 @@ def _conclude(
     side_errors = _side_errors(engine, seen_decided) if engine.is_float and engine.size is None else {}
     if engine.ident.one_sided:  # one side, checked against its own exact value
         side_errors.pop("rhs", None)
-    notes = []
+    notes = list(cut)
     if counts["unknown"]:
         notes.append(f"{counts['unknown']} of {len(samples)} examples unresolved by the oracle (skipped)")
     zeros = sum(s.kind in ("ok", "precision_failure") and s.point.note.startswith("a side is 0") for s in samples)
@@ -383,6 +410,10 @@ def _conclude(
         side_errors=side_errors,
         **base,
     )
+
+
+def _limit_text(exc: BaseException) -> str:
+    return "memory" if isinstance(exc, MemoryError) else str(exc)
 
 
 def _key(s: Sample) -> tuple:

@@ -184,9 +184,12 @@ def _stats_json(e: ErrorStats) -> dict[str, Any]:
 
 
 def report(
-    results: Iterable[Result], *, seed: int, examples: int, backends: Iterable[str], incomplete: bool = False
+    results: Iterable[Result], *, seed: int, examples: int, backends: Iterable[str], incomplete: bool | str = False
 ) -> dict[str, Any]:
-    """The ``identities-report/1`` document; timings live under their own key."""
+    """The ``identities-report/1`` document; timings live under their own key.
+
+    ``incomplete``: the run stopped before its end; a string says why (``incomplete_reason``).
+    """
     rs = list(results)
     verdicts: dict[str, int] = {}
     for r in rs:
@@ -207,6 +210,8 @@ def report(
     }
     if incomplete:
         doc["incomplete"] = True
+        if isinstance(incomplete, str):
+            doc["incomplete_reason"] = incomplete
     return doc
 
 
