@@ -249,7 +249,8 @@ def _conclude(
         examples=len(samples),
         exact_rate=exact_rate,
         max_error=stats,
-        needed_tolerance=_needed(engine, seen_decided),
+        # no tolerance passes an identity the oracle decides against (refuted, or undefined on one side)
+        needed_tolerance="none" if verdict in ("refuted", "domain_mismatch") else _needed(engine, seen_decided),
         counterexample=counterexample,
         worst=worst,
         counts=counts,
