@@ -26,6 +26,7 @@ from typing import Any
 
 from identities.backends import get_backend
 from identities.check import search as search_mod
+from identities.check.display import ResultList
 from identities.check.evaluation import Engine, Sample
 from identities.check.results import Result
 from identities.check.simplify import simplify
@@ -148,8 +149,9 @@ def verify_all(
     on_result: Callable[[Result], None] | None = None,
     executor: Executor | None = None,
     **options: Any,
-) -> list[Result]:
-    """Every identity on every backend, in order; ``on_result`` sees each Result as it is made.
+) -> ResultList:
+    """Every identity on every backend, in order, as a ``ResultList`` (a list, shown as a table in Jupyter);
+    ``on_result`` sees each Result as it is made.
 
     ``options`` (``database``, ``example_seconds``, ``identity_seconds``, ``keep_samples``) go to ``verify``.
     With an ``executor`` (any ``concurrent.futures.Executor``: local processes,
@@ -159,7 +161,7 @@ def verify_all(
     """
     items = list(identities.values()) if isinstance(identities, Mapping) else list(identities)
     pairs = [(ident, b) for ident in items for b in backends]
-    results = []
+    results = ResultList()
     if executor is None:
         for ident, b in pairs:
             r = verify(ident, b, examples=examples, seed=seed, oracle=oracle, **options)
