@@ -11,14 +11,12 @@ settings.register_profile(
 settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# the public acceptance cases, copied into the project (tests/data/acceptance) so the suite needs nothing beside it
+ACCEPTANCE = ROOT / "tests" / "data" / "acceptance"
 
 
 @pytest.fixture(scope="session")
 def acceptance_cases():
     from identities import load
 
-    path = SHARED / "acceptance" / "cases.toml"
-    if not path.exists():
-        pytest.skip(f"{path} is not beside the checkout")
-    return load(path)
+    return load(ACCEPTANCE / "cases.toml")

@@ -18,9 +18,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
-from identities.evaluate.compiler import CastArithmetic, Compiled, compile_expr
+from identities.evaluate.compiler import CastArithmetic, Compiled, Context, compile_expr
 from identities.evaluate.values import UNDEFINED, Env, Fn, Undefined, int_comb, int_factorial
 from identities.language.expr import FUNCTIONS, VECTOR_FUNCTIONS, Expr, Num
 from identities.numbers.formats import FloatFormat
@@ -117,7 +117,7 @@ class AutodiffBackend(CastArithmetic):
 
     # backend -----------------------------------------------------------------
     def compile(self, expr: Expr) -> Compiled:
-        return compile_expr(expr, self)
+        return compile_expr(expr, cast(Context, self))  # autodiff: diff is grad of its own framework
 
     def to_float(self, value: Any) -> float:
         if value is UNDEFINED:

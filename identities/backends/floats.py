@@ -306,7 +306,7 @@ def _via_double(fn: Callable[[Any], float], dtype: Any) -> Callable[[Any], Any]:
     return wrapped
 
 
-class NumpyFloatBackend(CastArithmetic, Float64Backend):  # type: ignore[misc]
+class NumpyFloatBackend(CastArithmetic, Float64Backend):
     """float32 or float16 on numpy scalars: every operation rounds to the width.
 
     ``gamma``, ``lgamma``, ``erf`` and ``erfc``, which numpy does not have, are
@@ -386,7 +386,7 @@ class NumpyFloatBackend(CastArithmetic, Float64Backend):  # type: ignore[misc]
     def from_float(self, x: float) -> Any:
         return self.dtype(x)
 
-    def pow(self, a: Any, b: Any) -> Any:  # type: ignore[override]
+    def pow(self, a: Any, b: Any) -> Any:
         return np.power(self.cast(a), self.cast(b))
 
     def compile(self, expr: Expr) -> Compiled:

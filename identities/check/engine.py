@@ -107,6 +107,7 @@ def verify(
         expected=ident.expected(be.name),
         tolerance=str(tolerance) if tolerance else None,
         seed=seed,
+        one_sided=ident.one_sided,
     )
     try:
         from identities.draws.inputs import empty_reason

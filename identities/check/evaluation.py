@@ -77,9 +77,10 @@ class Engine:
         self.instances: dict[tuple, tuple] = {}
         self.vectors = any(d.size is not None for _, d in ident.variables)
         self.convert = _vector_converter(backend) if self.vectors else backend.convert_input
+        self.one_sided = ident.one_sided  # an accuracy check: lhs against its own exact value
         if not self.functions:
             self.lhs = backend.compile(ident.lhs)
-            self.rhs = backend.compile(ident.rhs)
+            self.rhs = self.lhs if self.one_sided else backend.compile(ident.rhs)
         self.cache: dict[tuple, Sample] = {}
 
     def instance(self, inputs: Mapping[str, Any]) -> tuple:
@@ -90,10 +91,12 @@ class Engine:
         key = tuple(fns.items())
         hit = self.instances.get(key)
         if hit is None:
-            lhs, rhs = substitute(self.ident.lhs, fns), substitute(self.ident.rhs, fns)
+            lhs = substitute(self.ident.lhs, fns)
+            rhs = lhs if self.one_sided else substitute(self.ident.rhs, fns)
             if len(self.instances) >= 1024:
                 self.instances.clear()
-            hit = self.instances[key] = (lhs, rhs, self.backend.compile(lhs), self.backend.compile(rhs))
+            lhs_c = self.backend.compile(lhs)
+            hit = self.instances[key] = (lhs, rhs, lhs_c, lhs_c if self.one_sided else self.backend.compile(rhs))
         return (*hit, {k: v for k, v in inputs.items() if k not in fns})
 
     def evaluate(self, inputs: Mapping[str, Any]) -> Sample:
@@ -108,13 +111,20 @@ class Engine:
             lhs_e, rhs_e, lhs_c, rhs_c, numeric = self.ident.lhs, self.ident.rhs, self.lhs, self.rhs, exact
         conv = self.convert
         env = {k: conv(v) for k, v in numeric.items()}
-        lhs, rhs = lhs_c(env), rhs_c(env)
         component = None
-        if self.size is None:
+        if self.one_sided:  # the backend's value against the oracle's truth, rounded to the format
+            lhs = lhs_c(env)
+            point = self.oracle.compare(lhs_e, lhs_e, numeric)
+            rhs = self.truth_value(point)
+            lf, rf, ulps, kind = self.judge(point, lhs, rhs)
+        elif self.size is None:
+            lhs, rhs = lhs_c(env), rhs_c(env)
             point = self.oracle.compare(lhs_e, rhs_e, numeric)
             lf, rf, ulps, kind = self.judge(point, lhs, rhs)
         else:  # a vector identity is its worst component (see identities.language.vectors)
             from identities.check.components import worst_component
+
+            lhs, rhs = lhs_c(env), rhs_c(env)
             from identities.evaluate.vectors import components
 
             points = self.oracle.compare_components(lhs_e, rhs_e, numeric, self.size)
@@ -129,6 +139,15 @@ class Engine:
         if len(self.cache) < 100_000:
             self.cache[key] = sample
         return sample
+
+    def truth_value(self, point: OraclePoint) -> Any:
+        """A one-sided check's other side: the oracle's truth as a value of the backend (a float backend's
+        truth rounded to its format; mpmath's at its own precision), UNDEFINED where there is none."""
+        if point.lhs is None:
+            return UNDEFINED
+        if self.is_float:
+            return self.backend.from_float(point.lhs.to_float(self.fmt))
+        return _mp_truth(self.backend, point.lhs)
 
     def judge(self, point: OraclePoint, lhs: Any, rhs: Any) -> tuple[float, float, float, str]:
         """One (scalar) value pair against the oracle's verdict at that point: (lf, rf, ulps, kind)."""

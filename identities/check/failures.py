@@ -61,14 +61,13 @@ def reproduce_command(result: Result, file: str | None, examples: int | None = N
     return shlex.join([*parts, "--no-database"])
 
 
-def _counterexample(label: str, c: Counterexample, fmt: Any, backend: str) -> list[str]:
+def _counterexample(label: str, c: Counterexample, fmt: Any, backend: str, one_sided: bool = False) -> list[str]:
     rows: list[tuple[str, str, str, str]] = []
     for name, v in c.inputs.items():
         rows.append((name, *_split(v, fmt), ""))
-    for side, value, decimal, err in (
-        ("lhs", c.lhs, c.truth_decimal[0], c.lhs_ulps),
-        ("rhs", c.rhs, c.truth_decimal[1], c.rhs_ulps),
-    ):
+    sides = [("lhs", c.lhs, c.truth_decimal[0], c.lhs_ulps), ("rhs", c.rhs, c.truth_decimal[1], c.rhs_ulps)]
+    for side, value, decimal, err in sides[:1] if one_sided else sides:
+        side = "expr" if one_sided else side
         shown = _split(value, fmt) if backend != "mpmath" else (str(value), "")
         oracle = f"oracle {decimal}" if decimal is not None else "oracle: undefined in the reals"
         if decimal is not None and value != "undefined":
@@ -77,8 +76,11 @@ def _counterexample(label: str, c: Counterexample, fmt: Any, backend: str) -> li
     w0, w1, w2 = (max(len(r[i]) for r in rows) for i in range(3))
     lines = [f"  {label}: {c.inputs_text(fmt) or '(no variables)'}"]
     lines += [f"    {a:<{w0}} = {b:<{w1}}  {h:<{w2}}  {o}".rstrip() for a, b, h, o in rows]
-    apart = f"{_ulps(c.ulps)} apart; " if c.kind in ("precision_failure", "ok") else ""
     cause = f": {c.cause}" if c.cause else ""
+    if one_sided:  # the only side is the culprit
+        lines.append(f"    {_ulps(c.ulps)} from the truth{cause}")
+        return lines
+    apart = f"{_ulps(c.ulps)} apart; " if c.kind in ("precision_failure", "ok") else ""
     lines.append(f"    {apart}culprit: {c.culprit}{cause}")
     return lines
 
@@ -113,7 +115,7 @@ def explain(result: Result, identity: Any = None, *, reproduce: str | None = Non
     lines = [head]
     if identity is not None:
         vars_ = ", ".join(f"{n}: {d}" for n, d in identity.variables) or "no variables"
-        lines.append(f"  {identity.lhs} == {identity.rhs}   [{vars_}]")
+        lines.append(f"  {identity.statement}   [{vars_}]")
     if r.verdict == "error":
         lines.append(f"  {r.message}")
     else:
@@ -123,13 +125,16 @@ def explain(result: Result, identity: Any = None, *, reproduce: str | None = Non
         )
         fmt = get_backend(r.backend).format
         if r.counterexample is not None and r.verdict != "holds":
-            lines += _counterexample("minimal counterexample", r.counterexample, fmt, r.backend)
+            lines += _counterexample("minimal counterexample", r.counterexample, fmt, r.backend, r.one_sided)
         if r.worst is not None and r.verdict != "holds":
             w = r.worst
-            lines.append(
-                f"  worst example found: {w.inputs_text(fmt)}: {_ulps(w.ulps)} apart "
-                f"(lhs error {_ulps(w.lhs_ulps)}, rhs error {_ulps(w.rhs_ulps)})"
-            )
+            if r.one_sided:
+                lines.append(f"  worst example found: {w.inputs_text(fmt)}: {_ulps(w.ulps)} from the truth")
+            else:
+                lines.append(
+                    f"  worst example found: {w.inputs_text(fmt)}: {_ulps(w.ulps)} apart "
+                    f"(lhs error {_ulps(w.lhs_ulps)}, rhs error {_ulps(w.rhs_ulps)})"
+                )
         if r.message:
             lines.append(f"  note: {r.message}")
     if reproduce:

@@ -121,6 +121,7 @@ class Result:
     # per-example records (identities.check.samples.Sample), only from verify(..., keep_samples=True);
     # not part of the identities-report/1 core unless to_json(samples=True) asks for them
     samples: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    one_sided: bool = False  # a one-sided accuracy check: lhs against its exact value (JSON "one_sided": true)
 
     @property
     def ok(self) -> bool:
@@ -165,6 +166,8 @@ class Result:
             "counts": dict(self.counts),
             "message": self.message,
         }
+        if self.one_sided:
+            out["one_sided"] = True
         if self.verdict != "holds" and self.counterexample is not None:
             out["counterexample"] = self.counterexample.to_json()
         if self.worst is not None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,7 +70,7 @@ def identity_key(engine: Engine) -> bytes:
         [
             ident.name,
             str(ident.lhs),
-            str(ident.rhs),
+            "(accuracy)" if ident.one_sided else str(ident.rhs),
             ";".join(f"{n}:{d}" for n, d in (*ident.variables, *ident.functions)),
             ";".join(str(a) for a in ident.assume),
             engine.backend.name,
@@ -79,7 +80,7 @@ def identity_key(engine: Engine) -> bytes:
     return hashlib.sha256(text.encode()).hexdigest().encode()
 
 
-def database_at(path: str) -> Any:
+def database_at(path: str | os.PathLike[str]) -> Any:
     """A hypothesis directory database at ``path`` (created on first write)."""
     from hypothesis.database import DirectoryBasedExampleDatabase
 

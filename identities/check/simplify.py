@@ -39,6 +39,7 @@ _SIMPLE_FLOATS = {s * m * 10.0**k for s in (1, -1) for m in (1, 2, 3, 5, 1.5, 2.
 
 def simpler(v: Any, fmt: FloatFormat) -> list[Any]:
     """Candidate values simpler to write than v, simplest first."""
+    cands: set[Any]
     if isinstance(v, int):
         cands = {0, 1, -1, 2, -2, 10, -10}
         for k in range(1, len(str(abs(v)))):

@@ -22,7 +22,8 @@ def run_list(args: argparse.Namespace) -> int:
             if ident.expect
             else ""
         )
-        print(f"{ident.name:<{width}}  {ident.lhs} == {ident.rhs}   [{vars_}]{expect}")
+        what = f"{ident.lhs}   [{vars_}]  (accuracy)" if ident.one_sided else f"{ident.lhs} == {ident.rhs}   [{vars_}]"
+        print(f"{ident.name:<{width}}  {what}{expect}")
     print(f"{len(registry)} identities")
     return 0
 
@@ -51,7 +52,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     ctrl_c = Interrupts()
 
-    def show(r) -> None:  # type: ignore[no-untyped-def]
+    def show(r) -> None:
         results.append(r)
         bar.clear()
         print(result_row((width, bw), r), flush=True)

@@ -12,7 +12,7 @@ from typing import Any
 __all__ = ["Usage", "Interrupts", "load_registry", "verify_arguments", "row", "result_row", "detail", "fmt_ulps"]
 
 
-def load_registry(files: Sequence[str], select: Sequence[str]):  # type: ignore[no-untyped-def]
+def load_registry(files: Sequence[str], select: Sequence[str]):
     from identities.registry.files import builtin, load
 
     registry = load(*files) if files else builtin()
@@ -101,7 +101,7 @@ def fmt_ulps(u: float) -> str:
     return f"{u:.3g}" if u >= 1e6 else str(int(u))
 
 
-def result_row(width: int | tuple[int, int], r) -> str:  # type: ignore[no-untyped-def]
+def result_row(width: int | tuple[int, int], r) -> str:
     note = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
     if r.verdict == "error":
         return row(width, r.identity, r.backend, r.verdict, "-", "-", "-", "-", note + f"  {r.message}")
@@ -120,7 +120,7 @@ def result_row(width: int | tuple[int, int], r) -> str:  # type: ignore[no-untyp
     )
 
 
-def detail(r) -> str:  # type: ignore[no-untyped-def]
+def detail(r) -> str:
     from identities.backends import get_backend
 
     head = f"{r.identity} [{r.backend}]: {r.verdict}" + ("" if r.ok else f" (expected {r.expected})")
@@ -133,12 +133,14 @@ def detail(r) -> str:  # type: ignore[no-untyped-def]
             continue
         fmt = get_backend(r.backend).format
         lines.append(f"  {label}: {c.inputs_text(fmt) or '(no variables)'}")
-        for side, value, truth, err in (
-            ("lhs", c.lhs, c.truth_decimal[0], c.lhs_ulps),
-            ("rhs", c.rhs, c.truth_decimal[1], c.rhs_ulps),
-        ):
+        sides = [("lhs", c.lhs, c.truth_decimal[0], c.lhs_ulps), ("rhs", c.rhs, c.truth_decimal[1], c.rhs_ulps)]
+        for side, value, truth, err in sides[:1] if r.one_sided else sides:
+            side = "expr" if r.one_sided else side
             lines.append(f"    {side} = {value!r:<26} true {side} = {truth or 'undefined'}  ({fmt_ulps(err)} ulp off)")
-        lines.append(f"    {fmt_ulps(c.ulps)} ulp apart; culprit: {c.culprit}; {c.cause}")
+        if r.one_sided:
+            lines.append(f"    {c.cause}")
+        else:
+            lines.append(f"    {fmt_ulps(c.ulps)} ulp apart; culprit: {c.culprit}; {c.cause}")
         if c.component is not None:
             per = ", ".join(fmt_ulps(u) for u in c.component_ulps or ())
             lines.append(f"    component {c.component} (counting from 0) is the worst; ulp apart by component: {per}")

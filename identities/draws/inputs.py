@@ -198,7 +198,7 @@ class FloatSampler:
         o_hi = fmt.ordinal(r.hi)
         self.skip_zero = not r.zero and self.o_lo <= 0 <= o_hi
         self.span = o_hi - self.o_lo - (1 if self.skip_zero else 0)
-        simple = st.floats(r.lo, r.hi, width=fmt.width, allow_nan=False, allow_infinity=False)
+        simple = st.floats(r.lo, r.hi, width=fmt.width, allow_nan=False, allow_infinity=False)  # type: ignore[arg-type]
         self.simple = simple if r.zero else simple.filter(lambda x: x != 0)
         self.edges = st.sampled_from(r.edges())
         self.centres = r.centres()

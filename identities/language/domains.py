@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from identities.errors import IdentityFileError
 from identities.language.expr import Expr, free_vars, parse
@@ -56,7 +57,9 @@ class Domain:
 
 
 def _split_bounds(inner: str) -> list[str]:
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    depth = 0
+    cur: list[str] = []
     for ch in inner:
         if ch == "(":
             depth += 1
@@ -81,7 +84,7 @@ def parse_domain(
     var: str = "?",
 ) -> Domain:
     """Parse a domain string; bounds may use the variables in ``earlier``."""
-    where = {"file": file, "line": line, "identity": identity}
+    where: dict[str, Any] = {"file": file, "line": line, "identity": identity}
     if not isinstance(text, str):
         raise IdentityFileError(f'domain of {var!r} must be a string like "real[-1, 1]", got {text!r}', **where)
     vector = _VECTOR.match(text)
@@ -112,7 +115,7 @@ def parse_domain(
     return domain
 
 
-def _vector_domain(size: str, rest: str, text: str, earlier: Sequence[str], var: str, where: dict) -> Domain:
+def _vector_domain(size: str, rest: str, text: str, earlier: Sequence[str], var: str, where: dict[str, Any]) -> Domain:
     if not size.strip().isdigit() or not 1 <= int(size) <= MAX_VECTOR_SIZE:
         raise IdentityFileError(
             f"vector size of {var!r} must be an integer from 1 to {MAX_VECTOR_SIZE}: {text!r}", **where

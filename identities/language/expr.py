@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from identities.errors import IdentityFileError
 from identities.language.limits import MAX_DEPTH, MAX_DIFF_ORDER, MAX_LITERAL_EXPONENT, MAX_NODES, MAX_TEXT
@@ -347,10 +348,10 @@ class _Parser:
             if not self.allow_compare:
                 raise self.fail("comparisons are only allowed in 'assume'")
             ops = []
-            for op in node.ops:
-                if type(op) not in _CMPOPS:
-                    raise self.fail(f"comparison {type(op).__name__} is not allowed")
-                ops.append(_CMPOPS[type(op)])
+            for cmp in node.ops:
+                if type(cmp) not in _CMPOPS:
+                    raise self.fail(f"comparison {type(cmp).__name__} is not allowed")
+                ops.append(_CMPOPS[type(cmp)])
             operands = [self.build(node.left, bound, d)] + [self.build(c, bound, d) for c in node.comparators]
             return Cmp(tuple(ops), tuple(operands))
         if isinstance(node, ast.Attribute):
@@ -480,7 +481,8 @@ class _Parser:
             order = lit.value
         body = self.build(args[0], bound, d)
         if isinstance(body, Diff) and body.var == var:  # diff(diff(f, x), x) is diff(f, x, 2)
-            body, order = body.body, order + body.order
+            inner = body
+            body, order = inner.body, order + inner.order
             if order > MAX_DIFF_ORDER:
                 raise self.fail(f"diff order must be at most {MAX_DIFF_ORDER}")
         if _has_derivative(body):
@@ -516,7 +518,7 @@ def parse(
     ``vectors`` maps each vector variable to its size. Raises
     ``IdentityFileError`` naming the file, line and identity given.
     """
-    where = {"file": file, "line": line, "identity": identity}
+    where: dict[str, Any] = {"file": file, "line": line, "identity": identity}
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         text = repr(text)
     if not isinstance(text, str):

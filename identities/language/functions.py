@@ -134,7 +134,7 @@ def transform(e: Expr, fn: Callable[[Expr], Expr | None]) -> Expr:
         return hit
     if not e.children():
         return e
-    changes = {}
+    changes: dict[str, Any] = {}
     for f in dataclasses.fields(e):  # type: ignore[arg-type]
         v = getattr(e, f.name)
         if isinstance(v, Expr):

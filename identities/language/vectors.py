@@ -86,7 +86,7 @@ def shape(e: Expr) -> int | None:  # noqa: C901 - one dispatch over node types
         if any(s is None for s in shapes):
             raise ShapeError(f"{e.fn}() takes vectors, got a scalar in {e}")
         if e.fn == "dot":
-            _join(*shapes, f"dot() of vectors of different sizes in {e}")
+            _join(shapes[0], shapes[1], f"dot() of vectors of different sizes in {e}")
             return None
         return None if e.fn == "total" else shapes[0]
     if isinstance(e, Apply):

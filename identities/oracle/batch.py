@@ -285,8 +285,8 @@ def _generate(lhs: Expr, rhs: Expr, names: Sequence[str], ints: frozenset[str], 
         "return retry, slow",
     ]
     src = "def run(todo, cols, C, HOLD, ST, LV, RV):\n" + "\n".join("    " + line for line in body) + "\n"
-    for k, v in helpers.items():
-        em.ns[f"G_{k}"] = v
+    for key, v in helpers.items():
+        em.ns[f"G_{key}"] = v
     exec(compile(src, "<identities.oracle.batch>", "exec"), em.ns)  # noqa: S102 - source built from Expr nodes
     run = em.ns["run"]
     run.source = src
@@ -315,7 +315,7 @@ class BatchOracle:
         self,
         lhs: Expr,
         rhs: Expr,
-        columns: Mapping[str, Sequence[Any]],
+        columns: Mapping[str, Any],  # each a sequence or a numpy array
         n: int,
         ints: frozenset[str] | set[str] = frozenset(),
     ) -> OracleColumns:

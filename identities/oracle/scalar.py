@@ -435,7 +435,8 @@ def _exact_int(b: Value) -> int | None:
     if isinstance(b, fmpq):
         return int(b.p) if b.q == 1 else None
     if isinstance(b, arb) and b.is_exact() and b.is_integer():
-        return int(b.unique_fmpz())
+        z = b.unique_fmpz()
+        return int(z) if z is not None else None
     return None
 
 
@@ -475,8 +476,9 @@ class Truth:
                 b = arb(v)
         else:
             b = v
-        if b.is_exact() and b.is_integer() and abs(b) < 2**64:
-            return str(int(b.unique_fmpz()))
+        z = b.unique_fmpz() if b.is_exact() and b.is_integer() and abs(b) < 2**64 else None
+        if z is not None:
+            return str(int(z))
         return b.mid().str(20, radius=False)
 
     def approx(self) -> float:
@@ -584,7 +586,13 @@ class Oracle:
         raise LookupError(f"not resolved by {self.cap_bits} bits")
 
     def compare(self, lhs: Expr, rhs: Expr, env: Mapping[str, Any]) -> OraclePoint:
-        """Decide lhs == rhs at one point (see the module docstring for the rules)."""
+        """Decide lhs == rhs at one point (see the module docstring for the rules).
+
+        ``compare(e, e, env)`` (the same object twice: a one-sided accuracy check) evaluates e once per
+        precision: HOLDS with its truth on both sides, BOTH_UNDEFINED, or UNKNOWN.
+        """
+        if lhs is rhs:
+            return self._single(lhs, env)
         fl, fr = self.compile(lhs).fn, self.compile(rhs).fn
         inputs = self._inputs(env)
         L: Any = None
@@ -619,6 +627,25 @@ class Oracle:
                     if narrow_l and narrow_r:
                         return OraclePoint(HOLDS, Truth(L), Truth(R), prec)
                     redo_l, redo_r = not narrow_l, not narrow_r
+        except OutOfRange:
+            return OraclePoint(UNKNOWN, None, None, prec, "a value is beyond arb's exponent range")
+        return OraclePoint(UNKNOWN, None, None, prec, f"not resolved by {self.cap_bits} bits")
+
+    def _single(self, expr: Expr, env: Mapping[str, Any]) -> OraclePoint:
+        fn = self.compile(expr).fn
+        inputs = self._inputs(env)
+        prec = self.start_bits
+        try:
+            for prec in self.precisions:
+                if prec > self.start_bits:
+                    check_deadline()
+                with ctx.workprec(prec):
+                    v = self._side(fn, inputs)
+                if v is UNDEFINED:
+                    return OraclePoint(BOTH_UNDEFINED, None, None, prec)
+                if v is not None and self._narrow(v):
+                    truth = Truth(v)
+                    return OraclePoint(HOLDS, truth, truth, prec)
         except OutOfRange:
             return OraclePoint(UNKNOWN, None, None, prec, "a value is beyond arb's exponent range")
         return OraclePoint(UNKNOWN, None, None, prec, f"not resolved by {self.cap_bits} bits")

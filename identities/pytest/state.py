@@ -63,7 +63,7 @@ STATE = pytest.StashKey[State]()
 
 def report_writer() -> Any:
     try:
-        from identities.report import write_report  # type: ignore[attr-defined]
+        from identities.report import write_report
     except ImportError as exc:
         raise pytest.UsageError(
             f"--identities-report needs identities.report.write_report, which this "

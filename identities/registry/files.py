@@ -24,7 +24,7 @@ from identities.language.expr import RESERVED, Bin, Expr, parse, uses_diff
 from identities.language.functions import FunctionSpace
 from identities.language.tolerance import Tolerance, parse_tolerance
 
-__all__ = ["Identity", "Registry", "load", "loads", "builtin", "identity", "VERDICTS", "KNOWN_BACKENDS"]
+__all__ = ["Identity", "Registry", "load", "loads", "builtin", "identity", "accuracy", "VERDICTS", "KNOWN_BACKENDS"]
 
 VERDICTS = ("holds", "precision_failure", "refuted", "domain_mismatch", "error")
 ALL = "*"  # the key of a tolerance or expect given as one value for every backend: tolerance = "8 ulp"
@@ -41,6 +41,9 @@ KNOWN_BACKENDS = (
 _NAME = re.compile(r"^[a-z0-9_.-]+$")
 _VAR = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _KEYS = ("name", "lhs", "rhs", "vars", "functions", "examples", "tolerance", "expect", "tags", "source", "assume")
+# the keys of an [[accuracy]] table: one expression, checked against its own exact value
+_ACCURACY_KEYS = ("name", "expr", *_KEYS[3:])
+TABLES = ("identity", "accuracy")  # the top-level arrays of tables an identity file may hold
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,7 +51,11 @@ class Identity:
     """One identity: two expressions, the domains of their variables, expectations.
 
     Build one with ``identity(...)`` or load files with ``load``; the record
-    itself is frozen and holds parsed expressions.
+    itself is frozen and holds parsed expressions. A *one-sided* identity
+    (``one_sided``, built by ``accuracy(...)``, an ``[[accuracy]]`` table or an
+    ``[[identity]]`` with no ``rhs``) checks the float evaluation of ``lhs``
+    against its own exact value; its ``rhs`` is the same expression, so code
+    reading ``rhs`` keeps working.
     """
 
     name: str
@@ -64,6 +71,7 @@ class Identity:
     file: str = "<string>"
     line: int = 0
     functions: tuple[tuple[str, FunctionSpace], ...] = ()  # function variables, drawn (identities.language.functions)
+    one_sided: bool = False  # an accuracy check: lhs against its exact value (rhs is lhs)
 
     def _repr_html_(self) -> str:
         """Jupyter: the identity as a one-row table, its text escaped."""
@@ -97,8 +105,13 @@ class Identity:
         """The declared tolerance for a float backend (its own entry, else the one for every backend)."""
         return self.tolerance.get(backend, self.tolerance.get(ALL))
 
+    @property
+    def statement(self) -> str:
+        """What is checked, as text: ``lhs == rhs``, or ``accuracy of lhs`` for a one-sided check."""
+        return f"accuracy of {self.lhs}" if self.one_sided else f"{self.lhs} == {self.rhs}"
+
     def __repr__(self) -> str:
-        return f"<Identity {self.name}: {self.lhs} == {self.rhs} ({self.file}:{self.line})>"
+        return f"<Identity {self.name}: {self.statement} ({self.file}:{self.line})>"
 
 
 class Registry(Mapping[str, Identity]):
@@ -171,9 +184,10 @@ class Registry(Mapping[str, Identity]):
 class _Locator:
     """Line numbers inside a TOML text, which tomllib does not report."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, table: str = "identity"):
         self.lines = text.splitlines()
-        self.headers = [i + 1 for i, ln in enumerate(self.lines) if re.match(r"^\s*\[\[\s*identity\s*\]\]", ln)]
+        header = re.compile(rf"^\s*\[\[\s*{table}\s*\]\]")
+        self.headers = [i + 1 for i, ln in enumerate(self.lines) if header.match(ln)]
 
     def block(self, index: int) -> tuple[int, int]:
         if index < len(self.headers):
@@ -205,20 +219,26 @@ def loads(text: str, path: str = "<string>") -> Registry:
     except tomllib.TOMLDecodeError as exc:
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise IdentityFileError(f"not valid TOML: {msg}", file=path, line=_toml_error_line(exc)) from None
-    loc = _Locator(text)
-    extra = sorted(set(data) - {"identity"})
+    extra = sorted(set(data) - set(TABLES))
     if extra:
         raise IdentityFileError(
-            f"unknown top-level key {extra[0]!r}; an identity file holds [[identity]] tables",
+            f"unknown top-level key {extra[0]!r}; an identity file holds [[identity]] and [[accuracy]] tables",
             file=path,
             line=_first_line(text, extra[0]),
         )
-    entries = data.get("identity", [])
-    if not isinstance(entries, list):
-        raise IdentityFileError("'identity' must be an array of tables, written [[identity]]", file=path, line=1)
+    built = []
+    for table in TABLES:
+        entries = data.get(table, [])
+        if not isinstance(entries, list):
+            raise IdentityFileError(
+                f"{table!r} must be an array of tables, written [[{table}]]", file=path, line=_first_line(text, table)
+            )
+        loc = _Locator(text, table)
+        for index, entry in enumerate(entries):
+            built.append(_identity_from_table(entry, path, index, loc, table))
     registry = Registry()
-    for index, entry in enumerate(entries):
-        registry._add(_identity_from_table(entry, path, index, loc))
+    for ident in sorted(built, key=lambda i: i.line):  # file order, [[identity]] and [[accuracy]] interleaved
+        registry._add(ident)
     return registry
 
 
@@ -256,10 +276,10 @@ def builtin() -> Registry:
     return registry
 
 
-def _identity_from_table(entry: Any, path: str, index: int, loc: _Locator) -> Identity:
+def _identity_from_table(entry: Any, path: str, index: int, loc: _Locator, table: str = "identity") -> Identity:
     header = loc.block(index)[0]
     if not isinstance(entry, dict):
-        raise IdentityFileError("each [[identity]] must be a table", file=path, line=header)
+        raise IdentityFileError(f"each [[{table}]] must be a table", file=path, line=header)
     raw_name = entry.get("name")
     name = raw_name if isinstance(raw_name, str) else None
 
@@ -276,18 +296,20 @@ def _identity_from_table(entry: Any, path: str, index: int, loc: _Locator) -> Id
         )
     if not _NAME.match(name):
         raise fail(f"name {name!r} may only contain a-z, 0-9, '_', '.' and '-'", "name")
-    unknown = [k for k in entry if k not in _KEYS]
+    keys = _KEYS if table == "identity" else _ACCURACY_KEYS
+    unknown = [k for k in entry if k not in keys]
     if unknown:
-        raise fail(f"unknown key {unknown[0]!r}; allowed: {', '.join(_KEYS)}", unknown[0])
-    for key in ("lhs", "rhs"):
-        if key not in entry:
-            raise fail(f"missing {key!r}")
+        hint = {"lhs": " (an [[accuracy]] table takes 'expr')", "expr": " (an [[identity]] takes 'lhs' and 'rhs')"}
+        raise fail(f"unknown key {unknown[0]!r}{hint.get(unknown[0], '')}; allowed: {', '.join(keys)}", unknown[0])
+    first = "lhs" if table == "identity" else "expr"
+    if first not in entry:
+        raise fail(f"missing {first!r}")
 
     try:
         return build_identity(
             name,
-            entry["lhs"],
-            entry["rhs"],
+            entry[first],
+            entry.get("rhs"),
             vars=entry.get("vars", {}),
             functions=entry.get("functions", {}),
             examples=entry.get("examples", []),
@@ -298,7 +320,7 @@ def _identity_from_table(entry: Any, path: str, index: int, loc: _Locator) -> Id
             assume=entry.get("assume", []),
             file=path,
             line=header,
-            key_line=lambda key: loc.key(index, key),
+            key_line=lambda key: loc.key(index, "expr" if key == "lhs" and table == "accuracy" else key),
         )
     except IdentityFileError:
         raise
@@ -307,7 +329,7 @@ def _identity_from_table(entry: Any, path: str, index: int, loc: _Locator) -> Id
 def identity(
     name: str,
     lhs: str,
-    rhs: str,
+    rhs: str | None,
     *,
     vars: Mapping[str, str] | None = None,
     examples: Iterable[Mapping[str, Any]] = (),
@@ -318,7 +340,10 @@ def identity(
     assume: Iterable[str] = (),
     functions: Mapping[str, str] | None = None,
 ) -> Identity:
-    """Build an identity from Python values, with the same checks as a file."""
+    """Build an identity from Python values, with the same checks as a file.
+
+    ``rhs=None`` makes a one-sided accuracy check of ``lhs`` (as ``accuracy(name, lhs, ...)`` does).
+    """
     return build_identity(
         name,
         lhs,
@@ -331,6 +356,39 @@ def identity(
         source=source,
         assume=list(assume),
         functions=dict(functions or {}),
+    )
+
+
+def accuracy(
+    name: str,
+    expr: str,
+    *,
+    vars: Mapping[str, str] | None = None,
+    examples: Iterable[Mapping[str, Any]] = (),
+    tolerance: Mapping[str, str] | str | None = None,
+    expect: Mapping[str, str] | str | None = None,
+    tags: Iterable[str] = (),
+    source: str = "",
+    assume: Iterable[str] = (),
+    functions: Mapping[str, str] | None = None,
+) -> Identity:
+    """A one-sided accuracy check: ``expr`` evaluated in each backend against its own exact value.
+
+    Its verdicts are ``holds``, ``precision_failure`` and ``error``: there is no
+    second side to disagree with, so ``refuted`` and ``domain_mismatch`` cannot occur.
+    """
+    return identity(
+        name,
+        expr,
+        None,
+        vars=vars,
+        examples=examples,
+        tolerance=tolerance,
+        expect=expect,
+        tags=tags,
+        source=source,
+        assume=assume,
+        functions=functions,
     )
 
 
@@ -385,14 +443,21 @@ def build_identity(
     integer_vars = {v for v, d in variables if d.is_integer}
     spaces = _function_spaces(functions or {}, names | set(vectors), fail)
 
+    one_sided = rhs is None
     sides = []
-    for key, text in (("lhs", lhs), ("rhs", rhs)):
+    for key, text in (("lhs", lhs),) if one_sided else (("lhs", lhs), ("rhs", rhs)):
         e = parse(text, names, file=file, line=at(key), identity=name, functions=set(spaces), vectors=vectors)
         for node_var in _diff_vars(e):
             if node_var in integer_vars:
                 raise fail(f"diff in {node_var!r}, which is an integer variable", key)
         sides.append(e)
     _check_shapes(sides, fail)
+    if one_sided:
+        from identities.language.vectors import shape
+
+        if shape(sides[0]) is not None:
+            raise fail("an accuracy check takes a scalar expression; compare vectors with an identity", "lhs")
+        sides.append(sides[0])  # rhs is lhs: code reading rhs keeps working
 
     if not isinstance(assume, list) or not all(isinstance(a, str) for a in assume):
         raise fail(f"'assume' must be a list of strings, got {assume!r}", "assume")
@@ -432,6 +497,11 @@ def build_identity(
             raise fail(f"{what} = {verdict!r} is not a verdict; verdicts: {', '.join(VERDICTS)}", "expect")
         if backend == "mpmath" and verdict == "precision_failure":
             raise fail("expect.mpmath cannot be 'precision_failure' (that verdict is for float backends)", "expect")
+        if one_sided and verdict in ("refuted", "domain_mismatch"):
+            raise fail(
+                f"an accuracy check cannot be {verdict!r}: it compares one expression with its own exact value",
+                "expect",
+            )
 
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise fail(f"'tags' must be a list of strings, got {tags!r}", "tags")
@@ -455,6 +525,7 @@ def build_identity(
         file=file,
         line=line,
         functions=tuple(spaces.items()),
+        one_sided=one_sided,
     )
 
 

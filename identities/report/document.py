@@ -112,7 +112,7 @@ def _point_json(p: Point) -> dict[str, Any]:
 def analysis_json(a: Analysis) -> dict[str, Any]:
     ident = a.ident
     out: dict[str, Any] = {
-        "math": identity_text(ident.lhs, ident.rhs) if ident else None,
+        "math": identity_text(ident.lhs, ident.rhs, ident.one_sided) if ident else None,
         "lhs": str(ident.lhs) if ident else None,
         "rhs": str(ident.rhs) if ident else None,
         "domain": {n: str(d) for n, d in ident.variables} if ident else {},

@@ -38,8 +38,8 @@ def explain_text(ident: Identity, backend: Any, at: Mapping[str, Any]) -> tuple[
     exact = {k: (v if isinstance(v, int) else fmt.round(float(v))) for k, v in at.items()}
     shown = ", ".join(f"{k}={v if isinstance(v, int) else short_repr(v, fmt)}" for k, v in exact.items())
     out = [
-        f"{ident.name}: {identity_text(ident.lhs, ident.rhs)}",
-        f"  {ident.lhs} == {ident.rhs}",
+        f"{ident.name}: {identity_text(ident.lhs, ident.rhs, ident.one_sided)}",
+        f"  {ident.statement}",
         f"  at {shown or '(no variables)'} in {backend.name}",
     ]
     rounded = [k for k, v in at.items() if not isinstance(v, int) and exact[k] != float(v)]
@@ -53,6 +53,8 @@ def explain_text(ident: Identity, backend: Any, at: Mapping[str, Any]) -> tuple[
     for side, expr in (("lhs", ident.lhs), ("rhs", ident.rhs)):
         rows = node_rows(expr, exact, backend)
         sides[side] = (rows[-1].value, rows[-1].truth_float)
+    if ident.one_sided:  # the other side is the truth itself
+        sides["rhs"] = (sides["lhs"][1] if sides["lhs"][1] is not None else math.nan, sides["lhs"][1])
     (lf, tl), (rf, tr) = sides["lhs"], sides["rhs"]
     verdict = {
         HOLDS: "the sides are equal in exact arithmetic here",
@@ -60,15 +62,23 @@ def explain_text(ident: Identity, backend: Any, at: Mapping[str, Any]) -> tuple[
     }.get(point.status, f"oracle: {point.status.replace('_', ' ')}" + (f" ({point.note})" if point.note else ""))
     apart = fmt.ulp_distance(lf, rf)
     passes = tol.passes(lf, rf, fmt) if tol is not None else None
-    out += [
-        "",
-        f"  {verdict}",
-        f"  lhs = {_show(lf):<26} true lhs = {truth_text(point.lhs, 20)}",
-        f"  rhs = {_show(rf):<26} true rhs = {truth_text(point.rhs, 20)}",
-        f"  the sides are {ulps(apart)} ulp apart ({_bits(apart)} bits); tolerance {tol}: "
-        + ("within" if passes else "EXCEEDED"),
-    ]
-    for side, expr, truth in (("lhs", ident.lhs, tl), ("rhs", ident.rhs, tr)):
+    within = "within" if passes else "EXCEEDED"
+    if ident.one_sided:
+        out += [
+            "",
+            f"  expr = {_show(lf):<26} true value = {truth_text(point.lhs, 20)}",
+            f"  {ulps(apart)} ulp from the truth ({_bits(apart)} bits); tolerance {tol}: {within}",
+        ]
+    else:
+        out += [
+            "",
+            f"  {verdict}",
+            f"  lhs = {_show(lf):<26} true lhs = {truth_text(point.lhs, 20)}",
+            f"  rhs = {_show(rf):<26} true rhs = {truth_text(point.rhs, 20)}",
+            f"  the sides are {ulps(apart)} ulp apart ({_bits(apart)} bits); tolerance {tol}: {within}",
+        ]
+    checked = (("lhs", ident.lhs, tl),) if ident.one_sided else (("lhs", ident.lhs, tl), ("rhs", ident.rhs, tr))
+    for side, expr, truth in checked:
         value = sides[side][0]
         err = fmt.ulp_distance(value, truth) if truth is not None else math.nan
         out += ["", f"{side}: {expr}"]

@@ -235,13 +235,15 @@ def _index(data: ReportData) -> str:
     rows = []
     for name, per in by_name.items():
         any_a = next(iter(per.values()))
-        math_html = identity_html(any_a.ident.lhs, any_a.ident.rhs) if any_a.ident else ""
+        i0 = any_a.ident
+        math_html = identity_html(i0.lhs, i0.rhs, i0.one_sided) if i0 else ""
         cells = []
         for b in backends:
-            a = per.get(b)
-            if a is None:
+            found = per.get(b)
+            if found is None:
                 cells.append("")
                 continue
+            a = found
             extra = (
                 f" · {bits_text(a.bits_lost)} bits"
                 if a.is_float and a.result.verdict in ("holds", "precision_failure") and a.bits_lost
@@ -419,11 +421,11 @@ def _identity(name: str, analyses: list[Analysis]) -> str:
     ident = a0.ident
     out = [f'<section class="identity" id="{anchor(name)}"><h2>{_e(name)}</h2>']
     if ident is not None:
-        out.append(f'<div class="math">{identity_html(ident.lhs, ident.rhs)}</div>')
+        out.append(f'<div class="math">{identity_html(ident.lhs, ident.rhs, ident.one_sided)}</div>')
         where = f"{ident.file}:{ident.line}" if ident.line else ident.file
         src = f" · {_e(ident.source)}" if ident.source else ""
         out.append(
-            f'<p class="muted"><code>{_e(ident.lhs)} == {_e(ident.rhs)}</code> · {_e(domain_text(a0))}'
+            f'<p class="muted"><code>{_e(ident.statement)}</code> · {_e(domain_text(a0))}'
             f"{src} · <code>{_e(where)}</code></p>"
         )
     out += [_backend(a) for a in analyses]

@@ -289,9 +289,9 @@ def render_markdown(data: ReportData, path: Path) -> tuple[str, dict[str, bytes]
         if ident is not None:
             where = f"{ident.file}:{ident.line}" if ident.line else ident.file
             out += [
-                f"**{identity_text(ident.lhs, ident.rhs)}**",
+                f"**{identity_text(ident.lhs, ident.rhs, ident.one_sided)}**",
                 "",
-                f"`{ident.lhs} == {ident.rhs}` · {domain_text(group[0])}"
+                f"`{ident.statement}` · {domain_text(group[0])}"
                 + (f" · {ident.source}" if ident.source else "")
                 + f" · `{where}`",
                 "",

@@ -90,8 +90,8 @@ class SweepResult(Result):
     functions: str = "numpy"
     notes: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
-        out = super().to_json()
+    def to_json(self, *, samples: bool = False) -> dict[str, Any]:
+        out = super().to_json(samples=samples)
         out["sweep"] = {"points": self.examples, "functions": self.functions, "notes": list(self.notes)}
         if self.profile is not None:
             out["sweep"]["profile"] = self.profile.to_json()
@@ -149,24 +149,24 @@ class Partial:
         self.exact += other.exact
         self.ulps, self.rel, self.abs = max(self.ulps, other.ulps), max(self.rel, other.rel), max(self.abs, other.abs)
         self.need = max(self.need, other.need)
-        for k, c in other.worst.items():
-            if k not in self.worst or c.key > self.worst[k].key:
-                self.worst[k] = c
-        for k, c in other.simplest.items():
-            if k not in self.simplest or c.key < self.simplest[k].key:
-                self.simplest[k] = c
-        for k, h in other.hist.items():
-            self.hist[k] = self.hist[k] + h if k in self.hist else h
-        for k, (s, m) in other.sums.items():
-            a, b = self.sums.get(k, [0.0, 0])
-            self.sums[k] = [a + s, b + m]
-        for k, v in other.sample.items():
-            self.sample[k] = np.concatenate([self.sample[k], v]) if k in self.sample else v
-        for k, v in other.oracle_bits.items():
-            self.oracle_bits[k] = self.oracle_bits.get(k, 0) + v
+        for wk, c in other.worst.items():
+            if wk not in self.worst or c.key > self.worst[wk].key:
+                self.worst[wk] = c
+        for sk, c in other.simplest.items():
+            if sk not in self.simplest or c.key < self.simplest[sk].key:
+                self.simplest[sk] = c
+        for hk, h in other.hist.items():
+            self.hist[hk] = self.hist[hk] + h if hk in self.hist else h
+        for mk, (s, m) in other.sums.items():
+            a, b = self.sums.get(mk, [0.0, 0])
+            self.sums[mk] = [a + s, b + m]
+        for pk, arr in other.sample.items():
+            self.sample[pk] = np.concatenate([self.sample[pk], arr]) if pk in self.sample else arr
+        for bk, count in other.oracle_bits.items():
+            self.oracle_bits[bk] = self.oracle_bits.get(bk, 0) + count
         self.per_point += other.per_point
-        for k, v in other.seconds.items():
-            self.seconds[k] = self.seconds.get(k, 0.0) + v
+        for tk, secs in other.seconds.items():
+            self.seconds[tk] = self.seconds.get(tk, 0.0) + secs
         self.drawn += other.drawn
         self.peak_rss_mib = max(self.peak_rss_mib, other.peak_rss_mib)
         self.notes = tuple(dict.fromkeys(self.notes + other.notes))

@@ -119,11 +119,15 @@ class _Prepared:
         for b in self.backends:
             if getattr(b, "is_float", False):
                 pl = compile_array(ident.lhs, b, integer_vars=self.ints, functions=task.functions)
-                pr = compile_array(ident.rhs, b, integer_vars=self.ints, functions=task.functions)
+                # a one-sided check has no second program: its other side is the oracle's truth
+                pr = pl
+                if not ident.one_sided:
+                    pr = compile_array(ident.rhs, b, integer_vars=self.ints, functions=task.functions)
                 self.programs[b.name] = (pl, pr)
-                self.notes += list(pl.notes + pr.notes)
+                self.notes += list(pl.notes + (() if ident.one_sided else pr.notes))
             else:
-                self.programs[b.name] = (b.compile(ident.lhs), b.compile(ident.rhs))
+                cl = b.compile(ident.lhs)
+                self.programs[b.name] = (cl, cl if ident.one_sided else b.compile(ident.rhs))
                 self.notes.append(f"{b.name} has no array form: evaluated per point")
 
 
@@ -135,7 +139,7 @@ def _fingerprint(task: _Task) -> tuple:
     return (
         i.name,
         str(i.lhs),
-        str(i.rhs),
+        "(accuracy)" if i.one_sided else str(i.rhs),
         tuple((n, str(d)) for n, d in i.variables),
         tuple(str(a) for a in i.assume),
         tuple(sorted((k, str(v)) for k, v in i.tolerance.items())),
@@ -192,13 +196,7 @@ def _chunk(task: _Task) -> dict[str, Partial]:
     out = {}
     for b in prep.backends:
         t3 = time.perf_counter()
-        pl, pr = prep.programs[b.name]
-        ulps = None
-        if getattr(b, "is_float", False):
-            lf = pl(cols, n).astype(np.float64)
-            rf = pr(cols, n).astype(np.float64)
-        else:
-            lf, rf, ulps = _per_point(b, pl, pr, cols, n)
+        lf, rf, ulps = _values(ident, b, prep.programs[b.name], cols, n, oc.lhs, fmt)
         t4 = time.perf_counter()
         tol = prep.tolerances[b.name]
         p = chunk_statistics(cols, n, oc.status, oc.lhs, oc.rhs, lf, rf, ulps, fmt, tol, min(task.keep, n), task.start)
@@ -220,19 +218,47 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def _values(
+    ident: Identity,
+    b: Any,
+    programs: tuple[Any, Any],
+    cols: Mapping[str, np.ndarray],
+    n: int,
+    truth: np.ndarray,
+    fmt: Any,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Both sides' values as doubles (and mpmath's own ulps); a one-sided check's rhs is the oracle's truth
+    rounded to the format, and its ulps are counted in the format (mpmath's value rounded to a double)."""
+    pl, pr = programs
+    if ident.one_sided:
+        ft = {64: np.float64, 32: np.float32, 16: np.float16}[fmt.width]
+        with np.errstate(over="ignore", invalid="ignore"):
+            rf = truth.astype(ft).astype(np.float64)
+        if getattr(b, "is_float", False):
+            return pl(cols, n).astype(np.float64), rf, None
+        return _per_point(b, pl, None, cols, n)[0], rf, None
+    if getattr(b, "is_float", False):
+        return pl(cols, n).astype(np.float64), pr(cols, n).astype(np.float64), None
+    return _per_point(b, pl, pr, cols, n)
+
+
 def _per_point(
     b: Any, pl: Any, pr: Any, cols: Mapping[str, np.ndarray], n: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A backend without an array form (mpmath): one point at a time, as ``verify`` evaluates it."""
-    lf, rf, ulps = np.empty(n), np.empty(n), np.empty(n)
+    """A backend without an array form (mpmath): one point at a time, as ``verify`` evaluates it
+    (only lhs when ``pr`` is None)."""
+    lf, rf, ulps = np.empty(n), np.full(n, np.nan), np.full(n, np.nan)
     names = list(cols)
     lists = [cols[k].tolist() for k in names]
     conv = b.convert_input
     for i in range(n):
         env = {k: conv(c[i]) for k, c in zip(names, lists)}
-        lhs, rhs = pl(env), pr(env)
-        lf[i], rf[i] = b.to_float(lhs), b.to_float(rhs)
-        ulps[i] = b.ulp_distance(lhs, rhs)
+        lhs = pl(env)
+        lf[i] = b.to_float(lhs)
+        if pr is not None:
+            rhs = pr(env)
+            rf[i] = b.to_float(rhs)
+            ulps[i] = b.ulp_distance(lhs, rhs)
     return lf, rf, ulps
 
 
@@ -257,12 +283,7 @@ def evaluate_points(
     n = len(next(iter(cols.values()))) if cols else 1
     oc = prep.oracle.compare(ident.lhs, ident.rhs, cols, n, prep.ints)
     b = prep.backends[0]
-    pl, pr = prep.programs[b.name]
-    ulps = None
-    if getattr(b, "is_float", False):
-        lf, rf = pl(cols, n).astype(np.float64), pr(cols, n).astype(np.float64)
-    else:
-        lf, rf, ulps = _per_point(b, pl, pr, cols, n)
+    lf, rf, ulps = _values(ident, b, prep.programs[b.name], cols, n, oc.lhs, prep.fmt)
     from identities.sweep.profile import per_point
 
     out = per_point(oc.status, oc.lhs, oc.rhs, lf, rf, ulps, prep.fmt, prep.tolerances[b.name])
@@ -280,6 +301,7 @@ def local_executor(workers: int) -> Executor:
     from concurrent.futures import ProcessPoolExecutor
 
     methods = mp.get_all_start_methods()
+    context: Any
     if "forkserver" in methods:
         context = mp.get_context("forkserver")
         context.set_forkserver_preload(
@@ -463,6 +485,7 @@ def _finish(ident: Identity, backend: str, p: Partial, s: dict, oracle: Any, ela
         tolerance=str(tol) if tol else None,
         seed=s["seed"],
         functions=s["functions"],
+        one_sided=ident.one_sided,
     )
     if p.error:
         return SweepResult(

@@ -202,7 +202,7 @@ class Sampler:
         self.ints = ints
         self.vars = [_Var(n, d, fmt, ints) for n, d in variables]
         f64 = Float64Backend()
-        self.checks = [compare_array(a, f64, ints) for a in assume]
+        self.checks = [compare_array(a, f64, ints) for a in assume]  # type: ignore[arg-type]  # assume: comparisons
         for v in self.vars:
             if v.static is not None and isinstance(v.static, tuple) and max(map(abs, v.static)) >= 2**62:
                 raise InvalidArgument(

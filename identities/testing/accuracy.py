@@ -217,6 +217,7 @@ def _derivative(fn: Callable[..., Any], args: list[Any], i: int, prec: int) -> A
         if need <= wp:
             break
         wp = need
+    assert d is not None
     return +d  # rounded to the caller's precision
 
 

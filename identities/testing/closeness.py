@@ -33,7 +33,7 @@ from identities.numbers.formats import FORMATS, FloatFormat
 __all__ = ["as_tolerance", "ulp_distance", "Mismatch", "compare", "BLOCK", "ceil_sig"]
 
 BLOCK = 1 << 15  # elements per block of the pass/fail check: a few arrays of it fit in L2
-_INTS = {2: (np.int16, np.uint16), 4: (np.int32, np.uint32), 8: (np.int64, np.uint64)}
+_INTS: dict[int, tuple[Any, Any]] = {2: (np.int16, np.uint16), 4: (np.int32, np.uint32), 8: (np.int64, np.uint64)}
 
 
 def as_tolerance(tolerance: object, name: str = "tolerance") -> Tolerance:

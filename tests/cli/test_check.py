@@ -5,9 +5,9 @@ import sys
 import pytest
 
 from identities.cli import main
-from tests.conftest import SHARED
+from tests.conftest import ACCEPTANCE
 
-CASES = SHARED / "acceptance" / "cases.toml"
+CASES = ACCEPTANCE / "cases.toml"
 
 
 def run(*args):
@@ -15,8 +15,6 @@ def run(*args):
 
 
 def test_check_writes_the_json_schema(tmp_path, capsys):
-    if not CASES.exists():
-        pytest.skip("shared acceptance set not present")
     out = tmp_path / "r.json"
     code = main(
         [
@@ -73,7 +71,7 @@ def test_exit_zero_when_all_as_expected(tmp_path):
 
 
 def test_bad_files_exit_2_with_located_message():
-    for path in sorted((SHARED / "acceptance" / "bad").glob("*.toml")):
+    for path in sorted((ACCEPTANCE / "bad").glob("*.toml")):
         r = run("check", str(path))
         assert r.returncode == 2, path
         assert path.name in r.stderr and "Traceback" not in r.stderr

@@ -1,6 +1,7 @@
 """``identities report`` and ``identities explain``: output, usage errors (exit 2), interruption (exit 130)."""
 
 import json
+import math
 
 import pytest
 
@@ -186,3 +187,60 @@ def test_report_verdicts_are_checks_verdicts(tmp_path):
         del row["analysis"]
     assert len(checked["results"]) == 16  # 7 log_* identities and exp_sum, in two backends
     assert reported["results"] == checked["results"] and reported["summary"] == checked["summary"]
+
+
+ACCURACY = """
+[[accuracy]]
+name = "expm1_naive"
+expr = "exp(x) - 1"
+vars = { x = "real[-1e-3, 1e-3]" }
+expect = { float64 = "precision_failure" }
+
+[[identity]]
+name = "expm1_good"
+lhs = "expm1(x)"
+vars = { x = "real[-1e-3, 1e-3]" }
+"""
+
+
+def test_one_sided_checks_through_list_check_report_and_explain(tmp_path, capsys):
+    import jsonschema
+
+    from identities.report.document import SCHEMA_PATH
+
+    f = tmp_path / "acc.toml"
+    f.write_text(ACCURACY)
+    assert main(["list", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "expm1_naive  exp(x) - 1   [x: real[-1e-3, 1e-3]]  (accuracy)  expect float64=precision_failure" in out
+    assert "expm1_good   expm1(x)   [x: real[-1e-3, 1e-3]]  (accuracy)" in out
+    out_json = tmp_path / "check.json"
+    args = [str(f), "--backend", "float64,mpmath", "--examples", "40"]
+    assert main(["check", *args, "--json", str(out_json)]) == 0
+    doc = json.loads(out_json.read_text())
+    schema = json.loads(SCHEMA_PATH.read_text())
+    jsonschema.validate(doc, schema)
+    verdicts = [(r["identity"], r["backend"], r["verdict"], r.get("one_sided")) for r in doc["results"]]
+    assert verdicts == [
+        ("expm1_naive", "float64", "precision_failure", True),
+        ("expm1_naive", "mpmath", "holds", True),
+        ("expm1_good", "float64", "holds", True),
+        ("expm1_good", "mpmath", "holds", True),
+    ]
+    c = doc["results"][0]["counterexample"]
+    x = c["inputs"]["x"]
+    assert c["lhs"] == math.exp(x) - 1 and c["rhs"] == c["truth"]["lhs"] == math.expm1(x)  # expm1 is exact enough
+    for suffix in ("html", "md", "json"):
+        report = tmp_path / f"r.{suffix}"
+        assert main(["report", *args, "-o", str(report)]) == 0
+        text = report.read_text()
+        assert "expm1_naive" in text and "exp(x) - 1" in text
+        if suffix == "md":
+            assert "`accuracy of exp(x) - 1`" in text
+        if suffix == "json":
+            jsonschema.validate(json.loads(text), schema)
+    capsys.readouterr()
+    assert main(["explain", "expm1_naive", str(f), "--at", "x=1e-10"]) == 0
+    out = capsys.readouterr().out
+    assert "  accuracy of exp(x) - 1\n" in out and "true value = 1.0000000000500000364e-10" in out
+    assert "    rhs" not in out and "rhs:" not in out

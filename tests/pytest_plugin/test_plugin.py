@@ -296,3 +296,28 @@ def test_json_is_written_even_when_no_identity_ran(pytester):
     result.assert_outcomes(passed=1)
     doc = json.loads((pytester.path / "r.json").read_text())
     assert doc["results"] == [] and doc["summary"]["total"] == 0
+
+
+def test_one_sided_accuracy_checks_are_collected_and_explained(pytester):
+    pytester.makefile(
+        ".toml",
+        identities_acc="""\
+[[accuracy]]
+name = "log1p_naive"
+expr = "log(1 + x)"
+vars = { x = "positive[1e-300, 1e-10]" }
+
+[[identity]]
+name = "log1p_good"
+lhs = "log1p(x)"
+vars = { x = "positive[1e-300, 1e-10]" }
+""",
+    )
+    result = pytester.runpytest(*ARGS, "-rf")
+    result.assert_outcomes(passed=3, failed=1)
+    text = result.stdout.str()
+    failed = [ln.split(" - ")[0] for ln in result.outlines if ln.startswith("FAILED")]
+    assert failed == ["FAILED identities_acc.toml::log1p_naive[float64]"]
+    assert "accuracy of log(1 + x)   [x: positive[1e-300, 1e-10]]" in text
+    assert "minimal counterexample: x=1e-300" in text
+    assert "    expr = 0.0" in text and "oracle 1.0000000000000000251e-300" in text
