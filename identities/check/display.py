@@ -146,10 +146,11 @@ def _rows_html(results: Iterable[Any], plots: bool) -> list[list[str]]:
     rows = []
     for r in results:
         cells = _cells(r)
-        row = [*cells[:2], _verdict_cell(r), *cells[3:]]
-        if plots:
+        row = [*cells[:2], _verdict_cell(r), *cells[3:-1]]
+        if plots:  # before the counterexample, whose width varies
             svg = error_svg(r.samples) if r.samples else None
             row.append(f'<td style="{CELL}">{svg or ""}</td>')
+        row.append(cells[-1])
         rows.append(row)
     return rows
 
@@ -157,8 +158,8 @@ def _rows_html(results: Iterable[Any], plots: bool) -> list[list[str]]:
 def results_html(results: Sequence[Any], caption: str = "") -> str:
     """A table of results: one row each, the verdict coloured, a plot column where any kept samples."""
     plots = any(getattr(r, "samples", ()) for r in results)
-    headers = HEADERS + (["error against input"] if plots else [])
-    raw = (2, len(HEADERS)) if plots else (2,)
+    headers = HEADERS[:-1] + (["error against input"] if plots else []) + HEADERS[-1:]
+    raw = (2, len(HEADERS) - 1) if plots else (2,)
     return table_html(headers, _rows_html(results, plots), caption=caption, raw=raw)
 
 
@@ -211,7 +212,7 @@ def pretty(text: str, p: Any, cycle: bool) -> None:
         p.text(line)
 
 
-class ResultList(list):  # type: ignore[type-arg]
+class ResultList(list):
     """A list of results (what ``verify_all`` returns), shown as one table in Jupyter and IPython."""
 
     def _repr_html_(self) -> str:
@@ -230,7 +231,7 @@ def results_frame(results: Iterable[Any]) -> Any:
     message, elapsed.
     """
     try:
-        import pandas as pd  # type: ignore[import-untyped]
+        import pandas as pd
     except ImportError:
         raise ImportError("results_frame needs pandas: pip install 'identities[pandas]'") from None
     rows = []

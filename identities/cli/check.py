@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from identities.cli.common import Interrupts, Usage, detail, load_registry, result_row, row, verify_arguments
+from identities.cli.common import (
+    Interrupts,
+    Usage,
+    detail,
+    load_registry,
+    result_row,
+    row,
+    summary,
+    verify_arguments,
+)
+from identities.cli.style import Style, colour_wanted
 
 __all__ = ["run_list", "run_check"]
 
@@ -41,6 +51,7 @@ def run_check(args: argparse.Namespace) -> int:
     )
     results: list = []
     interrupted = False
+    style = Style(colour_wanted())
     width = max([len(n) for n in registry] + [8])
     bw = max(8, *(len(b) for b in backends))
     print(row((width, bw), "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", ""))
@@ -55,7 +66,7 @@ def run_check(args: argparse.Namespace) -> int:
     def show(r) -> None:
         results.append(r)
         bar.clear()
-        print(result_row((width, bw), r), flush=True)
+        print(result_row((width, bw), r, style), flush=True)
         bar.update(len(results), total)
         ctrl_c.check()
 
@@ -84,13 +95,10 @@ def run_check(args: argparse.Namespace) -> int:
     details = [r for r in results if not r.ok or (args.verbose and r.verdict != "holds")]
     for r in details:
         print()
-        print(detail(r))
+        print(detail(r, style))
     bad = sum(not r.ok for r in results)
     print()
-    print(
-        f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected"
-        + (f"; JSON report in {args.json}" if args.json else "")
-    )
+    print(summary(results, style) + (f"; JSON report in {args.json}" if args.json else ""))
     if interrupted:
         print("identities: interrupted; the results above are incomplete", file=sys.stderr)
         return 130

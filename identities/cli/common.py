@@ -9,7 +9,19 @@ import signal
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["Usage", "Interrupts", "load_registry", "verify_arguments", "row", "result_row", "detail", "fmt_ulps"]
+from identities.cli.style import PLAIN, VERDICT_SGR, Style
+
+__all__ = [
+    "Usage",
+    "Interrupts",
+    "load_registry",
+    "verify_arguments",
+    "row",
+    "result_row",
+    "detail",
+    "fmt_ulps",
+    "summary",
+]
 
 
 def load_registry(files: Sequence[str], select: Sequence[str]):
@@ -88,11 +100,22 @@ def verify_arguments(args: argparse.Namespace) -> tuple[list[str], dict]:
     return backends, options
 
 
-def row(width: int | tuple[int, int], *cells: str) -> str:
-    """One table row; width is the name column's, or (name column, backend column)."""
+def row(width: int | tuple[int, int], *cells: str, style: Style = PLAIN) -> str:
+    """One table row; width is the name column's, or (name column, backend column). With a style that
+    paints, the verdict is coloured by its kind (the header is not)."""
     width, bw = width if isinstance(width, tuple) else (width, 8)
     name, backend, verdict, ulps, bits, exact, needed, note = cells
-    return f"{name:<{width}}  {backend:<{bw}} {verdict:<18} {ulps:>9} {bits:>5} {exact:>6}  {needed:<12}{note}"
+    shown = style.verdict(verdict, 18) if verdict in VERDICT_SGR else f"{verdict:<18}"
+    return f"{name:<{width}}  {backend:<{bw}} {shown} {ulps:>9} {bits:>5} {exact:>6}  {needed:<12}{note}"
+
+
+def summary(results: Sequence[Any], style: Style = PLAIN) -> str:
+    """``N results: A as expected, B unexpected``, the unexpected count in bold red when there are any."""
+    bad = sum(not r.ok for r in results)
+    unexpected = f"{bad} unexpected"
+    return f"{len(results)} results: {len(results) - bad} as expected, " + (
+        style.unexpected(unexpected) if bad else unexpected
+    )
 
 
 def fmt_ulps(u: float) -> str:
@@ -101,10 +124,10 @@ def fmt_ulps(u: float) -> str:
     return f"{u:.3g}" if u >= 1e6 else str(int(u))
 
 
-def result_row(width: int | tuple[int, int], r) -> str:
-    note = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
+def result_row(width: int | tuple[int, int], r: Any, style: Style = PLAIN) -> str:
+    note = "" if r.ok else "  " + style.unexpected(f"UNEXPECTED (expected {r.expected})")
     if r.verdict == "error":
-        return row(width, r.identity, r.backend, r.verdict, "-", "-", "-", "-", note + f"  {r.message}")
+        return row(width, r.identity, r.backend, r.verdict, "-", "-", "-", "-", note + f"  {r.message}", style=style)
     e = r.max_error
     bits = "inf" if math.isinf(e.bits) else f"{e.bits:.1f}"
     return row(
@@ -117,13 +140,16 @@ def result_row(width: int | tuple[int, int], r) -> str:
         f"{100 * r.exact_rate:.0f}%",
         r.needed_tolerance or "-",
         note,
+        style=style,
     )
 
 
-def detail(r) -> str:
+def detail(r: Any, style: Style = PLAIN) -> str:
     from identities.backends import get_backend
 
-    head = f"{r.identity} [{r.backend}]: {r.verdict}" + ("" if r.ok else f" (expected {r.expected})")
+    head = f"{r.identity} [{r.backend}]: {style.verdict(r.verdict)}" + (
+        "" if r.ok else " " + style.unexpected(f"(expected {r.expected})")
+    )
     lines = [head]
     if r.verdict == "error":
         lines.append(f"  {r.message}")

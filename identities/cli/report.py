@@ -112,7 +112,10 @@ def run_report(args: argparse.Namespace) -> int:
     results = []
     interrupted = False
     started = time.perf_counter()
-    from identities.cli.common import Interrupts
+    from identities.cli.common import Interrupts, summary
+    from identities.cli.style import Style, colour_wanted
+
+    style = Style(colour_wanted())
 
     try:
         with Interrupts() as ctrl_c:  # a Ctrl-C swallowed by a gc callback still stops the run
@@ -120,9 +123,10 @@ def run_report(args: argparse.Namespace) -> int:
                 for b in backends:
                     r = verify(ident, b, examples=args.examples, seed=args.seed, keep_samples=True, **options)
                     results.append(r)
-                    flag = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
+                    flag = "" if r.ok else "  " + style.unexpected(f"UNEXPECTED (expected {r.expected})")
                     bits = "" if r.verdict == "error" or not r.samples else f"  {r.max_error.bits:.1f} bits"
-                    print(f"  [{len(results)}/{total}] {r.identity} {r.backend}: {r.verdict}{bits}{flag}", flush=True)
+                    shown = style.verdict(r.verdict)
+                    print(f"  [{len(results)}/{total}] {r.identity} {r.backend}: {shown}{bits}{flag}", flush=True)
                     ctrl_c.check()
     except KeyboardInterrupt:
         interrupted = True
@@ -146,14 +150,13 @@ def run_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
-    bad = sum(not r.ok for r in results)
     print(
-        f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected; report in {args.output} "
+        summary(results, style) + f"; report in {args.output} "
         f"(checking {checked - started:.1f} s, writing {time.perf_counter() - checked:.1f} s)"
     )
     if interrupted:
         return 130
-    return 1 if bad else 0
+    return 1 if any(not r.ok for r in results) else 0
 
 
 def parse_at(items: Sequence[str], ident: Any) -> dict[str, Any]:

@@ -73,8 +73,9 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from identities.backends import BACKENDS
     from identities.check.results import report, write_json
-    from identities.cli.common import Interrupts, Usage, detail, load_registry, result_row, row
+    from identities.cli.common import Interrupts, Usage, detail, load_registry, result_row, row, summary
     from identities.cli.progress import Progress
+    from identities.cli.style import Style, colour_wanted
     from identities.sweep.runner import sweep_all, sweepable
 
     backends = [b.strip() for b in args.backend.split(",") if b.strip()]
@@ -103,11 +104,12 @@ def run(args: argparse.Namespace) -> int:
     print(row(width, "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", "  mean bits lhs/rhs"))
     bar = Progress("sweep", "points")
     results: list[Any] = []
+    style = Style(colour_wanted())
 
     def show(r: Any) -> None:
         results.append(r)
         bar.clear()
-        print(result_row(width, r) + _means(r), flush=True)
+        print(result_row(width, r, style) + _means(r), flush=True)
         ctrl_c.check()
 
     interrupted = False
@@ -155,15 +157,15 @@ def run(args: argparse.Namespace) -> int:
     for r in results:
         if not r.ok or args.verbose:
             print()
-            print(detail(r) if r.verdict != "holds" or not r.ok else f"{r.identity} [{r.backend}]: holds")
+            print(detail(r, style) if r.verdict != "holds" or not r.ok else f"{r.identity} [{r.backend}]: holds")
             for note in r.notes if args.verbose else ():
                 print(f"  note: {note}")
     bad = sum(not r.ok for r in results)
     done = sum(r.examples for r in results)
     print()
     print(
-        f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected; {done:,} points in "
-        f"{elapsed:.1f} s"
+        summary(results, style)
+        + f"; {done:,} points in {elapsed:.1f} s"
         + (f"; JSON report in {args.json}" if args.json else "")
         + (f"; report in {args.output}" if args.output else "")
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 __all__ = ["escape", "table_html", "text_table", "identity_cells", "registry_html", "registry_text"]
 
-CELL = "padding:2px 8px;text-align:left;vertical-align:top;border-bottom:1px solid #d0d7de"
+CELL = "padding:2px 8px;text-align:left;vertical-align:top;white-space:nowrap;border-bottom:1px solid #d0d7de"
 HEAD = CELL + ";font-weight:bold;border-bottom:2px solid #57606a"
 
 
@@ -24,7 +24,7 @@ def table_html(
     headers: Sequence[str], rows: Iterable[Sequence[str]], *, caption: str = "", raw: Sequence[int] = ()
 ) -> str:
     """A table; every cell is escaped except the columns listed in ``raw`` (HTML this package wrote)."""
-    out = ['<table class="identities" style="border-collapse:collapse;font-size:90%">']
+    out = ['<div style="overflow-x:auto"><table class="identities" style="border-collapse:collapse;font-size:90%">']
     if caption:
         out.append(f'<caption style="text-align:left;padding:2px 0">{escape(caption)}</caption>')
     out.append("<thead><tr>" + "".join(f'<th style="{HEAD}">{escape(h)}</th>' for h in headers) + "</tr></thead>")
@@ -34,7 +34,7 @@ def table_html(
         for i, cell in enumerate(row):
             cells.append(cell if i in raw else f'<td style="{CELL}">{escape(cell)}</td>')
         out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "\n".join(out)
 
 
@@ -55,7 +55,7 @@ def identity_cells(ident: Any) -> list[str]:
     expect = ", ".join(v if b == "*" else f"{b}={v}" for b, v in ident.expect.items()) or "holds"
     where = f"{Path(ident.file).name}:{ident.line}" if ident.line else ""
     source = "; ".join(s for s in (ident.source, where) if s)
-    return [ident.name, f"{ident.lhs} == {ident.rhs}", vars_ + (f"; {funcs}" if funcs else ""), expect, source]
+    return [ident.name, ident.statement, vars_ + (f"; {funcs}" if funcs else ""), expect, source]
 
 
 HEADERS = ["name", "identity", "variables", "expect", "source"]
