@@ -44,17 +44,25 @@ def variants(python: str, libraries: str) -> dict[str, list[str]]:
 
 
 def import_ms(python: str, modules: str) -> float | None:
-    """The cumulative import time Python reports (-X importtime) for the modules' top-level packages."""
-    done = subprocess.run([python, "-X", "importtime", "-c", f"import {modules}"], capture_output=True, text=True)
-    if done.returncode:
+    """The import time Python reports (-X importtime, cumulative) for what ``import {modules}`` loads: the sum
+    over the modules imported at the top level (their dependencies are inside their cumulative time), less
+    those the interpreter imports at start-up anyway."""
+
+    def top_level(code: str) -> dict[str, int] | None:
+        done = subprocess.run([python, "-X", "importtime", "-c", code], capture_output=True, text=True)
+        if done.returncode:
+            return None
+        out = {}
+        for line in done.stderr.splitlines():
+            parts = line.removeprefix("import time:").split("|")
+            if len(parts) == 3 and parts[1].strip().isdigit() and not parts[2].startswith("  "):
+                out[parts[2].strip()] = int(parts[1])
+        return out
+
+    startup, imported = top_level("pass"), top_level(f"import {modules}")
+    if startup is None or imported is None:
         return None
-    tops = {m.strip().split(".")[0] for m in modules.split(",")}
-    total = 0
-    for line in done.stderr.splitlines():
-        parts = [p.strip() for p in line.removeprefix("import time:").split("|")]
-        if len(parts) == 3 and parts[2] in tops:
-            total += int(parts[1])
-    return total / 1000
+    return sum(us for name, us in imported.items() if name not in startup) / 1000
 
 
 def main() -> None:
@@ -85,9 +93,10 @@ def main() -> None:
             continue
         med = statistics.median(ts)
         print(f"  {name:<55} {1000 * med:7.1f} ms   ({1000 * (med - base):+6.1f} ms vs import identities)")
-    for name, modules in LIBRARIES.items():
-        ms = import_ms(args.python, modules)
-        print(f"  -X importtime of {name}: " + ("not installed" if ms is None else f"{ms:.1f} ms"))
+    for name, modules in {"identities": "identities", **LIBRARIES}.items():
+        runs = [import_ms(args.python, modules) for _ in range(5)]
+        ms = None if None in runs else statistics.median(r for r in runs if r is not None)
+        print(f"  -X importtime of {name} (median of 5): " + ("not installed" if ms is None else f"{ms:.1f} ms"))
 
 
 if __name__ == "__main__":

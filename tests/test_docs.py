@@ -179,7 +179,10 @@ def test_every_page_with_examples_is_covered():
     for page in PAGES:
         for start, info, _, before in blocks(page.read_text()):
             if info == "console":
-                assert before == RUN, f"{_rel(page)}:{start}: a console example that is not run"
+                assert before == RUN, (
+                    f"{_rel(page)}:{start}: a console example that is not run: put {RUN} on the line above it "
+                    "(its output is then checked), or show a synopsis as ```text"
+                )
 
 
 def test_readme_is_a_front_page():
