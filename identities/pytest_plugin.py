@@ -1,6 +1,7 @@
 """The pytest plugin: identity files as tests (entry point ``pytest11: identities``).
 
-Files named ``identities_*.toml`` or ``*.identities.toml`` under the test paths
+Files named ``identities_*.toml`` or ``*.identities.toml`` (and the FPCore files ``identities_*.fpcore``,
+``*.identities.fpcore``) under the test paths
 are collected; every identity x backend is one item,
 ``path/file.toml::name[backend]``, passing when its verdict equals its
 ``expect`` (a strict xfail: a known precision failure that now holds fails

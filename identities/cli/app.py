@@ -1,5 +1,5 @@
 """The ``identities`` command: ``list``, ``check``, ``sweep`` (``identities.cli.sweep``), ``report`` and
-``explain`` (``identities.cli.report``).
+``explain`` (``identities.cli.report``), ``export`` (``identities.cli.export``).
 
 Exit status: 0 when every verdict equals its expectation, 1 when one does not,
 2 for a usage or identity-file error (the message names the file, the line,
@@ -86,6 +86,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_parser(sub)
 
+    from identities.cli.export import add_parser as add_export
+
+    add_export(sub)
+
     from identities.cli.report import add_commands
 
     add_commands(
@@ -115,6 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from identities.cli.sweep import run
 
             return run(args)
+        if args.command == "export":
+            from identities.cli.export import run as run_export
+
+            return run_export(args)
         if args.command in ("report", "explain"):
             from identities.cli.report import run_explain, run_report
 

@@ -25,11 +25,19 @@ __all__ = [
 
 
 def load_registry(files: Sequence[str], select: Sequence[str]):
+    import sys
+
     from identities.registry.files import builtin, load
 
     registry = load(*files) if files else builtin()
+    for refusal in registry.refused:  # FPCores that cannot be expressed: said, and the rest goes on
+        print(f"identities: warning: {refusal}", file=sys.stderr)
     if not len(registry):
-        raise Usage(f"{', '.join(files)}: no identities (an identity file holds [[identity]] tables)")
+        refused = f"; {len(registry.refused)} FPCores refused" if registry.refused else ""
+        raise Usage(
+            f"{', '.join(files)}: no identities (an identity file holds [[identity]] tables, "
+            f"an FPCore file (FPCore ...) forms{refused})"
+        )
     chosen = registry.select(*select)
     if select and not len(chosen):
         raise Usage(f"--select {' '.join(select)} matches none of the {len(registry)} identities")

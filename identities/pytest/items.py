@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import asdict, fields
 from importlib import resources
@@ -21,9 +22,10 @@ from identities.check.results import Counterexample, Result
 from identities.errors import IdentityFileError
 from identities.numbers.metrics import ErrorStats
 from identities.pytest.state import STATE, State
-from identities.registry.files import Identity, Registry, loads
+from identities.registry.files import Identity, Registry, loads, loads_fpcore
 
 __all__ = [
+    "IdentitiesRefused",
     "IdentityFile",
     "IdentityItem",
     "IdentityMismatch",
@@ -35,6 +37,10 @@ __all__ = [
 ]
 
 BUILTIN = "<builtin>"
+
+
+class IdentitiesRefused(pytest.PytestWarning):
+    """An FPCore of a collected file that cannot be expressed (file, line, name, why); the rest is collected."""
 
 
 class IdentityMismatch(Exception):
@@ -56,7 +62,9 @@ class IdentityFile(pytest.File):
             text = self.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise IdentityFileError(f"cannot read: {exc}", file=shown) from None
-        registry = loads(text, shown)
+        registry = loads_fpcore(text, shown) if self.path.suffix == ".fpcore" else loads(text, shown)
+        for refusal in registry.refused:  # an FPCore that cannot be expressed: said, and the rest is collected
+            warnings.warn_explicit(IdentitiesRefused(str(refusal)), IdentitiesRefused, str(self.path), refusal.line)
         backends = self.config.stash[STATE].options.backends
         for index, ident in enumerate(registry.values()):
             for b, backend in enumerate(backends):

@@ -21,7 +21,7 @@ __all__ = [
     "report_writer",
 ]
 
-PATTERNS = ("identities_*.toml", "*.identities.toml")
+PATTERNS = ("identities_*.toml", "*.identities.toml", "identities_*.fpcore", "*.identities.fpcore")
 # the engine's defaults (identities.check.engine), repeated here so that loading the plugin imports nothing;
 # tests/pytest_plugin/test_plugin.py checks that they agree
 DEFAULT_BACKENDS = ("float64", "float32", "mpmath")
@@ -33,7 +33,10 @@ KNOWN_BACKENDS = ("float64", "float32", "float16", "mpmath")
 def is_identity_file(path: Path) -> bool:
     """Whether pytest should collect ``path`` as an identity file (see ``PATTERNS``)."""
     name = path.name
-    return name.endswith(".toml") and (name.startswith("identities_") or name.endswith(".identities.toml"))
+    for suffix in (".toml", ".fpcore"):
+        if name.endswith(suffix) and (name.startswith("identities_") or name.endswith(".identities" + suffix)):
+            return True
+    return False
 
 
 class Options(NamedTuple):

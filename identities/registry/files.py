@@ -23,8 +23,21 @@ from identities.language.domains import Domain
 from identities.language.expr import RESERVED, Bin, Expr, parse, uses_diff
 from identities.language.functions import FunctionSpace
 from identities.language.tolerance import Tolerance, parse_tolerance
+from identities.registry.fpcore import Refusal
 
-__all__ = ["Identity", "Registry", "load", "loads", "builtin", "identity", "accuracy", "VERDICTS", "KNOWN_BACKENDS"]
+__all__ = [
+    "Identity",
+    "Registry",
+    "load",
+    "loads",
+    "loads_fpcore",
+    "builtin",
+    "identity",
+    "accuracy",
+    "VERDICTS",
+    "KNOWN_BACKENDS",
+    "SUFFIXES",
+]
 
 VERDICTS = ("holds", "precision_failure", "refuted", "domain_mismatch", "error")
 ALL = "*"  # the key of a tolerance or expect given as one value for every backend: tolerance = "8 ulp"
@@ -38,6 +51,7 @@ KNOWN_BACKENDS = (
     "jax-float32",
     "jax-float64",
 )
+SUFFIXES = (".toml", ".fpcore")  # what ``load`` reads: TOML identity files and FPCore files
 _NAME = re.compile(r"^[a-z0-9_.-]+$")
 _VAR = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _KEYS = ("name", "lhs", "rhs", "vars", "functions", "examples", "tolerance", "expect", "tags", "source", "assume")
@@ -115,10 +129,15 @@ class Identity:
 
 
 class Registry(Mapping[str, Identity]):
-    """An ordered, name-indexed collection of identities."""
+    """An ordered, name-indexed collection of identities.
 
-    def __init__(self, identities: Iterable[Identity] = ()):
+    ``refused`` lists the FPCores of the files loaded that could not be expressed (``Refusal``: file, line,
+    name, construct, why); they are not identities, and loading went on without them.
+    """
+
+    def __init__(self, identities: Iterable[Identity] = (), refused: Iterable[Refusal] = ()):
         self._items: dict[str, Identity] = {}
+        self.refused: tuple[Refusal, ...] = tuple(refused)
         for ident in identities:
             self._add(ident)
 
@@ -153,10 +172,11 @@ class Registry(Mapping[str, Identity]):
         pats = [p for p in patterns if p]
         if not pats:
             return self
-        return Registry(i for n, i in self._items.items() if any(fnmatch.fnmatchcase(n, p) for p in pats))
+        chosen = (i for n, i in self._items.items() if any(fnmatch.fnmatchcase(n, p) for p in pats))
+        return Registry(chosen, self.refused)
 
     def __add__(self, other: Registry) -> Registry:
-        return Registry([*self.identities(), *other.identities()])
+        return Registry([*self.identities(), *other.identities()], [*self.refused, *other.refused])
 
     def __repr__(self) -> str:
         return f"<Registry of {len(self)} identities>"
@@ -250,11 +270,12 @@ def _first_line(text: str, key: str) -> int:
 
 
 def load(*paths: str | Path) -> Registry:
-    """Load one or more identity files (or directories of ``*.toml``) into one Registry."""
+    """Load identity files (TOML, or FPCore when the name ends in ``.fpcore``), or directories of them
+    (``*.toml`` and ``*.fpcore``), into one Registry; FPCores that cannot be expressed are in ``refused``."""
     registry = Registry()
     for p in paths:
         path = Path(p)
-        files = sorted(path.glob("*.toml")) if path.is_dir() else [path]
+        files = sorted(f for f in path.iterdir() if f.suffix in SUFFIXES) if path.is_dir() else [path]
         for f in files:
             try:
                 text = f.read_text(encoding="utf-8")
@@ -262,8 +283,47 @@ def load(*paths: str | Path) -> Registry:
                 raise IdentityFileError("no such file", file=str(f)) from None
             except (OSError, UnicodeDecodeError) as exc:
                 raise IdentityFileError(f"cannot read: {exc}", file=str(f)) from None
-            registry = registry + loads(text, str(f))
+            registry = registry + (loads_fpcore(text, str(f)) if f.suffix == ".fpcore" else loads(text, str(f)))
     return registry
+
+
+def loads_fpcore(text: str, path: str = "<string>") -> Registry:
+    """Parse FPCore text (``identities.registry.fpcore``) into identities, with the same checks as TOML.
+
+    An FPCore that cannot be expressed, or whose translation fails a check (an example outside its domain
+    is dropped first), is a ``Refusal`` in the Registry's ``refused``; a file that is not FPCore at all
+    raises ``IdentityFileError``.
+    """
+    from identities.registry.fpcore import read_fpcore
+
+    tables, refused = read_fpcore(text, path)
+    made: list[Identity] = []
+    for t in tables:
+        attempts = [t.examples, []] if t.examples else [[]]
+        for n, examples in enumerate(attempts):
+            try:
+                ident = build_identity(
+                    t.name,
+                    t.lhs,
+                    t.rhs,  # None: a one-sided accuracy check
+                    vars=t.vars,
+                    examples=examples,
+                    tolerance={},
+                    expect={},
+                    tags=t.tags,
+                    source=t.source,
+                    assume=t.assume,
+                    file=path,
+                    line=t.line,
+                )
+            except IdentityFileError as exc:
+                if n + 1 < len(attempts) and "example" in exc.message:
+                    continue
+                refused.append(Refusal(path, t.line, t.fpcore, "check", exc.message))
+                break
+            made.append(ident)
+            break
+    return Registry(made, sorted(refused, key=lambda r: r.line))
 
 
 def builtin() -> Registry:
