@@ -21,7 +21,10 @@ __all__ = [
     "IdentityFileError",
     "InvalidArgument",
     "LimitExceeded",
+    "UserCodeError",
+    "ImportRefused",
     "identity",
+    "implementation",
     "accuracy",
     "load",
     "loads",
@@ -59,6 +62,9 @@ _LAZY = {
     "IdentityFileError": "identities.errors",
     "InvalidArgument": "identities.errors",
     "LimitExceeded": "identities.errors",
+    "UserCodeError": "identities.errors",
+    "ImportRefused": "identities.errors",
+    "implementation": "identities.language.usercode",
 }
 
 

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-__all__ = ["IdentitiesError", "IdentityFileError", "InvalidArgument", "LimitExceeded", "BackendUnavailable"]
+__all__ = [
+    "IdentitiesError",
+    "IdentityFileError",
+    "InvalidArgument",
+    "LimitExceeded",
+    "BackendUnavailable",
+    "UserCodeError",
+    "ImportRefused",
+    "WiderResultWarning",
+    "NotSupported",
+]
 
 
 class IdentitiesError(Exception):
@@ -37,5 +47,34 @@ class LimitExceeded(IdentitiesError, ArithmeticError):
     """An evaluation would exceed a resource limit (integer size, sum length, ...)."""
 
 
+class NotSupported(IdentitiesError, NotImplementedError):
+    """A backend has no implementation of a function (torch has no fma): the ``error`` verdict, naming it."""
+
+
 class BackendUnavailable(IdentitiesError, ImportError):
     """A backend needs an optional dependency (an extra) that is not installed; the message says which."""
+
+
+class UserCodeError(IdentitiesError, RuntimeError):
+    """The user's own function (an implementation named in a file or passed from Python) failed in a way that is
+    not a numerical outcome: a ``TypeError`` from a wrong arity, a ``NameError``, a result that is not a number.
+
+    Not a verdict about precision: the run stops at once. ``original`` is the exception raised by the user's
+    code (None when the function returned something unusable); the message holds its traceback.
+    """
+
+    def __init__(self, message: str, original: BaseException | None = None, summary: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.original = original
+        self.summary = summary or message  # the message without the traceback (raised with the original chained)
+
+
+class ImportRefused(IdentitiesError, PermissionError):
+    """An identity file names Python code to import (``implementation = "module:attribute"``) and importing
+    was not allowed (``identities check --allow-import``, ``load(..., allow_import=True)``)."""
+
+
+class WiderResultWarning(UserWarning):
+    """The function under test returned a wider type than the format it was checked in (a double for float32
+    inputs): the result is rounded and compared, but that format's accuracy of the code is not what is measured."""

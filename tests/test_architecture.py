@@ -25,6 +25,7 @@ STAGES = [
     "report",
     "testing",
     "strategies",
+    "floats",
     "pytest",
     "pytest_plugin",
     "cli",

@@ -1,6 +1,9 @@
 """Backends: one protocol (``Backend``), one module per number system.
 
 ``get_backend(name)`` builds one by name; ``BACKENDS`` lists the names.
+``ML_BACKENDS`` (bfloat16, float8_e4m3fn, float8_e5m2) need ml_dtypes (the
+``ml`` extra); the torch backends of the 16-bit formats, ``torch-bfloat16`` and
+``torch-float16``, need torch.
 ``AUTODIFF_BACKENDS`` (torch, jax) need their extras installed
 (``pip install 'identities[torch]'`` / ``'identities[jax]'``); without them
 ``get_backend`` raises ``BackendUnavailable`` saying so. Nothing here imports
@@ -23,6 +26,7 @@ __all__ = [
     "UNDEFINED",
     "BACKENDS",
     "FLOAT_BACKENDS",
+    "ML_BACKENDS",
     "AUTODIFF_BACKENDS",
     "get_backend",
     "available",
@@ -47,6 +51,15 @@ def _float16() -> Any:
     return float16_backend()
 
 
+def _ml(name: str) -> Callable[[], Any]:
+    def make() -> Any:
+        from identities.backends.floats import ml_backend
+
+        return ml_backend(name)
+
+    return make
+
+
 def _mpmath() -> Any:
     from identities.backends.mpmath_backend import MpmathBackend
 
@@ -56,7 +69,9 @@ def _mpmath() -> Any:
 _EXTRAS = {"torch": ("PyTorch", "torch==2.13.0"), "jax": ("JAX", "jax jaxlib")}
 
 
-def _autodiff(framework: str, width: int) -> Callable[[], Any]:
+def _autodiff(framework: str, width: int | str) -> Callable[[], Any]:
+    fmt = width if isinstance(width, str) else f"float{width}"
+
     def make() -> Any:
         import importlib
 
@@ -65,10 +80,10 @@ def _autodiff(framework: str, width: int) -> Callable[[], Any]:
         except ImportError as exc:
             what, pip = _EXTRAS[framework]
             raise BackendUnavailable(
-                f"backend {framework}-float{width} needs {what}, which is not installed ({exc}); "
+                f"backend {framework}-{fmt} needs {what}, which is not installed ({exc}); "
                 f"install the extra: pip install 'identities[{framework}]' (or: pip install {pip})"
             ) from None
-        return getattr(module, f"{framework}_float{width}")()
+        return getattr(module, f"{framework}_{fmt}")()
 
     return make
 
@@ -77,15 +92,28 @@ _FACTORIES: dict[str, Callable[[], Any]] = {
     "float64": _float64,
     "float32": _float32,
     "float16": _float16,
+    "bfloat16": _ml("bfloat16"),
+    "float8_e4m3fn": _ml("float8_e4m3fn"),
+    "float8_e5m2": _ml("float8_e5m2"),
     "mpmath": _mpmath,
     "torch-float32": _autodiff("torch", 32),
     "torch-float64": _autodiff("torch", 64),
+    "torch-bfloat16": _autodiff("torch", "bfloat16"),
+    "torch-float16": _autodiff("torch", 16),
     "jax-float32": _autodiff("jax", 32),
     "jax-float64": _autodiff("jax", 64),
 }
 BACKENDS = tuple(_FACTORIES)
-FLOAT_BACKENDS = ("float64", "float32", "float16", "torch-float32", "torch-float64", "jax-float32", "jax-float64")
-AUTODIFF_BACKENDS = ("torch-float32", "torch-float64", "jax-float32", "jax-float64")
+ML_BACKENDS = ("bfloat16", "float8_e4m3fn", "float8_e5m2")
+AUTODIFF_BACKENDS = (
+    "torch-float32",
+    "torch-float64",
+    "torch-bfloat16",
+    "torch-float16",
+    "jax-float32",
+    "jax-float64",
+)
+FLOAT_BACKENDS = ("float64", "float32", "float16", *ML_BACKENDS, *AUTODIFF_BACKENDS)
 _CACHE: dict[str, Any] = {}
 
 
@@ -99,7 +127,7 @@ def get_backend(name: str) -> Any:
 
 
 def available(name: str) -> bool:
-    """Whether ``get_backend(name)`` would work here (the autodiff backends need their extras)."""
+    """Whether ``get_backend(name)`` would work here (the ML and autodiff backends need their extras)."""
     try:
         get_backend(name)
     except BackendUnavailable:

@@ -53,8 +53,9 @@ import numpy as np
 
 from identities.errors import InvalidArgument, LimitExceeded
 from identities.evaluate.values import UNDEFINED, as_integer
-from identities.language.expr import Bin, Call, Cmp, Const, Diff, Expr, Neg, Num, Sum, Var, free_vars
+from identities.language.expr import Bin, Call, Cmp, Const, Diff, Expr, Logic, Neg, Num, Sum, UserCall, Var, free_vars
 from identities.language.limits import MAX_SUM_TERMS
+from identities.numbers.dtypes import numpy_dtype, round_array
 
 __all__ = ["ArrayProgram", "compile_array", "FUNCTION_MODES"]
 
@@ -149,7 +150,7 @@ class ArrayProgram:
 
 
 def _dtype(backend: Any) -> Any:
-    return {64: np.float64, 32: np.float32, 16: np.float16}[backend.format.width]
+    return numpy_dtype(backend.format)
 
 
 def compile_array(
@@ -157,7 +158,9 @@ def compile_array(
 ) -> ArrayProgram:
     """Compile ``expr`` for whole arrays in ``backend``'s arithmetic (a float backend)."""
     if not getattr(backend, "is_float", False):
-        raise InvalidArgument(f"backend={backend.name!r} is not a float backend; arrays need float64/32/16")
+        raise InvalidArgument(
+            f"backend={backend.name!r} is not a float backend; arrays need float64/32/16 or an ML format"
+        )
     if functions not in FUNCTION_MODES:
         raise InvalidArgument(f"functions={functions!r} must be one of {FUNCTION_MODES}")
     c = _Compiler(backend, frozenset(integer_vars), functions)
@@ -179,6 +182,8 @@ class _Compiler:
         """Note that ``what`` uses numpy's array loop where the scalar backend computes otherwise."""
         if self.per_element:
             return
+        if self.backend.format.name not in ("float64", "float32", "float16"):
+            return  # the ML formats: ml_dtypes' ufunc loops are the same for a scalar and an array
         self.notes.append(
             {
                 64: f"float64 {what} from numpy (SIMD): can differ from math's (verify) in the last place; "
@@ -209,6 +214,8 @@ class _Compiler:
             return self.call(e, ints)
         if isinstance(e, Diff) and e.var not in ints:
             return self.diff(e, ints)
+        if isinstance(e, UserCall) and getattr(e.function, "vectorized", False):
+            return self.user(e, ints)
         if isinstance(e, Sum) and not (free_vars(e.lo) | free_vars(e.hi)) - ints:
             return self.sum(e, ints)
         if isinstance(e, Sum):
@@ -218,9 +225,9 @@ class _Compiler:
         return self.scalar(e, ints)
 
     def var(self, name: str, is_int: bool) -> Node:
-        dtype = self.dtype
-        if is_int:
-            return lambda env, st: np.asarray(env[name]).astype(dtype)
+        fmt = self.backend.format
+        if is_int:  # rounded once, as the scalar backends round an int where it meets a float
+            return lambda env, st: round_array(np.asarray(env[name]), fmt)
         return lambda env, st: env[name]
 
     def binary(self, e: Bin, ints: frozenset[str]) -> Node:
@@ -273,6 +280,38 @@ class _Compiler:
         a, b = args
         return lambda env, st: fn(a(env, st), b(env, st))
 
+    def user(self, e: UserCall, ints: frozenset[str]) -> Node:
+        """A user's function declared ``vectorized``: its implementation called once with whole arrays of the
+        backend's dtype. Where that raises a numerical error (``identities.evaluate.usercode.NUMERICAL``), the
+        batch is evaluated per point by the scalar backend instead, so one bad point does not sink the others."""
+        from identities.evaluate.usercode import NUMERICAL, failure, type_name
+
+        fn: Any = e.function
+        impl = fn.resolve()
+        args = [self.compile(a, ints) for a in e.args]
+        per_point = self.scalar(e, ints)
+        dtype, label = self.dtype, f"{fn.name} ({fn.label}) in {self.backend.name}, vectorized"
+
+        def call(env: Mapping[str, Any], st: _State) -> Any:
+            values = [np.asarray(np.broadcast_to(a(env, st), (st.n,)), dtype=dtype) for a in args]
+            try:
+                out = impl(*values)
+            except NUMERICAL:
+                return per_point(env, st)
+            except Exception as exc:
+                raise failure(label, f"{fn.name}(arrays of {st.n} {np.dtype(dtype).name})", exc) from exc
+            arr = np.asarray(out)
+            if arr.shape not in ((st.n,), ()) or arr.dtype.kind not in "fiu":
+                raise failure(
+                    label,
+                    f"{fn.name}(arrays of {st.n} {np.dtype(dtype).name})",
+                    None,
+                    f"returned {type_name(out)}; a vectorized function returns an array of one real per input",
+                )
+            return arr.astype(dtype)
+
+        return call
+
     def diff(self, e: Diff, ints: frozenset[str]) -> Node:
         """The scalar backends' ``central_difference``, step for step, on arrays."""
         body = self.compile(e.body, ints)
@@ -288,7 +327,7 @@ class _Compiler:
         def central(env: Mapping[str, Any], st: _State) -> Any:
             x = np.asarray(env[var])
             scale = np.maximum(np.abs(x.astype(np.float64)), 1.0)
-            step = (factor * scale).astype(dtype)
+            step = round_array(factor * scale, fmt)
             h = (x + step) - x
             denom = dtype(2.0) * h if two else h
             inner = dict(env)
@@ -305,6 +344,7 @@ class _Compiler:
         lo_fn, hi_fn = self.scalar(e.lo, ints, bounds=True), self.scalar(e.hi, ints, bounds=True)
         body = self.compile(e.body, ints | {e.var})
         var, dtype = e.var, self.dtype
+        product = e.op == "*"  # prod(...): terms multiplied, from 1
 
         def total(env: Mapping[str, Any], st: _State) -> Any:
             n = st.n
@@ -313,12 +353,13 @@ class _Compiler:
             active = np.ones(n, dtype=bool) if st.undef is None else ~st.undef
             active &= (lo_i != _BAD) & (hi_i != _BAD)
             st.mark(~active)
-            acc = np.zeros(n, dtype=dtype)
+            acc = np.ones(n, dtype=dtype) if product else np.zeros(n, dtype=dtype)
             if not active.any():
                 return acc
             terms = np.where(active, hi_i - lo_i + 1, 0)
             if terms.max() > MAX_SUM_TERMS:
-                raise LimitExceeded(f"sum over {int(terms.max())} terms, over the limit of {MAX_SUM_TERMS}")
+                what = "product" if product else "sum"
+                raise LimitExceeded(f"{what} over {int(terms.max())} terms, over the limit of {MAX_SUM_TERMS}")
             arrays = {k: v for k, v in env.items() if isinstance(v, np.ndarray) and v.shape == (n,)}
             for k in range(int(lo_i[active].min()), int(hi_i[active].max()) + 1):
                 idx = np.flatnonzero(active & (lo_i <= k) & (k <= hi_i))
@@ -329,7 +370,7 @@ class _Compiler:
                 sub[var] = k
                 inner = _State(len(idx))
                 v = np.broadcast_to(body(sub, inner), (len(idx),))
-                acc[idx] = acc[idx] + v
+                acc[idx] = acc[idx] * v if product else acc[idx] + v
                 if inner.undef is not None:
                     st.mark(_scatter(n, idx, inner.undef))
             return acc
@@ -399,9 +440,9 @@ def _bits(col: np.ndarray) -> np.ndarray:
     """A column as int64 keys: integers as they are, floats by bit pattern (so -0.0 and 0.0 differ)."""
     if col.dtype.kind in "iu":
         return col.astype(np.int64)
-    if col.dtype.kind == "f":
+    if col.dtype.kind == "f" or col.dtype.kind == "V" and col.dtype.itemsize in (1, 2):  # ml_dtypes' are "V"
         width = col.dtype.itemsize
-        return col.view({8: np.int64, 4: np.int32, 2: np.int16}[width]).astype(np.int64)
+        return col.view({8: np.int64, 4: np.int32, 2: np.int16, 1: np.int8}[width]).astype(np.int64)
     return np.array([hash(v) for v in col], dtype=np.int64)
 
 
@@ -413,9 +454,26 @@ def _py(v: Any) -> Any:
 
 
 def compare_array(
-    cmp: Cmp, backend: Any, integer_vars: frozenset[str]
+    cmp: Expr, backend: Any, integer_vars: frozenset[str]
 ) -> Callable[[Mapping[str, Any], int], np.ndarray]:
-    """An ``assume`` comparison (float64 arithmetic) on arrays: True where it holds, False where undefined."""
+    """An ``assume`` condition (float64 arithmetic) on arrays: True where it holds, False where undefined.
+
+    A comparison, or ``and``/``or``/``not`` of conditions (every part evaluated on the whole array: the
+    scalar backend's short-circuit only skips work, since a condition has no side effects)."""
+    if isinstance(cmp, Logic):
+        parts = [compare_array(c, backend, integer_vars) for c in cmp.args]
+        if cmp.op == "not":
+            return lambda env, n: ~parts[0](env, n)
+        combine = np.logical_and if cmp.op == "and" else np.logical_or
+
+        def logic(env: Mapping[str, Any], n: int) -> np.ndarray:
+            out = parts[0](env, n)
+            for p in parts[1:]:
+                out = combine(out, p(env, n))
+            return out
+
+        return logic
+    assert isinstance(cmp, Cmp)
     progs = [compile_array(o, backend, integer_vars=integer_vars, functions="scalar") for o in cmp.operands]
     ops = {
         "<": np.less,

@@ -20,12 +20,24 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any, cast
 
+from identities.errors import NotSupported
 from identities.evaluate.compiler import CastArithmetic, Compiled, Context, compile_expr
 from identities.evaluate.values import UNDEFINED, Env, Fn, Undefined, int_comb, int_factorial
 from identities.language.expr import FUNCTIONS, VECTOR_FUNCTIONS, Expr, Num
 from identities.numbers.formats import FloatFormat
 
-__all__ = ["AutodiffBackend"]
+__all__ = ["AutodiffBackend", "unsupported"]
+
+
+def unsupported(why: str) -> Callable[..., Any]:
+    """A table entry for a function the framework lacks: compiling an expression that uses it raises
+    ``NotSupported`` (an ``error`` verdict), with ``why`` naming the function and what to use instead."""
+
+    def missing(*args: Any) -> Any:
+        raise NotSupported(why)
+
+    missing.unsupported = why  # type: ignore[attr-defined]
+    return missing
 
 
 class AutodiffBackend(CastArithmetic):
@@ -88,6 +100,9 @@ class AutodiffBackend(CastArithmetic):
 
     def function(self, name: str) -> Callable[..., Any]:
         fn = self.table[name]
+        why = getattr(fn, "unsupported", None)
+        if why is not None:
+            raise NotSupported(f"{self.name}: {why}")
         if name in ("factorial", "comb", "ones"):
             return fn
         cast = self.cast
@@ -95,8 +110,40 @@ class AutodiffBackend(CastArithmetic):
             return lambda a: fn(cast(a))
         return lambda *args: fn(*(cast(a) for a in args))
 
-    def compare(self, op: str, a: Any, b: Any) -> bool:  # pragma: no cover - 'assume' is evaluated in float64
-        raise NotImplementedError
+    def compare(self, op: str, a: Any, b: Any) -> bool:
+        """A comparison in ``where``'s condition, on the framework's values (a Python branch, as eager code
+        with an ``if`` takes it: autograd differentiates the side taken)."""
+        from identities.backends.floats import compare_values
+
+        return bool(compare_values(op, self.cast(a) if type(a) is int else a, self.cast(b) if type(b) is int else b))
+
+    def integer(self, a: Any) -> int | None:
+        """A sum or product bound as an int (a tensor holding an integer counts)."""
+        if type(a) is int:
+            return a
+        return self.integral(a) if self.is_tensor(a) else None
+
+    def c_round(
+        self, x: Any, trunc: Callable[[Any], Any], where: Callable[..., Any], sign: Callable[[Any], Any]
+    ) -> Any:
+        """C's round (half away from zero) from the framework's trunc: x - trunc(x) is exact."""
+        t = trunc(x)
+        return where(abs(x - t) >= 0.5, t + sign(x), t)
+
+    def bessel(self, fns: dict[int, Callable[[Any], Any]], name: str, spelled: str) -> Callable[..., Any]:
+        """besselj/bessely of integer order from the framework's functions of orders 0 and 1."""
+
+        def bessel(n: Any, x: Any) -> Any:
+            k = self._integer(n)
+            m = abs(k)
+            if m not in fns:
+                raise NotSupported(
+                    f"{self.name}: {name}({k}, x): the framework has orders {sorted(fns)} only ({spelled})"
+                )
+            v = fns[m](x)
+            return -v if k < 0 and m % 2 else v
+
+        return bessel
 
     def _integer(self, a: Any) -> int:
         if type(a) is int:

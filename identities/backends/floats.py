@@ -1,5 +1,17 @@
-"""IEEE float backends: ``float64`` on Python floats and ``math``; ``float32`` and
-``float16`` on numpy scalars, so every operation rounds to that width.
+"""Float backends: ``float64`` on Python floats and ``math``; ``float32`` and
+``float16`` on numpy scalars, and the ML formats ``bfloat16``, ``float8_e4m3fn``
+and ``float8_e5m2`` on ml_dtypes' numpy scalars (the ``ml`` extra), so every
+operation rounds to that width.
+
+In the ML formats, ``+ - * /`` and ``sqrt`` are ml_dtypes': computed in float32
+and rounded once to the format, which is the correctly rounded result (float32
+has more than twice their precision, plus two bits, so the two roundings
+never differ from one). Every other function is numpy's float32 function on
+the float32 value of the argument, rounded once to the format (ml_dtypes'
+ufuncs do exactly this; ``gamma``, ``lgamma``, ``erf`` and ``erfc``, which
+numpy lacks, are computed in double by ``math`` and rounded once, exactly).
+float8_e4m3fn has no infinities: an overflow, a pole (``1/0``) or an infinite
+intermediate is nan there, so such a side is undefined in that format.
 
 Both follow IEEE semantics inside an expression (overflow to inf, a pole to
 inf, an invalid operation to nan); a side whose value is nan is *undefined in
@@ -23,12 +35,14 @@ from typing import Any
 
 import numpy as np
 
+from identities.backends.libm import LIBM_TABLE, fma_exact, fmax, fmin
 from identities.evaluate.compiler import CastArithmetic, Compiled, compile_expr
 from identities.evaluate.values import UNDEFINED, Env, Fn, Undefined, as_integer, int_comb, int_factorial
 from identities.language.expr import FUNCTIONS, Expr, Num
-from identities.numbers.formats import FloatFormat, float16, float32, float64
+from identities.numbers.dtypes import numpy_dtype
+from identities.numbers.formats import FORMATS, FloatFormat, float16, float32, float64
 
-__all__ = ["Float64Backend", "NumpyFloatBackend", "central_difference", "compare_values"]
+__all__ = ["Float64Backend", "NumpyFloatBackend", "central_difference", "compare_values", "ml_backend"]
 
 INF = math.inf
 NAN = math.nan
@@ -179,6 +193,7 @@ MATH_TABLE: dict[str, Callable[..., Any]] = {
     "comb": _comb,
     "erf": _ieee(math.erf),
     "erfc": _ieee(math.erfc),
+    **LIBM_TABLE,  # min max copysign fma floor ceil trunc round fmod remainder exp2 and the special functions
 }
 
 
@@ -218,6 +233,7 @@ class Float64Backend:
     name = "float64"
     format = float64
     is_float = True
+    user_code = True  # calls the implementations of the user's functions (identities.evaluate.usercode)
 
     def __init__(self) -> None:
         self.table = MATH_TABLE
@@ -296,21 +312,33 @@ def compare_values(op: str, a: Any, b: Any) -> bool:
     return a != b
 
 
-def _via_double(fn: Callable[[Any], float], dtype: Any) -> Callable[[Any], Any]:
-    """A function numpy lacks: computed in double by ``math``, then rounded to the width."""
+def _via_double(fn: Callable[[Any], float], dtype: Any, fmt: FloatFormat) -> Callable[[Any], Any]:
+    """A function numpy lacks: computed in double by ``math``, then rounded once, exactly, to the width."""
 
     def wrapped(x: Any) -> Any:
         v = fn(float(x) if type(x) is not int else x)
-        return v if type(v) is int else dtype(v)
+        return v if type(v) is int else dtype(fmt.round(v))
+
+    return wrapped
+
+
+def _via_double_n(fn: Callable[..., float], dtype: Any, fmt: FloatFormat) -> Callable[..., Any]:
+    """A function of several arguments numpy lacks: computed in double, rounded once, exactly, to the width
+    (never through the dtype's own constructor: ml_dtypes rounds a double through float32 first)."""
+
+    def wrapped(*args: Any) -> Any:
+        v = fn(*(float(a) if type(a) is not int else a for a in args))
+        return v if type(v) is int else dtype(fmt.round(v))
 
     return wrapped
 
 
 class NumpyFloatBackend(CastArithmetic, Float64Backend):
-    """float32 or float16 on numpy scalars: every operation rounds to the width.
+    """float32, float16 or an ML format on numpy scalars: every operation rounds to the width.
 
-    ``gamma``, ``lgamma``, ``erf`` and ``erfc``, which numpy does not have, are
-    computed in double and rounded once to the width.
+    ``gamma``, ``lgamma``, ``erf``, ``erfc`` and the special functions, which numpy does not have, are
+    computed in double and rounded once to the width; ``fma`` is exact and rounded once to the width;
+    ``round`` is C's (half away from zero), exact; ``remainder`` is exact in double, so exact in the width.
     """
 
     is_float = True
@@ -318,7 +346,8 @@ class NumpyFloatBackend(CastArithmetic, Float64Backend):
     def __init__(self, fmt: FloatFormat):
         self.format = fmt
         self.name = fmt.name
-        self.dtype = {32: np.float32, 16: np.float16}[fmt.width]
+        self.dtype = numpy_dtype(fmt)
+        self._numpy_rounds = fmt.name in ("float32", "float16")
         d = self.dtype
         self.table = {
             "abs": np.abs,
@@ -344,14 +373,29 @@ class NumpyFloatBackend(CastArithmetic, Float64Backend):
             "acosh": np.arccosh,
             "atanh": np.arctanh,
             "hypot": np.hypot,
-            "gamma": _via_double(_gamma, d),
-            "lgamma": _via_double(_lgamma, d),
+            "gamma": _via_double(_gamma, d, fmt),
+            "lgamma": _via_double(_lgamma, d, fmt),
             "factorial": _factorial,
             "comb": _comb,
-            "erf": _via_double(MATH_TABLE["erf"], d),
-            "erfc": _via_double(MATH_TABLE["erfc"], d),
+            "erf": _via_double(MATH_TABLE["erf"], d, fmt),
+            "erfc": _via_double(MATH_TABLE["erfc"], d, fmt),
+            "min": self._keep_int(min, lambda a, b: d(fmin(float(a), float(b)))),  # one of them: exact
+            "max": self._keep_int(max, lambda a, b: d(fmax(float(a), float(b)))),
+            "copysign": np.copysign,
+            "fma": self._fma,
+            "floor": self._keep_int(None, np.floor),
+            "ceil": self._keep_int(None, np.ceil),
+            "trunc": self._keep_int(None, np.trunc),
+            "round": self._keep_int(None, self._round),
+            "fmod": self._keep_int(MATH_TABLE["fmod"], np.fmod),
+            "remainder": lambda a, b: d(MATH_TABLE["remainder"](float(a), float(b))),  # exact: no rounding
+            "exp2": self._keep_int(MATH_TABLE["exp2"], np.exp2, nonnegative=True),
+            **{name: _via_double_n(MATH_TABLE[name], d, fmt) for name in ("beta", "digamma", "zeta", "lambertw")},
+            "besselj": _via_double_n(MATH_TABLE["besselj"], d, fmt),
+            "bessely": _via_double_n(MATH_TABLE["bessely"], d, fmt),
         }
-        numeric = {k: v for k, v in self.table.items() if k not in ("factorial", "comb", "log")}
+        exact = ("factorial", "comb", "log", "min", "max", "floor", "ceil", "trunc", "round", "fmod", "exp2", "fma")
+        numeric = {k: v for k, v in self.table.items() if k not in exact}
         for key, fn in numeric.items():
             self.table[key] = self._converting(fn)
         missing = set(FUNCTIONS) - set(self.table)
@@ -364,6 +408,35 @@ class NumpyFloatBackend(CastArithmetic, Float64Backend):
             return fn(*(conv(a) for a in args))
 
         return wrapped
+
+    def _keep_int(
+        self, on_ints: Callable[..., Any] | None, fn: Callable[..., Any], nonnegative: bool = False
+    ) -> Callable[..., Any]:
+        """fn on the width's scalars; on Python ints alone, the exact result (``on_ints``; None: the int)."""
+        cast = self.cast
+
+        def wrapped(*args: Any) -> Any:
+            if all(type(a) is int for a in args) and (not nonnegative or args[0] >= 0):
+                return args[0] if on_ints is None else on_ints(*args)
+            return fn(*(cast(a) for a in args))
+
+        return wrapped
+
+    def _round(self, x: Any) -> Any:
+        """C's round, exact: trunc, then one step away from zero where the dropped part is >= 1/2."""
+        if not np.isfinite(x):
+            return x
+        t = np.trunc(x)
+        if abs(float(x) - float(t)) >= 0.5:
+            t = t + self.dtype(1.0 if x > 0 else -1.0)
+        return t
+
+    def _fma(self, a: Any, b: Any, c: Any) -> Any:
+        if type(a) is int and type(b) is int and type(c) is int:
+            return a * b + c
+        fmt = self.format
+        x, y, z = (float(self.cast(v)) for v in (a, b, c))
+        return self.dtype(fma_exact(x, y, z, fmt.round))
 
     def cast(self, a: Any) -> Any:
         if type(a) is int:
@@ -384,7 +457,8 @@ class NumpyFloatBackend(CastArithmetic, Float64Backend):
         return self.dtype(self.format.round(Fraction(math.pi if name == "pi" else math.e)))
 
     def from_float(self, x: float) -> Any:
-        return self.dtype(x)
+        # numpy's casts from a double round once; ml_dtypes' go through float32 (twice), so round exactly first
+        return self.dtype(x) if self._numpy_rounds else self.dtype(self.format.round(x))
 
     def pow(self, a: Any, b: Any) -> Any:
         return np.power(self.cast(a), self.cast(b))
@@ -425,3 +499,8 @@ def float32_backend() -> NumpyFloatBackend:
 
 def float16_backend() -> NumpyFloatBackend:
     return NumpyFloatBackend(float16)
+
+
+def ml_backend(name: str) -> NumpyFloatBackend:
+    """``bfloat16``, ``float8_e4m3fn`` or ``float8_e5m2`` (BackendUnavailable without ml_dtypes)."""
+    return NumpyFloatBackend(FORMATS[name])

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 import numpy as np
 
-from identities.backends.autodiff import AutodiffBackend, call_body
+from identities.backends.autodiff import AutodiffBackend, call_body, unsupported
 from identities.evaluate.compiler import Compiled
 from identities.evaluate.values import Env, Fn
 from identities.language.expr import Expr
@@ -73,8 +73,32 @@ class JaxBackend(AutodiffBackend):
             "dot": jnp.matmul,
             "total": jnp.sum,
             "ones": jnp.ones_like,
+            "min": jnp.fmin,
+            "max": jnp.fmax,
+            "copysign": jnp.copysign,
+            "fma": unsupported("jax has no fused multiply-add (fma); check it on float64, float32 or mpmath"),
+            "floor": jnp.floor,
+            "ceil": jnp.ceil,
+            "trunc": jnp.trunc,
+            "round": lambda x: self.c_round(x, jnp.trunc, jnp.where, jnp.sign),  # jnp.round is half-even
+            "fmod": jnp.fmod,
+            "remainder": unsupported(
+                "jax has no IEEE remainder (jnp.remainder is Python's modulo); check it on float64"
+            ),
+            "exp2": jnp.exp2,
+            "beta": jsp.beta,
+            "digamma": jsp.digamma,
+            "zeta": lambda s: jsp.zeta(s, jnp.ones_like(s)),
+            "besselj": self._besselj,
+            "bessely": unsupported("jax has no Bessel Y function (bessely); check it on float64, float32 or mpmath"),
+            "lambertw": unsupported("jax has no Lambert W function (lambertw); check it on float64, float32 or mpmath"),
         }
         self._check_table()
+
+    def _besselj(self, n: Any, x: Any) -> Any:
+        k = self._integer(n)
+        v = jsp.bessel_jn(x, v=abs(k))[abs(k)]  # J_0 .. J_|k|, by jax's recurrence
+        return -v if k < 0 and k % 2 else v
 
     def tensor(self, x: Any) -> Any:
         return jnp.asarray(x, dtype=self.dtype)

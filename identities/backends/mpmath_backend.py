@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import mpmath
@@ -33,6 +34,7 @@ class MpmathBackend:
     name = "mpmath"
     format = float64  # inputs are drawn as doubles, which mpmath holds exactly
     is_float = False
+    exact = True  # a user's function is its definition here: the identity's truth, not the float code
 
     def __init__(self, dps: int = DEFAULT_DPS):
         self.ctx = MPContext()
@@ -69,6 +71,23 @@ class MpmathBackend:
             "comb": self._comb,
             "erf": lambda x: c.erf(x),
             "erfc": lambda x: c.erfc(x),
+            "min": lambda a, b: a if a <= b else b,
+            "max": lambda a, b: a if a >= b else b,
+            "copysign": lambda a, b: abs(a) if b >= 0 else -abs(a),
+            "fma": lambda a, b, cc: c.fadd(c.fmul(a, b, exact=True), cc),  # one rounding
+            "floor": lambda x: self._step(x, lambda q: q.numerator // q.denominator),
+            "ceil": lambda x: self._step(x, lambda q: -(-q.numerator // q.denominator)),
+            "trunc": lambda x: self._step(x, _trunc),
+            "round": lambda x: self._step(x, _c_round),
+            "fmod": lambda a, b: self._remainder(a, b, _trunc),
+            "remainder": lambda a, b: self._remainder(a, b, _round_even),
+            "exp2": lambda x: c.power(2, x) if type(x) is not int or x < 0 else 2**x,
+            "beta": self._beta,
+            "digamma": lambda x: c.digamma(self._not_pole(x)),
+            "zeta": lambda s: c.zeta(s) if s != 1 else self._undefined(),
+            "besselj": lambda n, x: c.besselj(self._integer(n), x),
+            "bessely": lambda n, x: c.bessely(self._integer(n), self._real(x, lo=0, open_lo=True)),
+            "lambertw": self._lambertw,
         }
         missing = set(FUNCTIONS) - set(self.table)
         assert not missing, missing
@@ -103,6 +122,55 @@ class MpmathBackend:
     def _lgamma(self, x: Any) -> Any:
         g = self._gamma(x)
         return self.ctx.log(abs(g)) if x < 0 else self.ctx.loggamma(x)
+
+    @staticmethod
+    def _undefined() -> Any:
+        raise Undefined
+
+    def _not_pole(self, x: Any) -> Any:
+        if x <= 0 and (type(x) is int or self.ctx.isint(x)):
+            raise Undefined
+        return x
+
+    def _beta(self, a: Any, b: Any) -> Any:
+        return self.ctx.beta(self._not_pole(a), self._not_pole(b))
+
+    def _lambertw(self, x: Any) -> Any:
+        c = self.ctx
+        if x < -c.exp(-1):
+            raise Undefined
+        w = c.lambertw(x)
+        return w.real if isinstance(w, c.mpc) else w
+
+    def _exact(self, x: Any) -> Fraction:
+        """An mpf (a dyadic rational) or int as the exact Fraction it is."""
+        if type(x) is int:
+            return Fraction(x)
+        sign, man, exp, _ = self.ctx.mpf(x)._mpf_
+        q = Fraction(int(man)) * Fraction(2) ** int(exp)
+        return -q if sign else q
+
+    def _step(self, x: Any, fn: Callable[[Fraction], int]) -> Any:
+        """floor, ceil, trunc, round: exact on mpmath's dyadic values, an int when the argument is one."""
+        return x if type(x) is int else int(fn(self._exact(x)))
+
+    def _remainder(self, a: Any, b: Any, quotient: Callable[[Fraction], int]) -> Any:
+        """a - b*q, q = quotient(a/b): computed exactly (the result is representable: no rounding)."""
+        if b == 0:
+            raise Undefined
+        fa, fb = self._exact(a), self._exact(b)
+        r = fa - fb * quotient(fa / fb)
+        if type(a) is int and type(b) is int:
+            return int(r)
+        return self.ctx.fdiv(r.numerator, r.denominator)
+
+    def integer(self, v: Any) -> int | None:
+        """A sum or product bound as an int (an mpf holding an integer counts)."""
+        if type(v) is int:
+            return v
+        if v is UNDEFINED or not self.ctx.isint(v):
+            return None
+        return int(v)
 
     def _factorial(self, x: Any) -> Any:
         n = self._integer(x)
@@ -211,3 +279,20 @@ class MpmathBackend:
 
     def __repr__(self) -> str:
         return f"MpmathBackend(dps={self.ctx.dps})"
+
+
+def _trunc(q: Fraction) -> int:
+    return q.numerator // q.denominator if q >= 0 else -(-q.numerator // q.denominator)
+
+
+def _c_round(q: Fraction) -> int:
+    """Half away from zero, as C's round."""
+    t = _trunc(q)
+    if abs(q - t) >= Fraction(1, 2):
+        t += 1 if q > 0 else -1
+    return t
+
+
+def _round_even(q: Fraction) -> int:
+    """Half to even, as IEEE remainder's quotient (Python's round of a Fraction)."""
+    return round(q)

@@ -1,4 +1,9 @@
-"""``torch-float32`` and ``torch-float64``: PyTorch's own operations and autograd (the ``torch`` extra).
+"""``torch-float32``, ``torch-float64``, ``torch-bfloat16`` and ``torch-float16``: PyTorch's own operations and
+autograd (the ``torch`` extra).
+
+In bfloat16 and float16 every operation is torch's CPU kernel for that dtype, which computes in float32 and
+rounds the result once to the dtype (as a user's ``x.to(torch.bfloat16)`` code runs); autograd's
+intermediate gradients are tensors of the same dtype, so each backward step rounds too.
 
 Functions map to torch's (``torch.sin``, ``torch.special.erf``, ...); two it
 lacks are composed from its own operations, as a torch user would write them:
@@ -16,11 +21,12 @@ from typing import Any
 
 import torch
 
-from identities.backends.autodiff import AutodiffBackend, call_body
+from identities.backends.autodiff import AutodiffBackend, call_body, unsupported
 from identities.evaluate.values import Env, Fn
-from identities.numbers.formats import FloatFormat, float32, float64
+from identities.numbers.formats import FloatFormat, bfloat16, float16, float32, float64
 
-__all__ = ["TorchBackend", "torch_float32", "torch_float64"]
+__all__ = ["TorchBackend", "torch_float32", "torch_float64", "torch_bfloat16", "torch_float16"]
+_DTYPES = {"float32": torch.float32, "float64": torch.float64, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 class TorchBackend(AutodiffBackend):
@@ -28,7 +34,7 @@ class TorchBackend(AutodiffBackend):
 
     def __init__(self, fmt: FloatFormat):
         super().__init__(fmt)
-        self.dtype = {32: torch.float32, 64: torch.float64}[fmt.width]
+        self.dtype = _DTYPES[fmt.name]
         third = 1.0 / 3.0
         self.table = {
             "abs": torch.abs,
@@ -63,7 +69,42 @@ class TorchBackend(AutodiffBackend):
             "dot": torch.matmul,
             "total": torch.sum,
             "ones": torch.ones_like,
+            "min": torch.fmin,
+            "max": torch.fmax,
+            "copysign": torch.copysign,
+            "fma": unsupported("torch has no fused multiply-add (fma); check it on float64, float32 or mpmath"),
+            "floor": torch.floor,
+            "ceil": torch.ceil,
+            "trunc": torch.trunc,
+            "round": lambda x: self.c_round(x, torch.trunc, torch.where, torch.sign),  # torch.round is half-even
+            "fmod": torch.fmod,
+            "remainder": unsupported(
+                "torch has no IEEE remainder (torch.remainder is Python's modulo); check it on float64"
+            ),
+            "exp2": torch.exp2,
+            "beta": unsupported("torch has no beta function (beta); check it on float64, float32 or mpmath"),
+            "digamma": torch.special.digamma,
+            "zeta": lambda s: torch.special.zeta(s, torch.ones_like(s)),
+            "besselj": self.bessel(
+                {0: torch.special.bessel_j0, 1: torch.special.bessel_j1}, "besselj", "torch.special.bessel_j0/j1"
+            ),
+            "bessely": self.bessel(
+                {0: torch.special.bessel_y0, 1: torch.special.bessel_y1}, "bessely", "torch.special.bessel_y0/y1"
+            ),
+            "lambertw": unsupported(
+                "torch has no Lambert W function (lambertw); check it on float64, float32 or mpmath"
+            ),
         }
+        if self.dtype in (torch.float16, torch.bfloat16):  # torch has no half-width kernels for these
+            width = "float16" if self.dtype == torch.float16 else "bfloat16"
+            for name, spelled in (
+                ("zeta", "torch.special.zeta"),
+                ("besselj", "torch.special.bessel_j0/j1"),
+                ("bessely", "torch.special.bessel_y0/y1"),
+            ):
+                self.table[name] = unsupported(
+                    f"torch has no {width} kernel for {spelled} ({name}); check it on torch-float32 or float64"
+                )
         self._check_table()
 
     @staticmethod
@@ -126,3 +167,11 @@ def torch_float32() -> TorchBackend:
 
 def torch_float64() -> TorchBackend:
     return TorchBackend(float64)
+
+
+def torch_bfloat16() -> TorchBackend:
+    return TorchBackend(bfloat16)
+
+
+def torch_float16() -> TorchBackend:
+    return TorchBackend(float16)

@@ -33,14 +33,24 @@ from functools import lru_cache
 from typing import Any
 
 from identities.evaluate.values import UNDEFINED
-from identities.language.expr import Bin, Call, Const, Diff, Expr, Num, Sum, Var
+from identities.language.expr import Bin, Call, Cmp, Const, Diff, Expr, Logic, Num, Sum, UserCall, Var
 from identities.numbers.formats import FloatFormat
 from identities.numbers.metrics import bits
 from identities.oracle.scalar import DEFAULT_ORACLE, Oracle, Truth
 
 __all__ = ["Cause", "NodeRow", "LABELS", "diagnose", "node_rows", "subexpressions", "truth_text"]
 
-LABELS = ("cancellation", "overflow", "underflow", "undefined", "finite_difference", "rounding", "exact", "unknown")
+LABELS = (
+    "cancellation",
+    "overflow",
+    "underflow",
+    "undefined",
+    "finite_difference",
+    "implementation",
+    "rounding",
+    "exact",
+    "unknown",
+)
 
 # a +/- cancels "much" when its operands are at least 2**CANCEL_BITS times its result
 CANCEL_BITS = 2.0
@@ -87,6 +97,8 @@ def subexpressions(expr: Expr) -> list[Expr]:
     out: list[Expr] = []
 
     def visit(e: Expr) -> None:
+        if isinstance(e, (Cmp, Logic)):  # a condition is true or false, not a value with an error
+            return
         if not isinstance(e, (Diff, Sum)):
             for c in e.children():
                 visit(c)
@@ -310,7 +322,7 @@ def diagnose(
         return Cause("exact", side, "", f"{side} is correctly rounded here", 0.0)
     side_bits = bits(top.ulps) if not math.isnan(top.ulps) else math.inf
     n_ops = sum(not _is_leaf(e) for e in rows)
-    if side_bits <= SMALL_BITS:
+    if side_bits <= SMALL_BITS and not isinstance(top.expr, UserCall):
         return Cause(
             "rounding", side, "", f"rounding error accumulated over {n_ops} operation{'s' * (n_ops != 1)}", side_bits
         )
@@ -342,6 +354,15 @@ def _at_origin(
             "finite_difference",
             text,
             f"`{text}` is a central difference quotient in floats: truncation plus rounding",
+            1.0,
+        )
+    if isinstance(e, UserCall):  # the user's code: opaque here, judged against its definition
+        fn: Any = e.function
+        return (
+            "implementation",
+            text,
+            f"`{text}` is your code ({fn.label}): {origin.ulps:.3g} ulp off its definition "
+            f"{fn.name}({', '.join(fn.params)}) = {fn.definition} at these arguments",
             1.0,
         )
     lg = _cancellation(e, rows)

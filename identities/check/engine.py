@@ -22,6 +22,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
+from dataclasses import replace
 from typing import Any
 
 from identities.backends import get_backend
@@ -30,7 +31,7 @@ from identities.check.display import ResultList
 from identities.check.evaluation import Engine, Sample
 from identities.check.results import Result
 from identities.check.simplify import simplify
-from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded
+from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded, UserCodeError
 from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
 from identities.language.tolerance import Tolerance, default_tolerance
 from identities.numbers.formats import short_repr
@@ -47,12 +48,17 @@ __all__ = [
     "DEFAULT_EXAMPLES",
     "PRECEDENCE",
     "effective_tolerance",
+    "BOUND_SECONDS",
+    "usercode_notes",
+    "MIN_DECIDED",
 ]
 
 DEFAULT_SEED = 0
 DEFAULT_BACKENDS = ("float64", "float32", "mpmath")
 DEFAULT_EXAMPLES = 200
+BOUND_SECONDS = 0.2  # the default budget of the proven bounds, per identity and float backend
 PRECEDENCE = ("refuted", "domain_mismatch", "precision_failure", "holds")
+MIN_DECIDED = 20  # decided examples a holds needs (all of them when fewer are asked for)
 
 
 def effective_tolerance(ident: Identity, backend: Any) -> Tolerance | None:
@@ -78,6 +84,8 @@ def verify(
     example_seconds: float = EXAMPLE_SECONDS,
     identity_seconds: float = IDENTITY_SECONDS,
     keep_samples: bool = False,
+    bound_seconds: float = BOUND_SECONDS,
+    raise_user_errors: bool = False,
 ) -> Result:
     """Check one identity on one backend; never raises for a problem in the identity itself.
 
@@ -88,7 +96,14 @@ def verify(
     verdict naming the limit. ``keep_samples`` (float backends) attaches one
     ``identities.check.samples.Sample`` per distinct input the search drew, for the
     report's histograms and plots; it costs a correctly rounded truth per side
-    per example, so it is off by default.
+    per example, so it is off by default. ``bound_seconds`` is the budget of the
+    proven round-off bounds (``identities.bounds``) on a float backend, 0 for none:
+    a ``holds`` whose bounds fit the tolerance everywhere is ``proof="bound"``.
+
+    An error in the user's own code (an implementation of a user's function
+    raising ``TypeError``, ``NameError``...; see ``identities.evaluate.usercode``)
+    stops the check at once: the ``error`` verdict with its traceback, or, with
+    ``raise_user_errors``, the ``UserCodeError`` raised (the helpers and pytest).
     """
     if not isinstance(examples, int) or isinstance(examples, bool) or examples < 1:
         raise InvalidArgument(f"examples={examples!r} must be a positive integer")
@@ -97,6 +112,8 @@ def verify(
     for name, value in (("example_seconds", example_seconds), ("identity_seconds", identity_seconds)):
         if not isinstance(value, (int, float)) or not value > 0:
             raise InvalidArgument(f"{name}={value!r} must be a positive number of seconds")
+    if not isinstance(bound_seconds, (int, float)) or not bound_seconds >= 0:
+        raise InvalidArgument(f"bound_seconds={bound_seconds!r} must be a number of seconds >= 0")
     be = get_backend(backend) if isinstance(backend, str) else backend
     db = search_mod.database_at(database) if isinstance(database, (str, os.PathLike)) else database
     started = time.perf_counter()
@@ -121,23 +138,54 @@ def verify(
             return _error(
                 base,
                 f"no admissible input found after {engine.tries[0]} tries: every draw was "
-                "rejected by the domains or 'assume'",
+                "rejected by the domains or 'assume'" + "".join(f"; {n}" for n in engine.notes),
                 started,
             )
         result = _conclude(engine, samples, examples, seed, base, started, db)
-        if keep_samples and engine.is_float:
-            from dataclasses import replace
+        notes = usercode_notes(ident, be)
+        if notes:
+            from dataclasses import replace as _with
 
+            result = _with(result, message="; ".join([m for m in (result.message, *notes) if m]))
+        if keep_samples and engine.is_float:
             from identities.check.samples import sample_records
 
             result = replace(result, samples=sample_records(samples, engine.fmt))
+        if bound_seconds > 0 and engine.is_float:
+            result = _with_bound(result, ident, be, tolerance, bound_seconds, started)
         return result
     except search_mod.Abort as exc:
+        if raise_user_errors and isinstance(exc.error, UserCodeError):
+            raise _raised(exc.error) from exc.error.original
         return _error(base, exc.message, started)
+    except UserCodeError as exc:
+        if raise_user_errors:
+            raise _raised(exc) from exc.original
+        return _error(base, f"{type(exc).__name__}: {exc}", started)
     except (LimitExceeded, IdentitiesError) as exc:
         return _error(base, f"{type(exc).__name__}: {exc}", started)
     except Exception as exc:  # an engine crash is a verdict, never a lost row
         return _error(base, f"internal error, please report: {type(exc).__name__}: {exc}", started)
+
+
+def _raised(exc: UserCodeError) -> UserCodeError:
+    """The error as raised to a test: its summary, the user's exception chained (its traceback shown once)."""
+    return UserCodeError(exc.summary, exc.original, exc.summary) if exc.original is not None else exc
+
+
+def usercode_notes(ident: Identity, backend: Any) -> list[str]:
+    """What a float check of the user's code does not measure: an implementation returning a wider type than
+    the backend's format (``identities.evaluate.usercode.wider_result``)."""
+    if not getattr(backend, "user_code", False) or not ident.user_functions:
+        return []
+    from identities.evaluate.usercode import wider_result
+
+    out = []
+    for fn in ident.user_functions:
+        note = wider_result(fn, backend)
+        if note:
+            out.append(note)
+    return out
 
 
 def verify_all(
@@ -185,6 +233,21 @@ def verify_all(
     return results
 
 
+def _with_bound(
+    result: Result, ident: Identity, backend: Any, tolerance: Tolerance | None, seconds: float, started: float
+) -> Result:
+    """The proven bounds of the sides on the backend's error model (none for backends without one)."""
+    from identities.bounds import bound_identity, model_for
+
+    if model_for(backend.name) is None:
+        return result
+    bound = bound_identity(ident, backend.name, seconds=seconds)
+    proof = ""
+    if result.verdict == "holds":
+        proof = "bound" if bound.proves(tolerance) else "sampled"
+    return replace(result, bound=bound, proof=proof, elapsed=time.perf_counter() - started)
+
+
 def _error(base: dict, message: str, started: float) -> Result:
     return Result(
         verdict="error",
@@ -221,6 +284,18 @@ def _conclude(
             f"no admissible input found after {len(samples)} tries: no example could be decided ({reason})",
             started,
         )
+    # distinct inputs (hypothesis may replay one); all of them where fewer exist (a point identity, a
+    # small integer range) or were asked for
+    distinct = {_key(s) for s in decided}
+    tried = len({_key(s) for s in samples})
+    need = min(MIN_DECIDED, examples, tried)
+    if verdict == "holds" and len(distinct) < need:
+        return _error(
+            base,
+            f"the oracle decided only {len(distinct)} of {tried} examples (a holds needs {need}): "
+            + _undecided_reason(samples),
+            started,
+        )
     counterexample = None
     if verdict != "holds":
         minimal = search_mod.shrink(engine, verdict, examples, seed, database)
@@ -234,19 +309,32 @@ def _conclude(
     stats = ErrorStats()
     for s in seen_decided + [s for s in seen if s.kind == "refuted"]:
         stats = stats.merge(s.ulps, s.rel, s.abs)
+    if not engine.is_float:
+        # an arbitrary-precision backend: its verdict is the oracle's, and a ulp count of its own values
+        # (7e+50 where mpmath's diff keeps only absolute accuracy near 0) reads as a failure beside holds;
+        # what is meaningful is the error in bits of its working precision, at most that precision
+        prec = int(getattr(engine.backend, "precision", 0)) or math.inf
+        stats = ErrorStats(math.nan, min(stats.bits, prec), stats.rel, stats.abs)
     worst = None
     ranked = (
         [s for s in seen if s.kind == verdict]
         if verdict in ("refuted", "precision_failure")
-        else (seen_decided if verdict == "holds" else [])
+        else (seen_decided if verdict == "holds" and engine.is_float else [])
     )
     if ranked:
         w = max(ranked, key=lambda s: (s.ulps if not math.isnan(s.ulps) else math.inf, s.rel))
         if w.ulps > 0:
             worst = engine.describe(w)
-    message = ""
+    side_errors = _side_errors(engine, seen_decided) if engine.is_float and engine.size is None else {}
+    if engine.ident.one_sided:  # one side, checked against its own exact value
+        side_errors.pop("rhs", None)
+    notes = []
     if counts["unknown"]:
-        message = f"{counts['unknown']} of {len(samples)} examples unresolved by the oracle (skipped)"
+        notes.append(f"{counts['unknown']} of {len(samples)} examples unresolved by the oracle (skipped)")
+    zeros = sum(s.kind in ("ok", "precision_failure") and s.point.note.startswith("a side is 0") for s in samples)
+    if zeros:
+        notes.append(f"{zeros} decided as 0 at the {engine.backend.name} resolution (a side's ball around 0)")
+    message = "; ".join(notes + engine.notes)
     return Result(
         verdict=verdict,
         examples=len(samples),
@@ -259,28 +347,82 @@ def _conclude(
         counts=counts,
         message=message,
         elapsed=time.perf_counter() - started,
+        side_errors=side_errors,
         **base,
     )
 
 
+def _key(s: Sample) -> tuple:
+    return tuple((k, repr(v)) for k, v in s.inputs.items())
+
+
+def _undecided_reason(samples: list[Sample]) -> str:
+    """Why examples were not decided: the oracle's notes on unknown points, and both-undefined ones."""
+    notes: dict[str, int] = {}
+    unique = {_key(s): s for s in samples}.values()
+    for s in unique:
+        if s.kind == "unknown":
+            note = s.point.note or "unresolved"
+            notes[note] = notes.get(note, 0) + 1
+    parts = [f"{k} unknown ({note})" for note, k in notes.items()]
+    undefined = sum(s.kind == "undefined" for s in unique)
+    if undefined:
+        parts.append(f"{undefined} undefined on both sides")
+    return ", ".join(parts) or "too few examples drawn"
+
+
+def _side_errors(engine: Engine, decided: list[Sample]) -> dict[str, ErrorStats]:
+    """Each side's largest error against its own exact value over the decided examples: abs and rel against
+    the oracle's value, ulps against that value rounded to the format."""
+    from fractions import Fraction
+
+    fmt = engine.fmt
+    out = {"lhs": ErrorStats(), "rhs": ErrorStats()}
+    for s in decided:
+        for side, value, truth in (("lhs", s.lf, s.point.lhs), ("rhs", s.rf, s.point.rhs)):
+            if truth is None:
+                continue
+            if not math.isfinite(value):
+                out[side] = out[side].merge(math.inf, math.inf, math.inf)
+                continue
+            exact = truth.to_fraction(fmt)
+            diff = abs(Fraction(value) - exact)
+            rel = _float(diff / abs(exact)) if exact else (0.0 if diff == 0 else math.inf)
+            rounded = truth.rounded(fmt)  # correctly rounded; None where even the cap leaves two neighbours,
+            if rounded is None:  # then the midpoint's rounding, at most one ulp from either
+                rounded = fmt.round(exact)
+            ulps = fmt.ulp_distance(value, rounded)
+            out[side] = out[side].merge(ulps, rel, _float(diff))
+    return out
+
+
+def _float(q: Any) -> float:
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf
+
+
 def _needed(engine: Engine, decided: list[Sample]) -> str | None:
-    """The tightest tolerance, in the unit of the one in force, that passes every decided example."""
+    """The tightest tolerance that passes every decided example, in the units of the one in force: that
+    tolerance with every term scaled by one factor (``Tolerance.need_factor``), so ``4 ulp or 1e-15 abs``
+    needs ``... ulp or 3.1e-16 abs``, never a count of ulps the abs term made irrelevant."""
     if not decided or not engine.is_float:
         return None
     tol = engine.tolerance
-    if tol is not None and tol.ulps is None and tol.rel is not None:
-        # "t rel or t abs": each example needs min(its rel, its abs); the worst of those
-        def need(s: Sample) -> float:
-            if s.lf == s.rf:
-                return 0.0
-            d = abs(s.lf - s.rf)
-            if not math.isfinite(d):  # a side is nan or inf in the format while defined in the reals
-                return math.inf
-            return min(d / max(abs(s.lf), abs(s.rf)), d)
+    if tol is None or not tol.terms():
+        worst = max(s.ulps for s in decided)
+        if not math.isfinite(worst):
+            return "none"
+        return f"{int(worst)} ulp" if worst < 1e6 else f"{worst:.3g} ulp"
 
-        t = max(need(s) for s in decided)
-        return "none" if not math.isfinite(t) else f"{t:.2g} rel or {t:.2g} abs"
-    worst = max(s.ulps for s in decided)
-    if not math.isfinite(worst):
-        return "none"
-    return f"{int(worst)} ulp" if worst < 1e6 else f"{worst:.3g} ulp"
+    def factor(s: Sample) -> float:
+        if s.lf == s.rf:
+            return 0.0
+        d = abs(s.lf - s.rf)
+        if not math.isfinite(d):  # a side is nan or inf in the format while defined in the reals
+            return math.inf
+        return tol.need_factor(s.ulps, d / max(abs(s.lf), abs(s.rf)), d)
+
+    f = max(factor(s) for s in decided)
+    return "none" if not math.isfinite(f) else tol.scaled(f)

@@ -34,7 +34,7 @@ from identities.oracle.scalar import (
 )
 from identities.registry.files import Identity
 
-__all__ = ["Engine", "Sample", "exact_input"]
+__all__ = ["Engine", "Sample", "exact_input", "zero_resolution"]
 
 
 @dataclass
@@ -77,11 +77,13 @@ class Engine:
         self.instances: dict[tuple, tuple] = {}
         self.vectors = any(d.size is not None for _, d in ident.variables)
         self.convert = _vector_converter(backend) if self.vectors else backend.convert_input
+        self.zero_below = zero_resolution(backend)
         self.one_sided = ident.one_sided  # an accuracy check: lhs against its own exact value
         if not self.functions:
             self.lhs = backend.compile(ident.lhs)
             self.rhs = self.lhs if self.one_sided else backend.compile(ident.rhs)
         self.cache: dict[tuple, Sample] = {}
+        self.notes: list[str] = []  # what the result's message should say (an example skipped, ...)
 
     def instance(self, inputs: Mapping[str, Any]) -> tuple:
         """The sides with the drawn functions substituted, compiled: (lhs, rhs, lhs fn, rhs fn, numeric inputs)."""
@@ -114,12 +116,16 @@ class Engine:
         component = None
         if self.one_sided:  # the backend's value against the oracle's truth, rounded to the format
             lhs = lhs_c(env)
-            point = self.oracle.compare(lhs_e, lhs_e, numeric)
+            point = self.oracle.compare(lhs_e, lhs_e, numeric, self.zero_below)
+            if self.is_float and point.lhs is not None and point.lhs.rounded(self.fmt) is None:
+                # the truth's rounding is uncertain at the cap: the point is not decided, never guessed
+                note = f"the rounding of the truth to {self.fmt.name} is uncertain at {self.oracle.cap_bits} bits"
+                point = OraclePoint(UNKNOWN, None, None, point.bits, note)
             rhs = self.truth_value(point)
             lf, rf, ulps, kind = self.judge(point, lhs, rhs)
         elif self.size is None:
             lhs, rhs = lhs_c(env), rhs_c(env)
-            point = self.oracle.compare(lhs_e, rhs_e, numeric)
+            point = self.oracle.compare(lhs_e, rhs_e, numeric, self.zero_below)
             lf, rf, ulps, kind = self.judge(point, lhs, rhs)
         else:  # a vector identity is its worst component (see identities.language.vectors)
             from identities.check.components import worst_component
@@ -127,7 +133,7 @@ class Engine:
             lhs, rhs = lhs_c(env), rhs_c(env)
             from identities.evaluate.vectors import components
 
-            points = self.oracle.compare_components(lhs_e, rhs_e, numeric, self.size)
+            points = self.oracle.compare_components(lhs_e, rhs_e, numeric, self.size, self.zero_below)
             i, per = worst_component(self.judge, points, lhs, rhs, self.size)
             point, lhs, rhs = points[i], components(lhs, self.size)[i], components(rhs, self.size)[i]
             lf, rf, ulps, kind = per[i]
@@ -177,9 +183,9 @@ class Engine:
         p = s.point
         tl = p.lhs.to_float(fmt) if p.lhs is not None else None
         tr = p.rhs.to_float(fmt) if p.rhs is not None else None
-        if self.is_float:
-            el = fmt.ulp_distance(s.lf, tl) if tl is not None else math.inf
-            er = fmt.ulp_distance(s.rf, tr) if tr is not None else math.inf
+        if self.is_float:  # against the correctly rounded truth; nan where its rounding is uncertain at the cap
+            el = _side_ulps(fmt, s.lf, p.lhs)
+            er = _side_ulps(fmt, s.rf, p.rhs)
         else:
             el = self.backend.ulp_distance(s.lhs, _mp_truth(self.backend, p.lhs))
             er = self.backend.ulp_distance(s.rhs, _mp_truth(self.backend, p.rhs))
@@ -212,6 +218,12 @@ class Engine:
             side = "lhs" if p.status == LHS_UNDEFINED else "rhs"
             other = "rhs" if side == "lhs" else "lhs"
             return side, f"{side} is undefined in the reals here while {other} is defined"
+        if math.isnan(el) or math.isnan(er):
+            which = " and ".join(n for n, e in (("lhs", el), ("rhs", er)) if math.isnan(e))
+            return "uncertain", (
+                f"the true {which} lies too close to a rounding boundary of {self.fmt.name} for the oracle's "
+                f"{self.oracle.cap_bits} bits to round it: its error in ulps is uncertain"
+            )
         if el == er:
             culprit = "both" if el > 0 else "none"
         else:
@@ -257,6 +269,15 @@ def _cause(engine: Engine, side: str, value: float, truth: Any, inputs: Mapping[
     return f"rounding error in {side}"
 
 
+def _side_ulps(fmt: FloatFormat, value: float, truth: Any) -> float:
+    """One side's error in ulps against its correctly rounded truth: inf where the side is undefined in the
+    reals, nan where the oracle's cap leaves the rounding uncertain (never a guess)."""
+    if truth is None:
+        return math.inf
+    t = truth.rounded(fmt)
+    return fmt.ulp_distance(value, t) if t is not None else math.nan
+
+
 def _mp_truth(backend: Any, t: Any) -> Any:
     if t is None:
         return UNDEFINED
@@ -280,6 +301,17 @@ def _shown(backend: Any, value: Any, as_float: float, is_float: bool) -> Any:
     if is_float:
         return as_float
     return backend.to_string(value)
+
+
+def zero_resolution(backend: Any) -> int:
+    """The exponent E below which a side's value is 0 for ``backend``: a ball around 0 inside (-2**E, 2**E)
+    rounds to 0 there. A float format: half its smallest subnormal, 2**(emin - precision). mpmath: its
+    working precision below the smallest double its (float64) inputs carry, 2**(-1074 - precision)."""
+    fmt: FloatFormat = backend.format
+    half_subnormal = fmt.emin - fmt.precision
+    if getattr(backend, "is_float", False):
+        return half_subnormal
+    return half_subnormal - int(getattr(backend, "precision", fmt.precision))
 
 
 def exact_input(v: Any) -> Any:

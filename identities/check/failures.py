@@ -96,6 +96,21 @@ def _split(v: Any, fmt: Any) -> tuple[str, str]:
     return repr(v), hex_text(v)
 
 
+def _proven(r: Result) -> list[str]:
+    """What the proven bounds say: the tolerance that always passes, or why there is none."""
+    b = r.bound
+    if b is None:
+        return []
+    if not b.proven:
+        return [f"  no proven bound: {b.reason}"]
+    per_side = ", ".join(
+        f"{side} <= {getattr(b, side).abs:.3g} abs" for side in ("lhs", "rhs") if getattr(b, side).model != "exact"
+    )
+    return [
+        f"  a tolerance of {b.sufficient()} is proven sufficient (round-off bounds: {per_side}; assuming {b.lhs.model})"
+    ]
+
+
 def explain(result: Result, identity: Any = None, *, reproduce: str | None = None, name: bool = True) -> str:
     """The failure text of one Result whose verdict is not the expected one.
 
@@ -120,9 +135,11 @@ def explain(result: Result, identity: Any = None, *, reproduce: str | None = Non
         lines.append(f"  {r.message}")
     else:
         tol = f"tolerance {r.tolerance}; needed {r.needed_tolerance}; " if r.tolerance else ""
-        lines.append(
-            f"  {tol}max error {_ulps(r.max_error.ulps)} over {r.examples} examples ({100 * r.exact_rate:.0f}% exact)"
-        )
+        if math.isnan(r.max_error.ulps):  # mpmath: bits of its working precision, no ulps
+            err = f"{r.max_error.bits:.1f} bits of its working precision"
+        else:
+            err = _ulps(r.max_error.ulps)
+        lines.append(f"  {tol}max error {err} over {r.examples} examples ({100 * r.exact_rate:.0f}% exact)")
         fmt = get_backend(r.backend).format
         if r.counterexample is not None and r.verdict != "holds":
             lines += _counterexample("minimal counterexample", r.counterexample, fmt, r.backend, r.one_sided)
@@ -135,6 +152,7 @@ def explain(result: Result, identity: Any = None, *, reproduce: str | None = Non
                     f"  worst example found: {w.inputs_text(fmt)}: {_ulps(w.ulps)} apart "
                     f"(lhs error {_ulps(w.lhs_ulps)}, rhs error {_ulps(w.rhs_ulps)})"
                 )
+        lines += _proven(r)
         if r.message:
             lines.append(f"  note: {r.message}")
     if reproduce:

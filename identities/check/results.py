@@ -122,6 +122,12 @@ class Result:
     # not part of the identities-report/1 core unless to_json(samples=True) asks for them
     samples: tuple[Any, ...] = field(default=(), repr=False, compare=False)
     one_sided: bool = False  # a one-sided accuracy check: lhs against its exact value (JSON "one_sided": true)
+    # each side's largest error against its exact value, over every decided example (float backends)
+    side_errors: Mapping[str, ErrorStats] = field(default_factory=dict)
+    # proven bounds of each side's round-off error and of their difference (identities.bounds.IdentityBound)
+    bound: Any = None
+    # how a `holds` is known: "bound" (the proven bounds fit the tolerance everywhere) or "sampled"
+    proof: str = ""
 
     @property
     def ok(self) -> bool:
@@ -156,18 +162,19 @@ class Result:
             "examples": self.examples,
             "tolerance": self.tolerance,
             "exact_rate": json_value(self.exact_rate),
-            "max_error": {
-                "ulps": json_value(self.max_error.ulps),
-                "bits": json_value(self.max_error.bits),
-                "rel": json_value(self.max_error.rel),
-                "abs": json_value(self.max_error.abs),
-            },
+            "max_error": _stats_json(self.max_error),
             "needed_tolerance": self.needed_tolerance,
             "counts": dict(self.counts),
             "message": self.message,
         }
         if self.one_sided:
             out["one_sided"] = True
+        if self.proof:
+            out["proof"] = self.proof
+        if self.side_errors:
+            out["side_errors"] = {side: _stats_json(e) for side, e in self.side_errors.items()}
+        if self.bound is not None:
+            out["bound"] = self.bound.to_json()
         if self.verdict != "holds" and self.counterexample is not None:
             out["counterexample"] = self.counterexample.to_json()
         if self.worst is not None:
@@ -175,6 +182,12 @@ class Result:
         if samples and self.samples:
             out["samples"] = [s.to_json() for s in self.samples]
         return out
+
+
+def _stats_json(e: ErrorStats) -> dict[str, Any]:
+    """ulps null where they are not meaningful (mpmath: bits of its working precision)."""
+    ulps = None if math.isnan(e.ulps) else json_value(e.ulps)
+    return {"ulps": ulps, "bits": json_value(e.bits), "rel": json_value(e.rel), "abs": json_value(e.abs)}
 
 
 def report(

@@ -69,7 +69,10 @@ def sample_records(samples: Iterable[Any], fmt: FloatFormat) -> tuple[Sample, ..
         p = s.point
         tl = p.lhs.to_float(fmt) if p.lhs is not None else None
         tr = p.rhs.to_float(fmt) if p.rhs is not None else None
-        el = fmt.ulp_distance(s.lf, tl) if tl is not None else math.nan
-        er = fmt.ulp_distance(s.rf, tr) if tr is not None else math.nan
+        # against the correctly rounded truth: nan where the oracle's cap leaves its rounding uncertain
+        rl = p.lhs.rounded(fmt) if p.lhs is not None else None
+        rr = p.rhs.rounded(fmt) if p.rhs is not None else None
+        el = fmt.ulp_distance(s.lf, rl) if rl is not None else math.nan
+        er = fmt.ulp_distance(s.rf, rr) if rr is not None else math.nan
         out.append(Sample(dict(s.inputs), s.kind, s.lf, s.rf, tl, tr, s.ulps, el, er))
     return tuple(out)

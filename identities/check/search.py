@@ -24,11 +24,11 @@ import json
 import math
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from identities.errors import IdentitiesError
+from identities.errors import IdentitiesError, UserCodeError
 from identities.language.limits import deadline
 from identities.numbers.metrics import bits
 
@@ -53,9 +53,10 @@ __all__ = [
 class Abort(BaseException):
     """Stop a hypothesis run at once (a limit was hit); a BaseException, so hypothesis does not shrink it."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, error: Exception | None = None):
         super().__init__(message)
         self.message = message
+        self.error = error  # the exception behind it, when there is one (a UserCodeError)
 
 
 class _Found(Exception):
@@ -146,8 +147,40 @@ def settings_for(examples: int, phases: tuple) -> Any:
 
 
 def _explicit(engine: Engine, database: Any) -> list[dict[str, Any]]:
-    own = [{k: _in_format(v, engine.fmt.round) for k, v in ex.items()} for ex in engine.ident.examples]
+    """The identity's own examples as the backend sees them (rounded to its format), those still inside the
+    domains and ``assume`` after rounding (the others are skipped with a note on the engine), then the
+    saved counterexamples."""
+    admits = admissible(engine)
+    own = []
+    for ex in engine.ident.examples:
+        rounded = {k: _in_format(v, engine.fmt.round) for k, v in ex.items()}
+        if admits(rounded):
+            if rounded not in own:
+                own.append(rounded)
+        else:
+            note = _skipped(engine, ex, rounded)
+            if note not in engine.notes:
+                engine.notes.append(note)
     return own + [ex for ex in saved_examples(engine, database) if ex not in own]
+
+
+def _skipped(engine: Engine, written: Mapping[str, Any], rounded: Mapping[str, Any]) -> str:
+    """``example x=0.9999999 rounds to 1.0 in float16, excluded by `x != 1` (skipped)``."""
+    from identities.draws.inputs import exclusion
+    from identities.numbers.formats import short_repr
+
+    def show(v: Any) -> str:
+        if isinstance(v, tuple):
+            return "[" + ", ".join(show(c) for c in v) + "]"
+        return short_repr(v, engine.fmt) if isinstance(v, float) else repr(v)
+
+    text = ", ".join(f"{k}={written[k]!r}" for k in written)
+    moved = [k for k in written if rounded[k] != written[k] and not isinstance(written[k], int)]
+    if moved:
+        text += " rounds to " + ", ".join(f"{k}={show(rounded[k])}" for k in moved) + f" in {engine.fmt.name}"
+    ident = engine.ident
+    why = exclusion(ident.variables, engine.fmt, ident.assume, rounded) if not ident.functions else None
+    return f"example {text}, {why or 'not admissible'} (skipped for {engine.backend.name})"
 
 
 def _in_format(v: Any, rnd: Any) -> Any:
@@ -243,6 +276,8 @@ def _evaluate(engine: Engine, inputs: dict[str, Any]) -> Sample:
             return engine.evaluate(inputs)
     except LimitExceeded as exc:
         raise Abort(f"LimitExceeded: {exc} (at {inputs!r})") from None
+    except UserCodeError as exc:  # an error in the user's code: at once, not shrunk as if it were a verdict
+        raise Abort(f"UserCodeError: {exc}", exc) from exc
 
 
 def search(engine: Engine, examples: int, seed: int, database: Any = None) -> list[Sample]:

@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from identities.check.engine import DEFAULT_BACKENDS, DEFAULT_EXAMPLES, DEFAULT_SEED
+    from identities.check.engine import BOUND_SECONDS, DEFAULT_BACKENDS, DEFAULT_EXAMPLES, DEFAULT_SEED
     from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
 
     p = _Parser(prog="identities", description="Verify mathematical identities in IEEE floats and exactly.")
@@ -75,12 +75,24 @@ def _parser() -> argparse.ArgumentParser:
         help=f"wall-time limit per identity and backend (default: {IDENTITY_SECONDS:g} s)",
     )
     cp.add_argument(
+        "--bound-seconds",
+        type=float,
+        default=BOUND_SECONDS,
+        metavar="S",
+        help=f"budget of the proven round-off bounds per identity and float backend, 0 for none "
+        f"(default: {BOUND_SECONDS:g} s)",
+    )
+    cp.add_argument(
         "--workers",
         type=int,
         default=1,
         metavar="N",
         help="verify in N local processes (default: 1, in this process); same results",
     )
+
+    from identities.cli.common import add_allow_import
+
+    add_allow_import(cp)
 
     from identities.cli.sweep import add_parser
 

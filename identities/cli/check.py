@@ -44,7 +44,7 @@ def run_check(args: argparse.Namespace) -> int:
     backends, options = verify_arguments(args)
     if args.workers < 1:
         raise Usage(f"--workers must be at least 1, got {args.workers}")
-    registry = load_registry(args.files, args.select)
+    registry = load_registry(args.files, args.select, allow_import=args.allow_import, say=print)
     print(
         f"identities check: {len(registry)} identities x {', '.join(backends)}; "
         f"examples={args.examples} seed={args.seed}" + (f" workers={args.workers}" if args.workers > 1 else "")
@@ -54,7 +54,7 @@ def run_check(args: argparse.Namespace) -> int:
     style = Style(colour_wanted())
     width = max([len(n) for n in registry] + [8])
     bw = max(8, *(len(b) for b in backends))
-    print(row((width, bw), "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", ""))
+    print(row((width, bw), "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", "proven", ""))
     from identities.check.engine import verify_all
     from identities.cli.progress import Progress
 

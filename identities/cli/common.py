@@ -12,6 +12,7 @@ from typing import Any
 from identities.cli.style import PLAIN, VERDICT_SGR, Style
 
 __all__ = [
+    "add_allow_import",
     "Usage",
     "Interrupts",
     "load_registry",
@@ -21,27 +22,71 @@ __all__ = [
     "detail",
     "fmt_ulps",
     "summary",
+    "proven_cell",
 ]
 
 
-def load_registry(files: Sequence[str], select: Sequence[str]):
-    import sys
+def load_registry(
+    files: Sequence[str], select: Sequence[str], allow_import: bool | None = None, say: Any = None
+) -> Any:
+    """The files (a directory: the identity files under it, as the pytest plugin collects them) or the library,
+    refused when empty, then ``--select``.
 
+    ``allow_import``: None for commands that run nothing (``list``); False refuses, before any work, a file
+    whose ``[[function]]`` names an implementation to import, saying where and how to allow it. ``say``
+    receives a line naming the files read.
+    """
+    from pathlib import Path
+
+    from identities.registry.discovery import PATTERNS, discover
     from identities.registry.files import builtin, load
 
-    registry = load(*files) if files else builtin()
+    paths: list[Path] = []
+    for f in files:
+        p = Path(f)
+        if p.is_dir():
+            found = discover(p)
+            if not found:
+                raise Usage(f"{f}: no identity files under it (files named {' or '.join(PATTERNS)})")
+            paths.extend(found)
+        else:
+            paths.append(p)
+    import sys
+
+    registry = load(*paths, allow_import=bool(allow_import)) if files else builtin()
     for refusal in registry.refused:  # FPCores that cannot be expressed: said, and the rest goes on
         print(f"identities: warning: {refusal}", file=sys.stderr)
     if not len(registry):
-        refused = f"; {len(registry.refused)} FPCores refused" if registry.refused else ""
+        not_loaded = f"; {len(registry.refused)} FPCores refused" if registry.refused else ""
         raise Usage(
             f"{', '.join(files)}: no identities (an identity file holds [[identity]] tables, "
-            f"an FPCore file (FPCore ...) forms{refused})"
+            f"an FPCore file (FPCore ...) forms{not_loaded})"
         )
+    if say is not None and files:
+        say(f"files: {', '.join(str(p) for p in paths)}")
     chosen = registry.select(*select)
     if select and not len(chosen):
         raise Usage(f"--select {' '.join(select)} matches none of the {len(registry)} identities")
+    if allow_import is False:
+        to_import = chosen.implementations()
+        if to_import:
+            where = "; ".join(
+                f"{fn.file}:{fn.line}: function {fn.name!r} names {fn.implementation!r}" for fn in to_import
+            )
+            raise Usage(
+                f"{where}: checking it imports and runs that Python code, which the command does only with "
+                f"--allow-import (see SECURITY.md)"
+            )
     return chosen
+
+
+def add_allow_import(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-import",
+        action="store_true",
+        help="import and run the Python implementations that [[function]] tables name (module:attribute); "
+        "without it such files are refused (see SECURITY.md)",
+    )
 
 
 class Usage(Exception):
@@ -105,16 +150,24 @@ def verify_arguments(args: argparse.Namespace) -> tuple[list[str], dict]:
         "example_seconds": args.example_timeout,
         "identity_seconds": args.identity_timeout,
     }
+    bound_seconds = getattr(args, "bound_seconds", None)
+    if bound_seconds is not None:
+        if not bound_seconds >= 0:
+            raise InvalidArgument(f"--bound-seconds must be a number of seconds >= 0, got {bound_seconds}")
+        options["bound_seconds"] = bound_seconds
     return backends, options
 
 
 def row(width: int | tuple[int, int], *cells: str, style: Style = PLAIN) -> str:
-    """One table row; width is the name column's, or (name column, backend column). With a style that
-    paints, the verdict is coloured by its kind (the header is not)."""
+    """One table row; width is the name column's, or (name column, backend column). The cells: name,
+    backend, verdict, max ulp, bits, exact, needed, [proven,] note. With a style that paints, the verdict is
+    coloured by its kind (the header is not)."""
     width, bw = width if isinstance(width, tuple) else (width, 8)
-    name, backend, verdict, ulps, bits, exact, needed, note = cells
+    name, backend, verdict, ulps, bits, exact, needed = cells[:7]
+    proven = f" {cells[7]:<17}" if len(cells) == 9 else ""
+    note = cells[-1]
     shown = style.verdict(verdict, 18) if verdict in VERDICT_SGR else f"{verdict:<18}"
-    return f"{name:<{width}}  {backend:<{bw}} {shown} {ulps:>9} {bits:>5} {exact:>6}  {needed:<12}{note}"
+    return f"{name:<{width}}  {backend:<{bw}} {shown} {ulps:>9} {bits:>5} {exact:>6}  {needed:<12}{proven}{note}"
 
 
 def summary(results: Sequence[Any], style: Style = PLAIN) -> str:
@@ -126,6 +179,16 @@ def summary(results: Sequence[Any], style: Style = PLAIN) -> str:
     )
 
 
+def proven_cell(r: Any) -> str:
+    """The ``proven`` column: the tolerance proven sufficient on the whole domain, marked ``(proof)`` when it
+    proves the ``holds``; ``-`` with no bound."""
+    b = getattr(r, "bound", None)
+    if b is None or not b.proven:
+        return "-"
+    text = b.sufficient() or "-"
+    return text + (" (proof)" if r.proof == "bound" else "")
+
+
 def fmt_ulps(u: float) -> str:
     if math.isinf(u) or math.isnan(u):
         return "inf"
@@ -135,7 +198,8 @@ def fmt_ulps(u: float) -> str:
 def result_row(width: int | tuple[int, int], r: Any, style: Style = PLAIN) -> str:
     note = "" if r.ok else "  " + style.unexpected(f"UNEXPECTED (expected {r.expected})")
     if r.verdict == "error":
-        return row(width, r.identity, r.backend, r.verdict, "-", "-", "-", "-", note + f"  {r.message}", style=style)
+        first = r.message.splitlines()[0] if r.message else ""  # a traceback, if any, is in the details below
+        return row(width, r.identity, r.backend, r.verdict, "-", "-", "-", "-", "-", note + f"  {first}", style=style)
     e = r.max_error
     bits = "inf" if math.isinf(e.bits) else f"{e.bits:.1f}"
     return row(
@@ -143,10 +207,11 @@ def result_row(width: int | tuple[int, int], r: Any, style: Style = PLAIN) -> st
         r.identity,
         r.backend,
         r.verdict,
-        fmt_ulps(e.ulps),
+        "-" if math.isnan(e.ulps) else fmt_ulps(e.ulps),  # nan: no ulps for this backend (mpmath)
         bits,
         f"{100 * r.exact_rate:.0f}%",
         r.needed_tolerance or "-",
+        proven_cell(r),
         note,
         style=style,
     )
@@ -160,7 +225,7 @@ def detail(r: Any, style: Style = PLAIN) -> str:
     )
     lines = [head]
     if r.verdict == "error":
-        lines.append(f"  {r.message}")
+        lines.extend(f"  {line}" for line in r.message.splitlines())
         return "\n".join(lines)
     for label, c in (("minimal counterexample", r.counterexample), ("worst example found", r.worst)):
         if c is None:
@@ -180,6 +245,9 @@ def detail(r: Any, style: Style = PLAIN) -> str:
             lines.append(f"    component {c.component} (counting from 0) is the worst; ulp apart by component: {per}")
     if r.tolerance:
         lines.append(f"  tolerance {r.tolerance}; needed {r.needed_tolerance}")
+    from identities.report.text import bound_lines
+
+    lines += [f"  proven: {line}" for line in bound_lines(r)]
     if r.message:
         lines.append(f"  note: {r.message}")
     return "\n".join(lines)

@@ -28,6 +28,9 @@ def add_commands(sub: Any, defaults: Mapping[str, Any]) -> None:
     """Add the two sub-commands to the CLI's sub-parsers."""
     rp = sub.add_parser("report", help="verify identities and write the float-precision report (HTML, Markdown, JSON)")
     rp.add_argument("files", nargs="*", metavar="FILES", help="identity files or directories (default: built-in)")
+    from identities.cli.common import add_allow_import
+
+    add_allow_import(rp)
     rp.add_argument(
         "--backend", default=defaults["backends"], help=f"comma-separated backends (default: {defaults['backends']})"
     )
@@ -74,6 +77,7 @@ def add_commands(sub: Any, defaults: Mapping[str, Any]) -> None:
     )
     ep.add_argument("name", metavar="NAME", help="the identity's name")
     ep.add_argument("files", nargs="*", metavar="FILES", help="identity files or directories (default: built-in)")
+    add_allow_import(ep)
     ep.add_argument(
         "--at",
         action="append",
@@ -81,14 +85,18 @@ def add_commands(sub: Any, defaults: Mapping[str, Any]) -> None:
         metavar="VAR=VALUE[,VAR=VALUE]",
         help="the input, e.g. --at x=1 or --at x=0.2,y=8 (default: the identity's first example)",
     )
-    ep.add_argument("--backend", default="float64", help="a float backend: float64, float32 or float16")
+    ep.add_argument(
+        "--backend",
+        default="float64",
+        help="a float backend: float64, float32, float16, bfloat16, float8_e4m3fn, float8_e5m2, torch-*, jax-*",
+    )
     ep.add_argument("--plot", metavar="PATH", help="also write the plot of error against h (PNG) here")
 
 
-def _registry(files: Sequence[str], select: Sequence[str] = ()) -> Any:
+def _registry(files: Sequence[str], select: Sequence[str] = (), allow_import: bool = False) -> Any:
     from identities.cli.common import load_registry  # the files or the library, refused when empty, then --select
 
-    return load_registry(files, select)
+    return load_registry(files, select, allow_import=allow_import)
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -102,7 +110,7 @@ def run_report(args: argparse.Namespace) -> int:
     backends, options = verify_arguments(args)
     if args.baseline:
         load_baseline(args.baseline)  # a bad baseline fails now, not after the run
-    registry = _registry(args.files, args.select)
+    registry = _registry(args.files, args.select, args.allow_import)
     total = len(registry) * len(backends)
     print(
         f"identities report: {len(registry)} identities x {', '.join(backends)}; "
@@ -218,7 +226,7 @@ def run_explain(args: argparse.Namespace) -> int:
         )
     if args.plot and Path(args.plot).suffix.lower() != ".png":
         raise InvalidArgument(f"--plot {args.plot!r}: the plot is a PNG; give a path ending in .png")
-    registry = _registry(args.files)
+    registry = _registry(args.files, allow_import=args.allow_import)
     ident = _find(args.name, registry, args.files)
     if ident.functions or any(d.size is not None for _, d in ident.variables):
         raise InvalidArgument(

@@ -31,6 +31,9 @@ def add_parser(sub: Any) -> None:
 
     sp = sub.add_parser("sweep", help="the error profile of identities over many points, in parallel")
     sp.add_argument("files", nargs="*", metavar="FILES", help="identity files or directories (default: built-in)")
+    from identities.cli.common import add_allow_import
+
+    add_allow_import(sp)
     sp.add_argument("--select", action="append", default=[], metavar="GLOB", help="only names matching GLOB")
     sp.add_argument(
         "--points",
@@ -86,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         if value is not None and value < 1:
             raise Usage(f"{flag} must be at least 1, got {value}")
     writer = _report_writer() if args.output else None
-    registry = load_registry(args.files, args.select)
+    registry = load_registry(args.files, args.select, allow_import=args.allow_import, say=print)
     skipped = [n for n, ident in registry.items() if not sweepable(ident)]
     if skipped:
         from identities.registry.files import Registry

@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from identities.draws.exact import exact_at_least, exact_condition
 from identities.errors import IdentityFileError
 from identities.language import domains as grammar
 from identities.language.domains import INTEGER_DEFAULT, Domain, kind_interval
@@ -45,6 +46,7 @@ __all__ = [
     "parse_domain",
     "inputs_strategy",
     "admissible",
+    "exclusion",
     "empty_reason",
     "FloatRange",
     "float_range",
@@ -198,7 +200,10 @@ class FloatSampler:
         o_hi = fmt.ordinal(r.hi)
         self.skip_zero = not r.zero and self.o_lo <= 0 <= o_hi
         self.span = o_hi - self.o_lo - (1 if self.skip_zero else 0)
-        simple = st.floats(r.lo, r.hi, width=fmt.width, allow_nan=False, allow_infinity=False)  # type: ignore[arg-type]
+        if fmt.width == 64 or fmt.name in ("float32", "float16"):
+            simple = st.floats(r.lo, r.hi, width=fmt.width, allow_nan=False, allow_infinity=False)  # type: ignore[arg-type]
+        else:  # the ML formats: float32 draws (which hold all their values) rounded to the format
+            simple = st.floats(r.lo, r.hi, width=32, allow_nan=False, allow_infinity=False).map(fmt.round)
         self.simple = simple if r.zero else simple.filter(lambda x: x != 0)
         self.edges = st.sampled_from(r.edges())
         self.centres = r.centres()
@@ -242,7 +247,11 @@ class FloatSampler:
         c = centres[b[0] % len(centres)]
         k = 1 + b[1] % (self.fmt.precision - 1)
         step = abs(c) * 2.0**-k * (1 + int.from_bytes(b[2:], "big") / 65536)
-        return self._inside(self.fmt.round(c - step if b[0] & 64 else c + step))
+        r, rnd = self.r, self.fmt.round
+        x = rnd(c - step if b[0] & 64 else c + step)
+        if not r.lo <= x <= r.hi:  # a step out of the domain is reflected inward, never clamped onto the bound
+            x = rnd(c + step if b[0] & 64 else c - step)
+        return self._inside(x)
 
     def __call__(self, draw: Callable[[Any], Any], sel: int | None = None, others: Sequence[float] = ()) -> float:
         """One draw; ``others`` are the float inputs drawn before it, whose +- values the near source also
@@ -305,6 +314,17 @@ class Plan:
         self.lo_fn = f64.compile(d.lo) if d.lo is not None else None
         self.hi_fn = f64.compile(d.hi) if d.hi is not None else None
         self._samplers: dict[Any, Any] = {}
+        # bounds the float64 comparison may get wrong (an expression in earlier inputs, a constant that is
+        # not a double): checked exactly on every value (identities.draws.exact)
+        ends = ((d.lo, False), (d.hi, True))
+        self.exact_checks = [exact_at_least(b, up) for b, up in ends if b is not None and not _is_double(b)]
+
+    def exact_ok(self, value: Any, env: Mapping[str, Any]) -> bool:
+        """Whether ``value`` (each component of a vector) is within the bounds exactly."""
+        if not self.exact_checks:
+            return True
+        values = value if isinstance(value, tuple) else (value,)
+        return all(check(v, env) for v in values for check in self.exact_checks)
 
     def resolve(self, env: Mapping[str, Any]) -> FloatRange | tuple[int, int] | None:
         """The range to draw from given earlier inputs: (lo, hi) ints, a FloatRange, or None if empty."""
@@ -350,12 +370,13 @@ class Plan:
                 self._samplers[key] = hit
         return hit
 
-    def admits(self, value: Any, env: Mapping[str, Any]) -> bool:
+    def admits(self, value: Any, env: Mapping[str, Any], exact: bool = True) -> bool:
         if self.domain.size is not None:
-            return (
-                isinstance(value, tuple) and len(value) == self.domain.size and all(self._admits(v, env) for v in value)
-            )
-        return self._admits(value, env)
+            ok = isinstance(value, tuple) and len(value) == self.domain.size
+            ok = ok and all(self._admits(v, env) for v in value)
+        else:
+            ok = self._admits(value, env)
+        return ok and (not exact or self.exact_ok(value, env))
 
     def _admits(self, value: Any, env: Mapping[str, Any]) -> bool:
         r = self.resolve(env)
@@ -381,11 +402,37 @@ def _plans(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat) -> list[Pl
     return [Plan(name, d, fmt) for name, d in variables]
 
 
-def _assumptions(assume: Sequence[Expr]) -> list[Any]:
+def _assumptions(assume: Sequence[Expr], exact: bool = True) -> list[Any]:
+    """``assume`` as predicates returning True where it holds: exactly (the oracle's sign of each
+    comparison, ``identities.draws.exact``), or in float64 (what a file's examples are checked with
+    at load, as written)."""
+    if exact:
+        return [exact_condition(a) for a in assume]
     from identities.backends.floats import Float64Backend
 
     f64 = Float64Backend()
     return [f64.compile(a) for a in assume]
+
+
+def _is_double(e: Expr) -> bool:
+    """A constant bound whose exact value is a double: comparing floats with it in float64 is exact."""
+    if free_vars(e):
+        return False
+    from fractions import Fraction
+
+    from flint import fmpq
+
+    from identities.oracle.scalar import DEFAULT_ORACLE
+
+    try:
+        t = DEFAULT_ORACLE.evaluate(e, {})
+    except Exception:  # noqa: BLE001 - unresolved or out of range: check it exactly every time
+        return False
+    if t is None or not isinstance(t.value, (int, fmpq)):
+        return False
+    c = _constant(e)
+    exact = Fraction(t.value) if isinstance(t.value, int) else Fraction(int(t.value.p), int(t.value.q))
+    return c is not None and math.isfinite(c) and Fraction(c) == exact
 
 
 def empty_reason(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat) -> str | None:
@@ -397,21 +444,43 @@ def empty_reason(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat) -> s
 
 
 def admissible(
-    variables: Sequence[tuple[str, Domain]], fmt: FloatFormat, assume: Sequence[Expr] = ()
+    variables: Sequence[tuple[str, Domain]], fmt: FloatFormat, assume: Sequence[Expr] = (), exact: bool = True
 ) -> Callable[[Mapping[str, Any]], bool]:
-    """A predicate: are these inputs ones the strategy could have drawn (domains, format, assume)?"""
-    plans, checks = _plans(variables, fmt), _assumptions(assume)
+    """A predicate: are these inputs ones the strategy could have drawn (domains, format, assume)?
+
+    The inputs are values of ``fmt`` (an example rounded to it first): with ``exact`` (the default), bounds
+    and ``assume`` are decided on their exact values (``identities.draws.exact``); without, in float64, as
+    a file's examples are checked at load, as written.
+    """
+    plans, checks = _plans(variables, fmt), _assumptions(assume, exact)
 
     def admits(inputs: Mapping[str, Any]) -> bool:
         env: dict[str, Any] = {}
         for plan in plans:
             v = inputs.get(plan.name)
-            if not plan.admits(v, env):
+            if not plan.admits(v, env, exact):
                 return False
             env[plan.name] = v
         return all(c(env) is True for c in checks)
 
     return admits
+
+
+def exclusion(
+    variables: Sequence[tuple[str, Domain]], fmt: FloatFormat, assume: Sequence[Expr], inputs: Mapping[str, Any]
+) -> str | None:
+    """Why ``admissible`` refuses these inputs (values of ``fmt``), in words; None when it admits them."""
+    plans, checks = _plans(variables, fmt), _assumptions(assume)
+    env: dict[str, Any] = {}
+    for plan in plans:
+        v = inputs.get(plan.name)
+        if not plan.admits(v, env):
+            return f"outside the domain of {plan.name}, {plan.domain.text}"
+        env[plan.name] = v
+    for a, check in zip(assume, checks):
+        if not check(env):
+            return f"excluded by `{a}`"
+    return None
 
 
 def inputs_strategy(
@@ -422,7 +491,8 @@ def inputs_strategy(
 ) -> Any:
     """A strategy for a dict of inputs, drawn in declaration order, filtered by ``assume``.
 
-    Bounds and ``assume`` are evaluated in float64 on the inputs drawn so far.
+    Bounds are evaluated in float64 on the inputs drawn so far to draw from, then every value is checked
+    against them exactly, and ``assume`` is decided exactly (``identities.draws.exact``).
     """
     from hypothesis import assume as h_assume
     from hypothesis import strategies as st
@@ -447,6 +517,8 @@ def inputs_strategy(
             sample = static if static is not None else plan.sampler(env)
             h_assume(sample is not EMPTY)
             v = env[plan.name] = sample(draw, sel, others)
+            if plan.exact_checks:
+                h_assume(plan.exact_ok(v, {k: env[k] for k in env if k != plan.name}))
             if type(v) is float:
                 others.append(v)
         for c in checks:

@@ -41,13 +41,16 @@ from identities.language.expr import (
     Diff,
     Expr,
     Grad,
+    Logic,
     Neg,
     Num,
     Stop,
     Sum,
+    UserCall,
     Var,
     VecVar,
     Vjp,
+    Where,
     walk,
 )
 from identities.language.limits import MAX_SUM_TERMS, check_deadline
@@ -174,8 +177,10 @@ def _compile(e: Expr, ctx: Context) -> Fn:  # noqa: C901 - one dispatch over nod
         if len(args) == 1:
             (a,) = args
             return lambda env: fn(a(env))
-        a, b = args
-        return lambda env: fn(a(env), b(env))
+        if len(args) == 2:
+            a, b = args
+            return lambda env: fn(a(env), b(env))
+        return lambda env: fn(*(a(env) for a in args))
     if isinstance(e, Diff):
         return _diff(e, ctx)
     if isinstance(e, Grad):
@@ -187,6 +192,12 @@ def _compile(e: Expr, ctx: Context) -> Fn:  # noqa: C901 - one dispatch over nod
     if isinstance(e, Stop):
         arg, stop = _compile(e.arg, ctx), getattr(ctx, "stop")  # noqa: B009
         return lambda env: stop(arg, env)
+    if isinstance(e, UserCall):
+        if getattr(ctx, "exact", False):  # the oracle, mpmath: the definition
+            return _compile(e.exact, ctx)
+        from identities.evaluate.usercode import user_call
+
+        return user_call(e, [_compile(a, ctx) for a in e.args], ctx)
     if isinstance(e, Apply):
         raise TypeError(
             f"function variable {e.fn!r} must be substituted before compiling (identities.language.functions)"
@@ -199,10 +210,27 @@ def _compile(e: Expr, ctx: Context) -> Fn:  # noqa: C901 - one dispatch over nod
         compare = ctx.compare
 
         def chain(env: Env) -> bool:
-            values = [o(env) for o in operands]
-            return all(compare(op, values[i], values[i + 1]) for i, op in enumerate(ops))
+            # evaluated left to right and stopped at the first false link, as Python's a < b < c is
+            left = operands[0](env)
+            for op, o in zip(ops, operands[1:]):
+                right = o(env)
+                if not compare(op, left, right):
+                    return False
+                left = right
+            return True
 
         return chain
+    if isinstance(e, Logic):
+        conds = [_compile(c, ctx) for c in e.args]
+        if e.op == "not":
+            (c,) = conds
+            return lambda env: not c(env)
+        if e.op == "and":
+            return lambda env: all(c(env) for c in conds)
+        return lambda env: any(c(env) for c in conds)
+    if isinstance(e, Where):
+        cond, then, other = _compile(e.cond, ctx), _compile(e.then, ctx), _compile(e.other, ctx)
+        return lambda env: then(env) if cond(env) else other(env)  # only the side taken is evaluated
     raise TypeError(f"cannot compile {e!r}")
 
 
@@ -271,23 +299,36 @@ def _binary(e: Bin, ctx: Context) -> Fn:
 
 
 def _sum(e: Sum, ctx: Context) -> Fn:
+    """A sum (or, ``op="*"``, a product) over the integers lo..hi; bounds may be any integer-valued
+    expression (``floor((n - 1)/2)``): a context may say how its values are integers (``integer``)."""
     body, lo_fn, hi_fn = _compile(e.body, ctx), _compile(e.lo, ctx), _compile(e.hi, ctx)
-    var, add = e.var, ctx.add
+    var = e.var
+    product = e.op == "*"
+    combine = ctx.mul if product else ctx.add
+    integer = getattr(ctx, "integer", as_integer)
+    what = "product" if product else "sum"
 
     def total(env: Env) -> Any:
-        lo, hi = as_integer(lo_fn(env)), as_integer(hi_fn(env))
+        lo, hi = integer(lo_fn(env)), integer(hi_fn(env))
         if lo is None or hi is None:
             raise Undefined  # bounds of a finite sum must be integers
         if hi - lo + 1 > MAX_SUM_TERMS:
-            raise LimitExceeded(f"sum over {hi - lo + 1} terms, over the limit of {MAX_SUM_TERMS}")
+            raise LimitExceeded(f"{what} over {hi - lo + 1} terms, over the limit of {MAX_SUM_TERMS}")
         inner = dict(env)
-        acc: Any = 0
+        acc: Any = 1 if product else 0
         for k in range(lo, hi + 1):
             if not k & 255:
                 check_deadline()
             inner[var] = k
             v = body(inner)
-            acc = acc + v if type(acc) is int and type(v) is int else add(acc, v)
+            if type(acc) is int and type(v) is int:
+                if product:
+                    check_int_bits(acc.bit_length() + v.bit_length(), "an integer product")
+                    acc = acc * v
+                else:
+                    acc = acc + v
+            else:
+                acc = combine(acc, v)
         return acc
 
     return total

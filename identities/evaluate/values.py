@@ -66,8 +66,14 @@ def as_integer(v: Any) -> int | None:
     """``v`` as an ``int`` if it is an integer value (an int, or an integral float), else None."""
     if isinstance(v, int):
         return v
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
+    if isinstance(v, float):
+        return int(v) if v.is_integer() else None
+    is_integer = getattr(v, "is_integer", None)  # a numpy scalar (np.float32(3.0))
+    if callable(is_integer) and not isinstance(v, type):
+        try:
+            return int(v) if math.isfinite(float(v)) and is_integer() else None
+        except (TypeError, ValueError):
+            return None
     return None
 
 

@@ -32,7 +32,12 @@ __all__ = [
     "Diff",
     "Sum",
     "Cmp",
+    "Logic",
+    "Where",
+    "CONDITIONS",
+    "ALIASES",
     "Apply",
+    "UserCall",
     "Grad",
     "Vjp",
     "Stop",
@@ -77,18 +82,48 @@ FUNCTIONS: dict[str, tuple[int, int]] = {
     "comb": (2, 2),
     "erf": (1, 1),
     "erfc": (1, 1),
+    # branches without a branch: C's fmin/fmax (FPCore), copysign, one-rounding fma
+    "min": (2, 2),
+    "max": (2, 2),
+    "copysign": (2, 2),
+    "fma": (3, 3),
+    # rounding to integers (C: round is half away from zero) and exact remainders
+    "floor": (1, 1),
+    "ceil": (1, 1),
+    "trunc": (1, 1),
+    "round": (1, 1),
+    "fmod": (2, 2),
+    "remainder": (2, 2),
+    "exp2": (1, 1),
+    # special functions (real domains in docs/guide/language.md)
+    "beta": (2, 2),
+    "digamma": (1, 1),
+    "zeta": (1, 1),
+    "besselj": (2, 2),
+    "bessely": (2, 2),
+    "lambertw": (1, 1),
 }
+# other spellings of the same thing (FPCore's and C's names): pow(a, b) is a**b, tgamma is gamma
+ALIASES = {"pow": "**", "tgamma": "gamma"}
 CONSTANTS = ("pi", "e")
+CONDITIONS = ("Cmp", "Logic")  # the node kinds of a condition (assume, where): true or false, never a number
 # Functions of vectors, handled by the vector layer (identities.language.vectors) or a backend's own
 # vector operations, not by every scalar function table: name -> (min args, max args).
 VECTOR_FUNCTIONS: dict[str, tuple[int, int]] = {"dot": (2, 2), "total": (1, 1), "ones": (1, 1)}
-SPECIAL_FORMS = ("diff", "sum", "D", "grad", "vjp", "stop")
-RESERVED = frozenset(FUNCTIONS) | frozenset(CONSTANTS) | frozenset(SPECIAL_FORMS) | frozenset(VECTOR_FUNCTIONS)
+SPECIAL_FORMS = ("diff", "sum", "prod", "where", "D", "grad", "vjp", "stop")
+RESERVED = (
+    frozenset(FUNCTIONS)
+    | frozenset(CONSTANTS)
+    | frozenset(SPECIAL_FORMS)
+    | frozenset(VECTOR_FUNCTIONS)
+    | frozenset(ALIASES)
+)
 
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
+_LOGIC_PRECEDENCE = {"or": 1, "and": 2, "not": 3, "cmp": 4}
 _NUMBER = re.compile(r"^(?:\d[\d_]*)?(?:\.[\d_]*)?(?:[eE][+-]?(\d+))?$")
 
 
@@ -175,12 +210,14 @@ class Diff(Expr):
 
 @dataclass(frozen=True, slots=True)
 class Sum(Expr):
-    """``sum(body, var, lo, hi)``: body summed over the integers lo..hi inclusive."""
+    """``sum(body, var, lo, hi)``: body summed over the integers lo..hi inclusive;
+    ``prod(body, var, lo, hi)`` (``op="*"``) its product. Empty: 0 (sum), 1 (prod)."""
 
     body: Expr
     var: str
     lo: Expr
     hi: Expr
+    op: str = "+"
 
     def children(self) -> tuple[Expr, ...]:
         return (self.lo, self.hi, self.body)
@@ -199,6 +236,26 @@ class Apply(Expr):
 
     def children(self) -> tuple[Expr, ...]:
         return (self.arg,)
+
+
+@dataclass(frozen=True, slots=True)
+class UserCall(Expr):
+    """``name(args)`` of a function of the user's (``[[function]]`` in a file, ``functions=`` from Python).
+
+    Float backends call its Python implementation (``function``, an
+    ``identities.language.usercode.UserFunction``); exact evaluators (the
+    oracle, mpmath) evaluate ``exact``, its definition with the arguments
+    substituted. ``children()`` are the arguments only: the definition is not
+    part of what a float backend computes.
+    """
+
+    fn: str
+    args: tuple[Expr, ...]
+    exact: Expr
+    function: object
+
+    def children(self) -> tuple[Expr, ...]:
+        return self.args
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,8 +295,31 @@ DERIVATIVES = (Diff, Grad, Vjp)
 
 
 @dataclass(frozen=True, slots=True)
+class Logic(Expr):
+    """``a and b``, ``a or b`` (op "and"/"or", two or more args) or ``not a`` (op "not", one arg), of conditions."""
+
+    op: str
+    args: tuple[Expr, ...]
+
+    def children(self) -> tuple[Expr, ...]:
+        return self.args
+
+
+@dataclass(frozen=True, slots=True)
+class Where(Expr):
+    """``where(cond, a, b)``: a where the condition holds, else b; only the side taken is evaluated."""
+
+    cond: Expr
+    then: Expr
+    other: Expr
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.cond, self.then, self.other)
+
+
+@dataclass(frozen=True, slots=True)
 class Cmp(Expr):
-    """A (possibly chained) comparison; only allowed in ``assume``."""
+    """A (possibly chained) comparison; only allowed in ``assume`` and in ``where``'s condition."""
 
     ops: tuple[str, ...]
     operands: tuple[Expr, ...]
@@ -296,7 +376,9 @@ class _Parser:
         where: dict,
         functions: frozenset[str] = frozenset(),
         vectors: Mapping[str, int] | None = None,
+        user: Mapping[str, Any] | None = None,
     ):
+        self.user = user or {}
         self.text = text
         self.variables = variables
         self.allow_compare = allow_compare
@@ -327,10 +409,12 @@ class _Parser:
                 return Var(name)
             if name in self.functions:
                 raise self.fail(f"function variable {name!r} must be applied to a point, like {name}(x)")
+            if name in self.user:
+                raise self.fail(f"function {name!r} used as a value")
             if name in RESERVED:
                 raise self.fail(f"function {name!r} used as a value")
             raise self.fail(f"undeclared variable {name!r}")
-        if isinstance(node, ast.UnaryOp):
+        if isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.Not):
             if isinstance(node.op, ast.USub):
                 return Neg(self.build(node.operand, bound, d))
             if isinstance(node.op, ast.UAdd):
@@ -344,22 +428,52 @@ class _Parser:
             return Bin(op, self.build(node.left, bound, d), self.build(node.right, bound, d))
         if isinstance(node, ast.Call):
             return self.call(node, bound, d)
-        if isinstance(node, ast.Compare):
+        if (
+            isinstance(node, (ast.Compare, ast.BoolOp))
+            or isinstance(node, ast.UnaryOp)
+            and isinstance(node.op, ast.Not)
+        ):
             if not self.allow_compare:
-                raise self.fail("comparisons are only allowed in 'assume'")
+                what = "comparisons" if isinstance(node, ast.Compare) else "'and', 'or' and 'not'"
+                raise self.fail(f"{what} are only allowed in 'assume' and in the condition of where(cond, a, b)")
+            return self.condition(node, bound, depth)
+        if isinstance(node, ast.Attribute):
+            raise self.fail(f"attribute access (.{node.attr}) is not allowed")
+        if isinstance(node, ast.Subscript):
+            raise self.fail("subscripts are not allowed")
+        if isinstance(node, ast.IfExp):
+            raise self.fail("'a if cond else b' is not allowed; write where(cond, a, b)")
+        kind = type(node).__name__
+        raise self.fail(
+            f"{kind} is not allowed (only numbers, variables, + - * / **, whitelisted functions, and comparisons "
+            "with and/or/not in 'assume' and where(cond, a, b))"
+        )
+
+    def condition(self, node: ast.AST, bound: frozenset[str], depth: int) -> Expr:
+        """A comparison (chained allowed), or and/or/not of conditions: true or false, never a number."""
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.fail(f"expression has more than {MAX_NODES} nodes")
+        if depth > MAX_DEPTH:
+            raise self.fail(f"expression nests deeper than {MAX_DEPTH} levels")
+        d = depth + 1
+        if isinstance(node, ast.Compare):
             ops = []
             for cmp in node.ops:
                 if type(cmp) not in _CMPOPS:
                     raise self.fail(f"comparison {type(cmp).__name__} is not allowed")
                 ops.append(_CMPOPS[type(cmp)])
             operands = [self.build(node.left, bound, d)] + [self.build(c, bound, d) for c in node.comparators]
+            if any(isinstance(o, (Cmp, Logic)) for o in operands):
+                raise self.fail("a comparison's operands must be numbers, not conditions")
             return Cmp(tuple(ops), tuple(operands))
-        if isinstance(node, ast.Attribute):
-            raise self.fail(f"attribute access (.{node.attr}) is not allowed")
-        if isinstance(node, ast.Subscript):
-            raise self.fail("subscripts are not allowed")
-        kind = type(node).__name__
-        raise self.fail(f"{kind} is not allowed (only numbers, variables, + - * / **, and whitelisted functions)")
+        if isinstance(node, ast.BoolOp):
+            op = "and" if isinstance(node.op, ast.And) else "or"
+            return Logic(op, tuple(self.condition(v, bound, d) for v in node.values))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return Logic("not", (self.condition(node.operand, bound, d),))
+        what = ast.get_source_segment(self.text, node) or type(node).__name__
+        raise self.fail(f"{what!r} is not a condition (a comparison like x < 1, or and/or/not of comparisons)")
 
     def number(self, node: ast.Constant) -> Num:
         value = node.value
@@ -391,8 +505,28 @@ class _Parser:
         args = node.args
         if name == "diff":
             return self.diff(args, bound, d)
-        if name == "sum":
-            return self.sum(args, bound, d)
+        if name in ("sum", "prod"):
+            return self.sum(args, bound, d, name)
+        if name == "where":
+            if len(args) != 3:
+                raise self.fail(f"where takes (condition, value if true, value if false), got {len(args)} arguments")
+            cond = self.condition(args[0], bound, d)
+            return Where(cond, self.build(args[1], bound, d), self.build(args[2], bound, d))
+        if name in self.user:
+            fn = self.user[name]
+            if len(args) != len(fn.params):
+                k = len(fn.params)
+                raise self.fail(f"{name}() takes {k} argument{'s' if k != 1 else ''}, got {len(args)}")
+            try:
+                return fn.call(tuple(self.build(a, bound, d) for a in args))
+            except ValueError as exc:
+                raise self.fail(str(exc)) from None
+        if name in ALIASES and name not in self.functions:
+            if name == "pow":
+                if len(args) != 2:
+                    raise self.fail(f"pow() takes 2 arguments, got {len(args)}")
+                return Bin("**", self.build(args[0], bound, d), self.build(args[1], bound, d))
+            name = ALIASES[name]
         if name in self.functions:
             if len(args) != 1:
                 raise self.fail(f"function variable {name!r} takes 1 argument, got {len(args)}")
@@ -489,16 +623,16 @@ class _Parser:
             raise self.fail("nested diff is only supported in one variable, directly nested (diff(diff(f, x), x))")
         return Diff(body, var, order)
 
-    def sum(self, args: list[ast.expr], bound: frozenset[str], d: int) -> Expr:
+    def sum(self, args: list[ast.expr], bound: frozenset[str], d: int, name: str = "sum") -> Expr:
         if len(args) != 4 or not isinstance(args[1], ast.Name):
-            raise self.fail("sum takes (expr, index, lo, hi)")
+            raise self.fail(f"{name} takes (expr, index, lo, hi)")
         var = args[1].id
         if var in self.variables or var in bound or var in RESERVED:
-            raise self.fail(f"sum index {var!r} must be a new name (not a variable, constant or function)")
+            raise self.fail(f"{name} index {var!r} must be a new name (not a variable, constant or function)")
         lo = self.build(args[2], bound, d)
         hi = self.build(args[3], bound, d)
         body = self.build(args[0], bound | {var}, d)
-        return Sum(body, var, lo, hi)
+        return Sum(body, var, lo, hi, "*" if name == "prod" else "+")
 
 
 def parse(
@@ -511,11 +645,13 @@ def parse(
     identity: str | None = None,
     functions: frozenset[str] | set[str] = frozenset(),
     vectors: Mapping[str, int] | None = None,
+    user: Mapping[str, Any] | None = None,
 ) -> Expr:
     """Parse ``text`` into an ``Expr``, rejecting anything outside the whitelist.
 
     ``functions`` are the declared function variables (``f(x)``, ``D(f)(x)``);
-    ``vectors`` maps each vector variable to its size. Raises
+    ``vectors`` maps each vector variable to its size; ``user`` maps the names of the user's functions to their
+    ``identities.language.usercode.UserFunction`` records (calls become ``UserCall`` nodes). Raises
     ``IdentityFileError`` naming the file, line and identity given.
     """
     where: dict[str, Any] = {"file": file, "line": line, "identity": identity}
@@ -542,6 +678,7 @@ def parse(
         where,
         frozenset(functions),
         vectors,
+        user,
     )
     try:
         return parser.build(tree.body, frozenset())
@@ -579,6 +716,8 @@ def _render(e: Expr, parent: int = 0, right: bool = False) -> str:
     if isinstance(e, Apply):
         op = e.fn if e.order == 0 else f"D({e.fn})" if e.order == 1 else f"D({e.fn}, {e.order})"
         return f"{op}({_render(e.arg)})"
+    if isinstance(e, UserCall):
+        return f"{e.fn}({', '.join(_render(a) for a in e.args)})"
     if isinstance(e, Grad):
         return f"grad({_render(e.body)}, {e.var})"
     if isinstance(e, Vjp):
@@ -586,10 +725,29 @@ def _render(e: Expr, parent: int = 0, right: bool = False) -> str:
     if isinstance(e, Stop):
         return f"stop({_render(e.arg)})"
     if isinstance(e, Sum):
-        return f"sum({_render(e.body)}, {e.var}, {_render(e.lo)}, {_render(e.hi)})"
+        name = "prod" if e.op == "*" else "sum"
+        return f"{name}({_render(e.body)}, {e.var}, {_render(e.lo)}, {_render(e.hi)})"
+    if isinstance(e, Where):
+        return f"where({_render(e.cond)}, {_render(e.then)}, {_render(e.other)})"
+    if isinstance(e, (Cmp, Logic)):
+        return _render_condition(e)
+    raise TypeError(f"not an Expr: {e!r}")
+
+
+def _render_condition(e: Expr, parent: int = 0) -> str:
+    """A condition as Python-syntax text: and binds tighter than or, not tighter than and."""
     if isinstance(e, Cmp):
         parts = [_render(e.operands[0])]
         for op, operand in zip(e.ops, e.operands[1:]):
             parts += [op, _render(operand)]
-        return " ".join(parts)
-    raise TypeError(f"not an Expr: {e!r}")
+        s = " ".join(parts)
+        p = _LOGIC_PRECEDENCE["cmp"]
+    elif isinstance(e, Logic):
+        p = _LOGIC_PRECEDENCE[e.op]
+        if e.op == "not":
+            s = "not " + _render_condition(e.args[0], p)
+        else:
+            s = f" {e.op} ".join(_render_condition(a, p + 1) for a in e.args)
+    else:
+        raise TypeError(f"not a condition: {e!r}")
+    return f"({s})" if p < parent else s

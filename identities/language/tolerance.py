@@ -57,6 +57,36 @@ class Tolerance:
             return True
         return self.abs is not None and diff <= self.abs
 
+    def terms(self) -> list[tuple[str, float]]:
+        """The declared terms, in the order they print: (unit, value) with unit ulp, rel or abs."""
+        return [(u, v) for u, v in (("ulp", self.ulps), ("rel", self.rel), ("abs", self.abs)) if v is not None]
+
+    def need_factor(self, ulps: float, rel: float, abs_: float) -> float:
+        """The smallest f such that this tolerance with every term scaled by f passes an example with these
+        errors (inf for a nan or infinite difference): the needed tolerance, in the declared units, is
+        ``scaled(max of f over the examples)``."""
+        errs = {"ulp": ulps, "rel": rel, "abs": abs_}
+        best = math.inf
+        for unit, v in self.terms():
+            e = errs[unit]
+            if math.isnan(e):
+                continue
+            f = e / v if v > 0 else (0.0 if e == 0 else math.inf)
+            best = min(best, f)
+        return best
+
+    def scaled(self, f: float) -> str:
+        """This tolerance with every term scaled by f, as text: ``"2 ulp or 3.1e-16 abs"``."""
+        parts = []
+        for unit, v in self.terms():
+            t = f * v
+            if unit == "ulp":
+                n = math.ceil(t - 1e-9)
+                parts.append(f"{n} ulp" if n < 1e6 else f"{t:.3g} ulp")
+            else:
+                parts.append(f"{t:.2g} {unit}")
+        return " or ".join(parts)
+
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(x)

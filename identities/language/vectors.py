@@ -37,13 +37,16 @@ from identities.language.expr import (
     Diff,
     Expr,
     Grad,
+    Logic,
     Neg,
     Num,
     Stop,
     Sum,
+    UserCall,
     Var,
     VecVar,
     Vjp,
+    Where,
 )
 
 __all__ = ["Vec", "ShapeError", "shape"]
@@ -89,6 +92,10 @@ def shape(e: Expr) -> int | None:  # noqa: C901 - one dispatch over node types
             _join(shapes[0], shapes[1], f"dot() of vectors of different sizes in {e}")
             return None
         return None if e.fn == "total" else shapes[0]
+    if isinstance(e, UserCall):
+        if any(shape(a) is not None for a in e.args):
+            raise ShapeError(f"{e.fn}() takes scalars, got a vector in {e}")
+        return None
     if isinstance(e, Apply):
         if shape(e.arg) is not None:
             raise ShapeError(f"function variable {e.fn!r} takes a scalar, got a vector in {e}")
@@ -118,6 +125,13 @@ def shape(e: Expr) -> int | None:  # noqa: C901 - one dispatch over node types
         if any(shape(o) is not None for o in e.operands):
             raise ShapeError(f"comparison of vectors in {e}")
         return None
+    if isinstance(e, Logic):
+        for c in e.args:
+            shape(c)
+        return None
+    if isinstance(e, Where):
+        shape(e.cond)
+        return _join(shape(e.then), shape(e.other), f"where() of values of different sizes in {e}")
     raise TypeError(f"not an Expr: {e!r}")
 
 

@@ -38,7 +38,7 @@ import numpy as np
 from flint import arb, ctx, fmpz
 
 from identities.evaluate.values import Undefined, check_int_bits, int_pow
-from identities.language.expr import Bin, Call, Const, Expr, Neg, Num, Var
+from identities.language.expr import Bin, Call, Const, Expr, Neg, Num, UserCall, Var
 from identities.oracle.scalar import (
     BOTH_UNDEFINED,
     DEFAULT_ORACLE,
@@ -86,6 +86,9 @@ _FAST = {
     )
 }
 _EXACT_CALLS = ("factorial", "comb")
+# calls whose value is always a ball when an argument is one; any other call (min, floor, fmod, ...) may
+# return an exact int or rational, so the generated code treats its value as possibly exact
+_BALL_CALLS = frozenset(_FAST)
 
 
 class _Slow(Exception):
@@ -198,8 +201,17 @@ class _Emitter:
                 return t, True
             fn = self.bind(self.octx.function(e.fn))
             self.lines.append(f"{t} = {fn}({', '.join(a[0] for a in args)})")  # type: ignore[index]
-            exact = e.fn in _EXACT_CALLS or e.fn == "abs" and not args[0][1]  # type: ignore[index]
+            exact = (
+                e.fn in _EXACT_CALLS
+                or e.fn not in _BALL_CALLS
+                and e.fn != "abs"
+                or (
+                    e.fn == "abs" and not args[0][1]  # type: ignore[index]
+                )
+            )
             return t, not exact
+        if isinstance(e, UserCall):  # a user's function: its definition, exactly
+            return self.side(e.exact)
         return None  # diff, sum and anything newer: the scalar oracle
 
 

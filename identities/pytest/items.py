@@ -62,7 +62,10 @@ class IdentityFile(pytest.File):
             text = self.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise IdentityFileError(f"cannot read: {exc}", file=shown) from None
-        registry = loads_fpcore(text, shown) if self.path.suffix == ".fpcore" else loads(text, shown)
+        if self.path.suffix == ".fpcore":
+            registry = loads_fpcore(text, shown)
+        else:  # pytest imports the project's code anyway: the implementations a file names may be imported
+            registry = loads(text, shown, allow_import=True, root=str(self.path))
         for refusal in registry.refused:  # an FPCore that cannot be expressed: said, and the rest is collected
             warnings.warn_explicit(IdentitiesRefused(str(refusal)), IdentitiesRefused, str(self.path), refusal.line)
         backends = self.config.stash[STATE].options.backends
@@ -122,7 +125,14 @@ class IdentityItem(pytest.Item):
 
         o = self.config.stash[STATE].options
         # a report draws its plots from the per-example samples; keep them only when one is asked for
-        r = verify(self.identity, self.backend, examples=o.examples, seed=o.seed, keep_samples=o.report is not None)
+        r = verify(
+            self.identity,
+            self.backend,
+            examples=o.examples,
+            seed=o.seed,
+            keep_samples=o.report is not None,
+            raise_user_errors=True,  # an error in the user's code fails the test with its traceback
+        )
         self.result = r
         parent = self.parent
         source = BUILTIN if isinstance(parent, _BuiltinFile) else str(self.path)
@@ -169,6 +179,8 @@ def to_wire(r: Result, *, file: str, order: tuple[Any, ...]) -> dict[str, Any]:
     d["counterexample"] = _counterexample_wire(r.counterexample)
     d["worst"] = _counterexample_wire(r.worst)
     d["samples"] = [{**asdict(s), "inputs": dict(s.inputs)} for s in r.samples]
+    d["side_errors"] = {k: asdict(v) for k, v in r.side_errors.items()}
+    d["bound"] = asdict(r.bound) if r.bound is not None else None
     return {"file": file, "order": list(order), "result": d}
 
 
@@ -186,6 +198,12 @@ def from_wire(wire: dict[str, Any]) -> Result:
     from identities.check.samples import Sample
 
     d["samples"] = tuple(Sample(**s) for s in d.get("samples", ()))
+    d["side_errors"] = {k: ErrorStats(**v) for k, v in d.get("side_errors", {}).items()}
+    if d.get("bound") is not None:
+        from identities.bounds import Bound, IdentityBound
+
+        b = dict(d["bound"])
+        d["bound"] = IdentityBound(**{**b, "lhs": Bound(**b["lhs"]), "rhs": Bound(**b["rhs"])})
     return Result(**d)
 
 
@@ -246,7 +264,11 @@ def summary_lines(state: State) -> list[str]:
             rows.append((r["identity"], r["backend"], "error", "-", "-", "-", "-", f"{note}  {r['message']}".strip()))
             continue
         ulps = (
-            "inf" if not math.isfinite(e["ulps"]) else (f"{e['ulps']:.3g}" if e["ulps"] >= 1e6 else f"{e['ulps']:.0f}")
+            "-"
+            if math.isnan(e["ulps"])
+            else "inf"
+            if not math.isfinite(e["ulps"])
+            else (f"{e['ulps']:.3g}" if e["ulps"] >= 1e6 else f"{e['ulps']:.0f}")
         )
         bits = "inf" if not math.isfinite(e["bits"]) else f"{e['bits']:.1f}"
         rows.append(

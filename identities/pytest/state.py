@@ -27,7 +27,7 @@ PATTERNS = ("identities_*.toml", "*.identities.toml", "identities_*.fpcore", "*.
 DEFAULT_BACKENDS = ("float64", "float32", "mpmath")
 DEFAULT_EXAMPLES = 200
 DEFAULT_SEED = 0
-KNOWN_BACKENDS = ("float64", "float32", "float16", "mpmath")
+KNOWN_BACKENDS = ("float64", "float32", "float16", "bfloat16", "float8_e4m3fn", "float8_e5m2", "mpmath")
 
 
 def is_identity_file(path: Path) -> bool:

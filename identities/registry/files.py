@@ -23,6 +23,7 @@ from identities.language.domains import Domain
 from identities.language.expr import RESERVED, Bin, Expr, parse, uses_diff
 from identities.language.functions import FunctionSpace
 from identities.language.tolerance import Tolerance, parse_tolerance
+from identities.language.usercode import UserFunction, used_functions
 from identities.registry.fpcore import Refusal
 
 __all__ = [
@@ -45,9 +46,14 @@ KNOWN_BACKENDS = (
     "float64",
     "float32",
     "float16",
+    "bfloat16",
+    "float8_e4m3fn",
+    "float8_e5m2",
     "mpmath",
     "torch-float32",
     "torch-float64",
+    "torch-bfloat16",
+    "torch-float16",
     "jax-float32",
     "jax-float64",
 )
@@ -103,6 +109,11 @@ class Identity:
         from identities.language.vectors import shape
 
         return shape(Bin("-", self.lhs, self.rhs))
+
+    @property
+    def user_functions(self) -> tuple[UserFunction, ...]:
+        """The user's functions (``[[function]]``, ``functions=``) this identity calls, in the order met."""
+        return used_functions(self.lhs, self.rhs, *self.assume)
 
     @property
     def diff_order(self) -> int:
@@ -167,6 +178,15 @@ class Registry(Mapping[str, Identity]):
     def identities(self) -> list[Identity]:
         return list(self._items.values())
 
+    def implementations(self) -> list[UserFunction]:
+        """The user's functions whose implementation is imported by name (``module:attribute``), once each."""
+        seen: dict[tuple[str, str, str], UserFunction] = {}
+        for ident in self._items.values():
+            for fn in ident.user_functions:
+                if fn.needs_import:
+                    seen.setdefault((fn.file, fn.name, str(fn.implementation)), fn)
+        return list(seen.values())
+
     def select(self, *patterns: str) -> Registry:
         """The identities whose name matches any of the glob patterns (all if none given)."""
         pats = [p for p in patterns if p]
@@ -206,14 +226,14 @@ class _Locator:
 
     def __init__(self, text: str, table: str = "identity"):
         self.lines = text.splitlines()
-        header = re.compile(rf"^\s*\[\[\s*{table}\s*\]\]")
-        self.headers = [i + 1 for i, ln in enumerate(self.lines) if header.match(ln)]
+        pattern = re.compile(rf"^\s*\[\[\s*{table}\s*\]\]")
+        starts = [i + 1 for i, ln in enumerate(self.lines) if re.match(r"^\s*\[\[\s*[A-Za-z_]", ln)]
+        self.headers = [i + 1 for i, ln in enumerate(self.lines) if pattern.match(ln)]
+        self.ends = [next((s - 1 for s in starts if s > h), len(self.lines)) for h in self.headers]
 
     def block(self, index: int) -> tuple[int, int]:
         if index < len(self.headers):
-            start = self.headers[index]
-            end = self.headers[index + 1] - 1 if index + 1 < len(self.headers) else len(self.lines)
-            return start, end
+            return self.headers[index], self.ends[index]
         return 0, 0
 
     def key(self, index: int, key: str) -> int:
@@ -232,20 +252,30 @@ def _toml_error_line(exc: tomllib.TOMLDecodeError) -> int:
     return int(m.group(1)) if m else 0
 
 
-def loads(text: str, path: str = "<string>") -> Registry:
-    """Parse identity-file text; ``path`` is used in error messages."""
+def loads(text: str, path: str = "<string>", *, allow_import: bool = False, root: str | None = None) -> Registry:
+    """Parse identity-file text; ``path`` is used in error messages (and, for ``[[function]]`` implementations,
+    to find the directory their modules are imported from).
+
+    Nothing is imported here. ``allow_import`` says whether the implementations
+    the file names (``implementation = "module:attribute"``) may be imported
+    when an identity is first checked; without it that check is the ``error``
+    verdict saying so (``identities.errors.ImportRefused``). ``root`` is the
+    file's real location when ``path`` is only how it is shown.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise IdentityFileError(f"not valid TOML: {msg}", file=path, line=_toml_error_line(exc)) from None
-    extra = sorted(set(data) - set(TABLES))
+    extra = sorted(set(data) - set(TABLES) - {"function"})
     if extra:
         raise IdentityFileError(
-            f"unknown top-level key {extra[0]!r}; an identity file holds [[identity]] and [[accuracy]] tables",
+            f"unknown top-level key {extra[0]!r}; an identity file holds [[identity]], [[accuracy]] and "
+            f"[[function]] tables",
             file=path,
             line=_first_line(text, extra[0]),
         )
+    user = _functions_from_tables(data.get("function", []), path, _Locator(text, "function"), allow_import, root)
     built = []
     for table in TABLES:
         entries = data.get(table, [])
@@ -255,11 +285,62 @@ def loads(text: str, path: str = "<string>") -> Registry:
             )
         loc = _Locator(text, table)
         for index, entry in enumerate(entries):
-            built.append(_identity_from_table(entry, path, index, loc, table))
+            built.append(_identity_from_table(entry, path, index, loc, table, user))
     registry = Registry()
     for ident in sorted(built, key=lambda i: i.line):  # file order, [[identity]] and [[accuracy]] interleaved
         registry._add(ident)
     return registry
+
+
+_FUNCTION_KEYS = ("name", "args", "definition", "implementation", "vectorized")
+
+
+def _functions_from_tables(
+    tables: Any, path: str, loc: _Locator, allow_import: bool, real: str | None = None
+) -> dict[str, UserFunction]:
+    """The file's ``[[function]]`` declarations, checked, in order (a definition may call an earlier function)."""
+    from identities.language.usercode import import_root, make_function
+
+    if not isinstance(tables, list):
+        raise IdentityFileError("'function' must be an array of tables, written [[function]]", file=path, line=1)
+    located = real or (path if not path.startswith("<") else None)
+    root = import_root(located) if tables and located else ""
+    out: dict[str, UserFunction] = {}
+    for index, entry in enumerate(tables):
+        header = loc.block(index)[0]
+        if not isinstance(entry, dict):
+            raise IdentityFileError("each [[function]] must be a table", file=path, line=header)
+        name = entry.get("name")
+
+        def fail(message: str, key: str | None = None) -> IdentityFileError:
+            line = loc.key(index, key) if key else header
+            shown = name if isinstance(name, str) else None
+            return IdentityFileError(f"function {shown!r}: {message}" if shown else message, file=path, line=line)
+
+        unknown = [k for k in entry if k not in _FUNCTION_KEYS]
+        if unknown:
+            raise fail(f"unknown key {unknown[0]!r}; allowed: {', '.join(_FUNCTION_KEYS)}", unknown[0])
+        for key in ("name", "args", "definition", "implementation"):
+            if key not in entry:
+                raise fail(f"missing {key!r} ([[function]] holds {', '.join(_FUNCTION_KEYS)})")
+        try:
+            fn = make_function(
+                name,
+                entry["args"],
+                entry["definition"],
+                entry["implementation"],
+                vectorized=entry.get("vectorized", False),
+                earlier=out,
+                root=root,
+                allow_import=allow_import,
+                file=path,
+                line=header,
+            )
+        except ValueError as exc:
+            key = next((k for k in ("definition", "implementation", "vectorized", "args") if k in str(exc)), "name")
+            raise IdentityFileError(str(exc), file=path, line=loc.key(index, key)) from None
+        out[fn.name] = fn
+    return out
 
 
 def _first_line(text: str, key: str) -> int:
@@ -269,9 +350,11 @@ def _first_line(text: str, key: str) -> int:
     return 0
 
 
-def load(*paths: str | Path) -> Registry:
+def load(*paths: str | Path, allow_import: bool = False) -> Registry:
     """Load identity files (TOML, or FPCore when the name ends in ``.fpcore``), or directories of them
-    (``*.toml`` and ``*.fpcore``), into one Registry; FPCores that cannot be expressed are in ``refused``."""
+    (``*.toml`` and ``*.fpcore``), into one Registry; FPCores that cannot be expressed are in ``refused``.
+
+    ``allow_import``: see ``loads``; nothing is imported while loading."""
     registry = Registry()
     for p in paths:
         path = Path(p)
@@ -283,7 +366,9 @@ def load(*paths: str | Path) -> Registry:
                 raise IdentityFileError("no such file", file=str(f)) from None
             except (OSError, UnicodeDecodeError) as exc:
                 raise IdentityFileError(f"cannot read: {exc}", file=str(f)) from None
-            registry = registry + (loads_fpcore(text, str(f)) if f.suffix == ".fpcore" else loads(text, str(f)))
+            registry = registry + (
+                loads_fpcore(text, str(f)) if f.suffix == ".fpcore" else loads(text, str(f), allow_import=allow_import)
+            )
     return registry
 
 
@@ -336,7 +421,14 @@ def builtin() -> Registry:
     return registry
 
 
-def _identity_from_table(entry: Any, path: str, index: int, loc: _Locator, table: str = "identity") -> Identity:
+def _identity_from_table(
+    entry: Any,
+    path: str,
+    index: int,
+    loc: _Locator,
+    table: str = "identity",
+    user: Mapping[str, UserFunction] | None = None,
+) -> Identity:
     header = loc.block(index)[0]
     if not isinstance(entry, dict):
         raise IdentityFileError(f"each [[{table}]] must be a table", file=path, line=header)
@@ -381,6 +473,7 @@ def _identity_from_table(entry: Any, path: str, index: int, loc: _Locator, table
             file=path,
             line=header,
             key_line=lambda key: loc.key(index, "expr" if key == "lhs" and table == "accuracy" else key),
+            user=user,
         )
     except IdentityFileError:
         raise
@@ -398,12 +491,25 @@ def identity(
     tags: Iterable[str] = (),
     source: str = "",
     assume: Iterable[str] = (),
-    functions: Mapping[str, str] | None = None,
+    functions: Mapping[str, Any] | None = None,
 ) -> Identity:
     """Build an identity from Python values, with the same checks as a file.
 
     ``rhs=None`` makes a one-sided accuracy check of ``lhs`` (as ``accuracy(name, lhs, ...)`` does).
+
+    ``functions`` maps a name to a function space (``"elementary"``: a function variable, drawn) or to a
+    function of yours, ``(callable, "definition")`` or ``identities.implementation(callable, "definition",
+    args=..., vectorized=...)``: float backends call the callable, the oracle evaluates the definition.
     """
+    from identities.language.usercode import user_functions
+
+    spaces = {k: v for k, v in (functions or {}).items() if isinstance(v, str)}
+    mine = {k: v for k, v in (functions or {}).items() if not isinstance(v, str)}
+    taken = frozenset(vars or {}) | frozenset(spaces)
+    try:
+        user = user_functions(mine, taken=taken)
+    except ValueError as exc:
+        raise IdentityFileError(str(exc), identity=name) from None
     return build_identity(
         name,
         lhs,
@@ -415,7 +521,8 @@ def identity(
         tags=list(tags),
         source=source,
         assume=list(assume),
-        functions=dict(functions or {}),
+        functions=spaces,
+        user=user,
     )
 
 
@@ -430,7 +537,7 @@ def accuracy(
     tags: Iterable[str] = (),
     source: str = "",
     assume: Iterable[str] = (),
-    functions: Mapping[str, str] | None = None,
+    functions: Mapping[str, Any] | None = None,
 ) -> Identity:
     """A one-sided accuracy check: ``expr`` evaluated in each backend against its own exact value.
 
@@ -468,6 +575,7 @@ def build_identity(
     line: int = 0,
     key_line: Any = None,
     functions: Any = None,
+    user: Mapping[str, UserFunction] | None = None,
 ) -> Identity:
     def at(key: str) -> int:
         return key_line(key) if key_line else line
@@ -502,11 +610,17 @@ def build_identity(
     names = {v for v, _ in variables} - set(vectors)
     integer_vars = {v for v, d in variables if d.is_integer}
     spaces = _function_spaces(functions or {}, names | set(vectors), fail)
+    user = dict(user or {})
+    clash = sorted(set(user) & (names | set(vectors) | set(spaces)))
+    if clash:
+        raise fail(f"{clash[0]!r} is both a variable and a declared [[function]]", "vars")
 
     one_sided = rhs is None
     sides = []
     for key, text in (("lhs", lhs),) if one_sided else (("lhs", lhs), ("rhs", rhs)):
-        e = parse(text, names, file=file, line=at(key), identity=name, functions=set(spaces), vectors=vectors)
+        e = parse(
+            text, names, file=file, line=at(key), identity=name, functions=set(spaces), vectors=vectors, user=user
+        )
         for node_var in _diff_vars(e):
             if node_var in integer_vars:
                 raise fail(f"diff in {node_var!r}, which is an integer variable", key)
@@ -532,11 +646,12 @@ def build_identity(
             identity=name,
             functions=set(spaces),
             vectors=vectors,
+            user=user,
         )
-        from identities.language.expr import Cmp
+        from identities.language.expr import Cmp, Logic
 
-        if not isinstance(e, Cmp):
-            raise fail(f"assumption {a!r} is not a comparison", "assume")
+        if not isinstance(e, (Cmp, Logic)):
+            raise fail(f"assumption {a!r} is not a comparison (or and/or/not of comparisons)", "assume")
         _check_shapes([e], fail, "assume")
         assumptions.append(e)
 
@@ -664,7 +779,7 @@ def _check_examples(
 
     spaces = spaces or {}
     names = [*spaces, *(v for v, _ in variables)]
-    within = admissible(variables, float64) if examples else None
+    within = admissible(variables, float64, exact=False) if examples else None  # as written; per backend later
     out = []
     for ex in examples:
         if not isinstance(ex, dict):

@@ -60,7 +60,7 @@ def _draw(data: Any) -> None:
         r = a.result
         try:
             if a.is_float and r.samples and a.ident is not None and a.ident.variables:
-                names = [n for n, _ in a.ident.variables]
+                names = [n for n, d in a.ident.variables if d.size is None]  # error against each scalar input
                 ints = [n for n, d in a.ident.variables if d.is_integer]
                 png = error_figure(r.samples, names, f"{r.identity} in {r.backend}", r.backend, ints)
                 if png is not None:

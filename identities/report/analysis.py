@@ -241,7 +241,12 @@ def _stats(samples: Sequence[Sample], tol: Any, fmt: Any) -> dict[str, ErrorSumm
 def _values(inputs: Mapping[str, Any], fmt: Any) -> str:
     from identities.numbers.formats import short_repr
 
-    return ",".join(f"{k}={v if isinstance(v, int) else short_repr(float(v), fmt)}" for k, v in inputs.items())
+    def one(v: Any) -> str:
+        if isinstance(v, tuple):  # a vector, as --at cannot take it: shown, for people
+            return "[" + ";".join(one(c) for c in v) + "]"
+        return str(v) if isinstance(v, int) else short_repr(float(v), fmt)
+
+    return ",".join(f"{k}={one(v)}" for k, v in inputs.items())
 
 
 def _file_arg(ident: Identity | None) -> str:
@@ -257,6 +262,8 @@ def _file_arg(ident: Identity | None) -> str:
 
 def explain_command(name: str, ident: Identity | None, backend: str, inputs: Mapping[str, Any], fmt: Any) -> str:
     """``identities explain NAME [FILE] --at x=...,y=... --backend B``: reproduces one input."""
+    if any(isinstance(v, tuple) for v in inputs.values()):  # explain walks scalars: check names the input
+        return f"identities check{_file_arg(ident)} --select {shlex.quote(name)} --backend {backend} -v"
     at = f" --at {shlex.quote(_values(inputs, fmt))}" if inputs else ""
     return f"identities explain {shlex.quote(name)}{_file_arg(ident)}{at} --backend {backend}"
 
@@ -274,7 +281,8 @@ def _point(
 ) -> Point:
     lhs, rhs, tl, tr, ulps, el, er = values
     causes: list[Cause] = []
-    if diagnose_sides and ident is not None and backend.is_float:
+    vector = any(isinstance(v, tuple) for v in inputs.values())
+    if diagnose_sides and ident is not None and backend.is_float and not vector:
         for side, expr, err in (("lhs", ident.lhs, el), ("rhs", ident.rhs, er)):
             if isinstance(err, float) and (err > 0 or math.isnan(err)):
                 causes.append(diagnose(expr, side, inputs, backend))
@@ -301,7 +309,12 @@ def _from_sample(s: Sample) -> tuple:
 
 
 def _near(inputs: Mapping[str, Any]) -> tuple:
-    return tuple((k, v if isinstance(v, int) else float(f"{v:.3g}")) for k, v in inputs.items())
+    def rounded(v: Any) -> Any:
+        if isinstance(v, tuple):  # a vector: each component
+            return tuple(rounded(c) for c in v)
+        return v if isinstance(v, int) else float(f"{v:.3g}")
+
+    return tuple((k, rounded(v)) for k, v in inputs.items())
 
 
 def _rank(u: float) -> float:
@@ -316,6 +329,8 @@ def _culprit_of(el: float, er: float) -> str:
 def _cause_summary(
     r: Result, ident: Identity, backend: Any, samples: Sequence[Sample], points: Sequence[Point]
 ) -> CauseSummary | None:
+    if any(d.size is not None for _, d in ident.variables):  # the diagnosis walks scalar subexpressions
+        return None
     failing, seen = [], set()
     for s in sorted((s for s in samples if s.kind == "precision_failure"), key=lambda s: -_rank(s.ulps)):
         if _near(s.inputs) not in seen:  # one hill's near-copies would outvote every other cause

@@ -24,6 +24,7 @@ from identities.report.text import (
     STAT_ROWS,
     VERDICT_WORDS,
     bits_text,
+    bound_lines,
     domain_text,
     fmt_of,
     headline,
@@ -399,6 +400,8 @@ def _backend(a: Analysis) -> str:
             f"confidence: {_e(a.confidence.statement)} <span class=muted>(zero-failure bound "
             f"p = α<sup>1/n</sup>, over inputs drawn as the search draws them)</span>"
         )
+    for line in bound_lines(r):
+        facts.append(f"proven: {_code_spans(line)}")
     for note in ([r.message] if r.message else []) + a.notes:
         facts.append(f"note: {_e(note)}")
     if facts:

@@ -19,6 +19,7 @@ from identities.report.text import (
     STAT_ROWS,
     VERDICT_WORDS,
     bits_text,
+    bound_lines,
     domain_text,
     fmt_of,
     headline,
@@ -243,6 +244,8 @@ def _backend(a: Analysis, images: dict[str, bytes], folder: str) -> list[str]:
         )
     if a.confidence:
         out.append(f"- confidence: {a.confidence.statement}")
+    for line in bound_lines(r):
+        out.append(f"- proven: {line}")
     for note in ([r.message] if r.message else []) + a.notes:
         out.append(f"- note: {note}")
     out.append("")

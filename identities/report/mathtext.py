@@ -10,7 +10,25 @@ from __future__ import annotations
 
 import html
 
-from identities.language.expr import Apply, Bin, Call, Cmp, Const, Diff, Expr, Grad, Neg, Num, Stop, Sum, Var, Vjp
+from identities.language.expr import (
+    Apply,
+    Bin,
+    Call,
+    Cmp,
+    Const,
+    Diff,
+    Expr,
+    Grad,
+    Logic,
+    Neg,
+    Num,
+    Stop,
+    Sum,
+    UserCall,
+    Var,
+    Vjp,
+    Where,
+)
 
 __all__ = ["to_html", "to_text", "identity_html", "identity_text"]
 
@@ -36,8 +54,8 @@ class _Style:
     def sub(self, name: str, index: str) -> str:
         return name + index.translate(_SUBSCRIPT) if index.isdigit() else f"{name}_{index}"
 
-    def sum(self, var: str, lo: str, hi: str) -> str:
-        return f"Σ_{{{var}={lo}}}^{{{hi}}} "
+    def sum(self, var: str, lo: str, hi: str, symbol: str = "Σ") -> str:
+        return f"{symbol}_{{{var}={lo}}}^{{{hi}}} "
 
     def deriv(self, var: str, order: int) -> str:
         if order == 1:
@@ -61,8 +79,8 @@ class _Html(_Style):
     def sub(self, name: str, index: str) -> str:
         return f"{name}<sub>{index}</sub>"
 
-    def sum(self, var: str, lo: str, hi: str) -> str:
-        return f'<span class="bigop">Σ<sub>{var}={lo}</sub><sup>{hi}</sup></span>'
+    def sum(self, var: str, lo: str, hi: str, symbol: str = "Σ") -> str:
+        return f'<span class="bigop">{symbol}<sub>{var}={lo}</sub><sup>{hi}</sup></span>'
 
     def deriv(self, var: str, order: int) -> str:
         if order == 1:
@@ -127,6 +145,8 @@ def _render(e: Expr, st: _Style) -> str:  # noqa: C901 - one dispatch over node 
         body = _render(e.body, st)
         out = st.deriv(st.var(e.var), e.order) + (f"({body})" if _prec(e.body) < _PREC["atom"] else body)
         return out if e.at is None else f"{out} at {st.var(e.var)} = {_render(e.at, st)}"
+    if isinstance(e, UserCall):  # a function of the user's: its name, as written
+        return f"{e.fn}({', '.join(_render(a, st) for a in e.args)})"
     if isinstance(e, Apply):  # f(u), f′(u), f″(u), f⁽ⁿ⁾(u)
         marks = {0: "", 1: "′", 2: "″"}.get(e.order, f"⁽{str(e.order).translate(_SUPERSCRIPT)}⁾")
         return f"{st.var(e.fn)}{marks}({_render(e.arg, st)})"
@@ -140,7 +160,14 @@ def _render(e: Expr, st: _Style) -> str:  # noqa: C901 - one dispatch over node 
         return f"stop({_render(e.arg, st)})"
     if isinstance(e, Sum):
         body = _render(e.body, st)
-        return st.sum(st.var(e.var), _render(e.lo, st), _render(e.hi, st)) + _wrap(body, e.body, _PREC["*"])
+        big = st.sum(st.var(e.var), _render(e.lo, st), _render(e.hi, st), "∏" if e.op == "*" else "Σ")
+        return big + _wrap(body, e.body, _PREC["*"])
+    if isinstance(e, Where):  # a branch, read as "a if cond else b"
+        return f"({_render(e.then, st)} if {_render(e.cond, st)} else {_render(e.other, st)})"
+    if isinstance(e, Logic):
+        if e.op == "not":
+            return "not (" + _render(e.args[0], st) + ")"
+        return f" {e.op} ".join(f"({_render(a, st)})" if isinstance(a, Logic) else _render(a, st) for a in e.args)
     if isinstance(e, Cmp):
         parts = [_render(e.operands[0], st)]
         for op, operand in zip(e.ops, e.operands[1:]):

@@ -20,6 +20,7 @@ __all__ = [
     "STAT_COLUMNS",
     "stat_cells",
     "domain_text",
+    "bound_lines",
 ]
 
 VERDICT_WORDS = {
@@ -35,6 +36,7 @@ CAUSE_WORDS = {
     "underflow": "underflow",
     "undefined": "an undefined intermediate",
     "finite_difference": "finite-difference approximation",
+    "implementation": "your implementation",
     "rounding": "rounding accumulation",
     "exact": "none (exact)",
     "unknown": "unknown",
@@ -76,7 +78,7 @@ def fmt_of(backend: str) -> Any:
     """The float format of a backend's values (float64 for mpmath, whose inputs are doubles)."""
     from identities.numbers.formats import FORMATS
 
-    return FORMATS.get(backend, FORMATS["float64"])
+    return FORMATS.get(backend.rsplit("-", 1)[-1], FORMATS["float64"])  # torch-bfloat16 computes in bfloat16
 
 
 def pct(x: float) -> str:
@@ -130,3 +132,31 @@ def headline(a: Analysis) -> str:
             return "Holds: the two sides were equal at every input."
         return f"Holds within {r.tolerance}: {who} loses up to {bits_text(lost)} bits{why}."
     return f"Fails in {r.backend}: {who} loses up to {bits_text(lost)} bits{why}."
+
+
+def bound_lines(r: Any) -> list[str]:
+    """The proven bounds of a Result, per side ``found <= max error <= proven`` with the ratio and where the
+    largest term comes from, then the tolerance proven sufficient; [] where no bound was computed."""
+    b = getattr(r, "bound", None)
+    if b is None:
+        return []
+    if not b.proven:
+        return [f"none ({b.reason})"]
+    out = []
+    for side in ("lhs", "rhs"):
+        sb = getattr(b, side)
+        if sb.abs is None or sb.model == "exact":
+            continue
+        found = r.side_errors.get(side) if r.side_errors else None
+        got = found.abs if found is not None else math.nan
+        ratio = f" (ratio {sb.abs / got:.3g})" if got and math.isfinite(got) and got > 0 else ""
+        units = f", {sb.ulps:.0f} ulp" if sb.ulps is not None else ""
+        cut = "" if sb.complete else "; budget cut short, looser"
+        out.append(
+            f"{side}: found {got:.3g} <= max error <= proven {sb.abs:.3g} abs{units}{ratio}; where: {sb.where}{cut}"
+        )
+    sufficient = b.sufficient()
+    proof = " (so holds is proven, not only sampled)" if getattr(r, "proof", "") == "bound" else ""
+    out.append(f"a tolerance of {sufficient} is proven sufficient{proof}")
+    out.append(f"assuming {b.lhs.model}")
+    return out

@@ -24,6 +24,7 @@ import numpy as np
 
 from identities.check.results import Result, json_value
 from identities.language.tolerance import Tolerance
+from identities.numbers.dtypes import round_array
 from identities.numbers.formats import FloatFormat
 from identities.sweep.sampling import ulp_distance
 
@@ -326,12 +327,15 @@ def _statistics(
     if scored.any():
         p.ulps, p.rel, p.abs = float(ulps[scored].max()), float(err_rel[scored].max()), float(err_abs[scored].max())
     if decided.any() and tolerance is not None:
-        if tolerance.ulps is None and tolerance.rel is not None:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                need = np.where(lf == rf, 0.0, np.minimum(d / np.maximum(np.abs(lf), np.abs(rf)), d))
-            p.need = float(np.where(np.isnan(need), np.inf, need)[decided].max())
-        else:
-            p.need = float(ulps[decided].max())
+        # the factor by which the tolerance in force must be scaled to pass each point (Tolerance.need_factor)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            errs = {"ulp": ulps, "rel": d / np.maximum(np.abs(lf), np.abs(rf)), "abs": d}
+            need = np.full(len(lf), np.inf)
+            for unit, v in tolerance.terms():
+                e = np.where(np.isnan(errs[unit]), np.inf, errs[unit])
+                need = np.minimum(need, e / v if v > 0 else np.where(e == 0, 0.0, np.inf))
+            need = np.where(lf == rf, 0.0, np.where(np.isfinite(d), need, np.inf))
+        p.need = float(need[decided].max())
     key_u = np.where(np.isnan(ulps), np.inf, ulps)
     for name, mask in (("decided", decided), ("precision_failure", kind == PF), ("refuted", kind == REF)):
         idx = np.flatnonzero(mask)
@@ -356,13 +360,13 @@ def _statistics(
             p.simplest[k] = Candidate((c, order), _row(columns, j), lf[j], rf[j], ulps[j], err_rel[j], err_abs[j], k)
     # the profile: each side against the oracle (rounded to the format), and lhs against rhs
     width = fmt.width
-    ft = {64: np.float64, 32: np.float32, 16: np.float16}[width]
+
     between = _bits(ulps)
     sides = {}
     for side, value, t in (("lhs", lf, lt), ("rhs", rf, rt)):
         defined = ~np.isnan(t)
         with np.errstate(over="ignore", invalid="ignore"):
-            bits = np.where(defined, _bits(ulp_distance(value, t.astype(ft), fmt)), np.nan)
+            bits = np.where(defined, _bits(ulp_distance(value, round_array(t, fmt), fmt)), np.nan)
         sides[side] = bits
         p.hist[side] = _histogram(bits[defined], width)
         fin = defined & np.isfinite(bits)

@@ -520,6 +520,28 @@ def _finish(ident: Identity, backend: str, p: Partial, s: dict, oracle: Any, ela
             notes=p.notes,
             **base,
         )
+    try:
+        return _described(ident, be, oracle, tol, p, verdict, counts, elapsed, base)
+    except IdentitiesError as exc:  # the user's code failed in the scalar replay: an error, with its traceback
+        return SweepResult(
+            verdict="error",
+            examples=p.n,
+            exact_rate=0.0,
+            max_error=_stats(0, 0, 0),
+            needed_tolerance=None,
+            message=f"{type(exc).__name__}: {exc}",
+            counts=counts,
+            elapsed=elapsed,
+            profile=p.profile(),
+            notes=p.notes,
+            **base,
+        )
+
+
+def _described(
+    ident: Identity, be: Any, oracle: Any, tol: Any, p: Partial, verdict: str, counts: Any, elapsed: float, base: Any
+) -> SweepResult:
+    """The result with its counterexample and worst point, replayed by the scalar engine."""
     engine = _engine(ident, be, oracle, tol)
     counterexample = worst = None
     notes = list(p.notes)
@@ -567,12 +589,10 @@ def _needed(be: Any, tol: Any, p: Partial) -> str | None:
     """verify's needed tolerance over the sweep's decided points."""
     if not p.decided or not getattr(be, "is_float", False) or p.need < 0:
         return None
-    t = p.need
-    if tol is not None and tol.ulps is None and tol.rel is not None:
-        return "none" if not math.isfinite(t) else f"{t:.2g} rel or {t:.2g} abs"
+    t = p.need  # the factor the tolerance in force must be scaled by (Tolerance.need_factor)
     if not math.isfinite(t):
         return "none"
-    return f"{int(t)} ulp" if t < 1e6 else f"{t:.3g} ulp"
+    return tol.scaled(t) if tol is not None else (f"{int(t)} ulp" if t < 1e6 else f"{t:.3g} ulp")
 
 
 def _engine(ident: Identity, be: Any, oracle: Any, tol: Any) -> Any:

@@ -26,15 +26,11 @@ from identities.draws.inputs import FloatRange, Plan
 from identities.errors import InvalidArgument
 from identities.language.domains import INTEGER_DEFAULT, Domain, kind_interval
 from identities.language.expr import Expr
+from identities.numbers.dtypes import int_types, numpy_dtype, round_array
 from identities.numbers.formats import FloatFormat
 
 __all__ = ["Sampler", "ordinals", "from_ordinals", "ulp_distance", "dtype_of", "NoAdmissibleInput"]
 
-_VIEWS = {
-    64: (np.float64, np.int64, np.uint64),
-    32: (np.float32, np.int32, np.uint32),
-    16: (np.float16, np.int16, np.uint16),
-}
 _MAX_ROUNDS = 64
 
 
@@ -43,12 +39,16 @@ class NoAdmissibleInput(ValueError):
 
 
 def dtype_of(fmt: FloatFormat) -> Any:
-    return _VIEWS[fmt.width][0]
+    return numpy_dtype(fmt)
+
+
+def _views(fmt: FloatFormat) -> tuple[Any, Any, Any]:
+    return (numpy_dtype(fmt), *int_types(fmt))
 
 
 def ordinals(x: np.ndarray, fmt: FloatFormat) -> np.ndarray:
     """Each value's position among the format's values (int64; +0 and -0 are both 0)."""
-    ft, it, ut = _VIEWS[fmt.width]
+    ft, it, ut = _views(fmt)
     bits = np.asarray(x, dtype=ft).view(ut).astype(np.uint64)
     sign = np.uint64(1 << (fmt.width - 1))
     mag = (bits & (sign - np.uint64(1))).astype(np.int64)
@@ -57,7 +57,7 @@ def ordinals(x: np.ndarray, fmt: FloatFormat) -> np.ndarray:
 
 def from_ordinals(o: np.ndarray, fmt: FloatFormat) -> np.ndarray:
     """The values at ordinals ``o`` (in the format's dtype)."""
-    ft, it, ut = _VIEWS[fmt.width]
+    ft, it, ut = _views(fmt)
     o = np.asarray(o, dtype=np.int64)
     mag = np.abs(o).astype(np.uint64)
     bits = mag | ((o < 0).astype(np.uint64) << np.uint64(fmt.width - 1))
@@ -66,7 +66,7 @@ def from_ordinals(o: np.ndarray, fmt: FloatFormat) -> np.ndarray:
 
 def ulp_distance(a: np.ndarray, b: np.ndarray, fmt: FloatFormat) -> np.ndarray:
     """Representable steps between a and b (float64; inf where either is nan), as ``FloatFormat.ulp_distance``."""
-    ft = _VIEWS[fmt.width][0]
+    ft = numpy_dtype(fmt)
     a, b = np.asarray(a, dtype=ft), np.asarray(b, dtype=ft)
     oa, ob = ordinals(a, fmt), ordinals(b, fmt)
     same = (oa >= 0) == (ob >= 0)
@@ -176,7 +176,7 @@ def _round_up(x: np.ndarray, fmt: FloatFormat) -> np.ndarray:
     if fmt.width == 64:
         return x
     ft = dtype_of(fmt)
-    r = x.astype(ft)
+    r = round_array(x, fmt)
     r = np.where(r.astype(np.float64) < x, np.nextafter(r, ft(np.inf)), r)
     return r.astype(np.float64)
 
@@ -185,7 +185,7 @@ def _round_down(x: np.ndarray, fmt: FloatFormat) -> np.ndarray:
     if fmt.width == 64:
         return x
     ft = dtype_of(fmt)
-    r = x.astype(ft)
+    r = round_array(x, fmt)
     r = np.where(r.astype(np.float64) > x, np.nextafter(r, ft(-np.inf)), r)
     return r.astype(np.float64)
 
@@ -202,7 +202,7 @@ class Sampler:
         self.ints = ints
         self.vars = [_Var(n, d, fmt, ints) for n, d in variables]
         f64 = Float64Backend()
-        self.checks = [compare_array(a, f64, ints) for a in assume]  # type: ignore[arg-type]  # assume: comparisons
+        self.checks = [compare_array(a, f64, ints) for a in assume]
         for v in self.vars:
             if v.static is not None and isinstance(v.static, tuple) and max(map(abs, v.static)) >= 2**62:
                 raise InvalidArgument(

@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from identities.errors import IdentitiesError, IdentityFileError, InvalidArgument
+from identities.errors import IdentitiesError, IdentityFileError, InvalidArgument, UserCodeError
+from identities.evaluate.usercode import NUMERICAL
 from identities.language.tolerance import Tolerance
 from identities.numbers.formats import FloatFormat, float64, get_format
 from identities.numbers.metrics import bits
@@ -58,7 +59,7 @@ class Exact:
 def parse_vars(vars: object, assume: Sequence[str] = ()) -> tuple[tuple[tuple[str, Any], ...], tuple[Any, ...]]:
     """``{"x": "real[-30, 30]"}`` -> ((name, Domain), ...) and the parsed ``assume`` comparisons."""
     from identities.draws.inputs import parse_domain
-    from identities.language.expr import RESERVED, Cmp, parse
+    from identities.language.expr import RESERVED, Cmp, Logic, parse
 
     if not isinstance(vars, Mapping) or not vars:
         raise InvalidArgument(
@@ -72,7 +73,7 @@ def parse_vars(vars: object, assume: Sequence[str] = ()) -> tuple[tuple[tuple[st
                 f"not a function or constant)"
             )
         try:
-            out.append((name, parse_domain(text, [n for n, _ in out], var=name)))
+            out.append((name, parse_domain(text, [n for n, d in out if d.size is None], var=name)))
         except IdentityFileError as exc:
             raise InvalidArgument(f"vars={dict(vars)!r}: {exc.message}") from None
     if isinstance(assume, str):
@@ -80,11 +81,16 @@ def parse_vars(vars: object, assume: Sequence[str] = ()) -> tuple[tuple[tuple[st
     checks = []
     for a in assume:
         try:
-            e = parse(a, {n for n, _ in out}, allow_compare=True)
+            e = parse(
+                a,
+                {n for n, d in out if d.size is None},
+                allow_compare=True,
+                vectors={n: d.size for n, d in out if d.size is not None},
+            )
         except IdentityFileError as exc:
             raise InvalidArgument(f"assume={list(assume)!r}: {exc.message}") from None
-        if not isinstance(e, Cmp):
-            raise InvalidArgument(f"assume={list(assume)!r}: {a!r} is not a comparison")
+        if not isinstance(e, (Cmp, Logic)):
+            raise InvalidArgument(f"assume={list(assume)!r}: {a!r} is not a comparison (or and/or/not of them)")
         checks.append(e)
     return tuple(out), tuple(checks)
 
@@ -92,15 +98,29 @@ def parse_vars(vars: object, assume: Sequence[str] = ()) -> tuple[tuple[tuple[st
 class ExprReference:
     """An expression string (or its derivative in ``wrt``), evaluated by the oracle."""
 
-    def __init__(self, text: str, names: Sequence[str], *, wrt: str | None = None, argname: str = "reference"):
+    def __init__(
+        self,
+        text: str,
+        names: Sequence[str],
+        *,
+        wrt: str | None = None,
+        argname: str = "reference",
+        vectors: Mapping[str, int] | None = None,
+    ):
         from identities.language.expr import parse
+        from identities.language.vectors import ShapeError, shape
 
-        source = text if wrt is None else f"diff({text}, {wrt})"
+        vectors = dict(vectors or {})
+        op = "grad" if wrt in vectors else "diff"  # d/dx of a scalar in a vector x: the gradient
+        source = text if wrt is None else f"{op}({text}, {wrt})"
         try:
-            self.expr = parse(source, set(names))
+            self.expr = parse(source, set(names) - set(vectors), vectors=vectors)
+            self.size = shape(self.expr)
         except IdentityFileError as exc:
             raise InvalidArgument(f"{argname}={text!r}: {exc.message}") from None
-        self.text = text if wrt is None else f"d/d{wrt} {text}"
+        except ShapeError as exc:
+            raise InvalidArgument(f"{argname}={text!r}: {exc}") from None
+        self.text = text if wrt is None else f"{'∇' if op == 'grad' else 'd/d'}{wrt} {text}"
 
     def __call__(self, inputs: Mapping[str, Any], fmt: FloatFormat) -> Exact | None:
         from identities.oracle.scalar import DEFAULT_ORACLE, OutOfRange
@@ -111,7 +131,15 @@ class ExprReference:
             return UNKNOWN
         if t is None:
             return None
-        return Exact(t.to_float(fmt), t.to_float(float64), str(t))
+        if isinstance(t.value, tuple):  # a vector: one Exact per component
+            from identities.oracle.scalar import Truth
+
+            return tuple(_exact(Truth(c), fmt) for c in t.value)  # type: ignore[return-value]
+        return _exact(t, fmt)
+
+
+def _exact(t: Any, fmt: FloatFormat) -> Exact:
+    return Exact(t.to_float(fmt), t.to_float(float64), str(t))
 
 
 def _real(v: Any) -> Any:
@@ -152,39 +180,74 @@ class MpmathReference:
     division of such a zero), are believed only at the last precision.
     """
 
-    def __init__(self, fn: Callable[..., Any], names: Sequence[str], *, wrt: str | None = None):
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        names: Sequence[str],
+        *,
+        wrt: str | None = None,
+        vectors: Mapping[str, int] | None = None,
+    ):
         self.fn = fn
         self.names = tuple(names)
         self.index = None if wrt is None else self.names.index(wrt)
+        self.gradient = wrt is not None and wrt in (vectors or {})
         label = getattr(fn, "__name__", None) or repr(fn)
-        self.text = label if wrt is None else f"d/d{wrt} {label}"
+        self.text = label if wrt is None else f"{'∇' if self.gradient else 'd/d'}{wrt} {label}"
 
     def _at(self, args: list[Any], prec: int) -> Any:
         if self.index is None:
             return self.fn(*args)
-        return _derivative(self.fn, args, self.index, prec)
+        if not self.gradient:
+            return _derivative(self.fn, args, self.index, prec)
+        i, vec = self.index, list(args[self.index])
+        out = []
+        for j in range(len(vec)):  # one partial derivative per component: the gradient
+
+            def along(t: Any, j: int = j) -> Any:
+                return self.fn(*args[:i], [*vec[:j], t, *vec[j + 1 :]], *args[i + 1 :])
+
+            out.append(_derivative(along, [vec[j]], 0, prec))
+        return out
 
     def __call__(self, inputs: Mapping[str, Any], fmt: FloatFormat) -> Exact | None:
         import mpmath
 
-        previous = None
+        previous: Any = None
         for prec in MP_PRECISIONS:
             with mpmath.workprec(prec):
-                args = [v if isinstance(v, int) else mpmath.mpf(v) for v in (inputs[n] for n in self.names)]
+                args = [_mp_arg(v) for v in (inputs[n] for n in self.names)]
                 try:
-                    real = _real(self._at(args, prec))
+                    out = self._at(args, prec)
+                    vector = _is_sequence(out)
+                    reals = [_real(c) for c in (out if vector else [out])]
                 except (ValueError, ZeroDivisionError, ArithmeticError):
-                    real = None
-                if real is None:  # undefined here, or a cancellation to 0 fed a log or a division
+                    reals, vector = [None], False
+                if any(r is None for r in reals):  # undefined here, or a cancellation to 0 fed a log or a division
                     previous = None
                     continue
-                q = _fraction(real)
-                text = mpmath.nstr(real, 20)
-            rounded = (fmt.round(q), float64.round(q))
-            if rounded == previous and (q != 0 or prec == MP_PRECISIONS[-1]):
-                return Exact(rounded[0], rounded[1], text)
+                qs = [_fraction(r) for r in reals]
+                texts = [mpmath.nstr(r, 20) for r in reals]
+            rounded = [(fmt.round(q), float64.round(q)) for q in qs]
+            if rounded == previous and (all(q != 0 for q in qs) or prec == MP_PRECISIONS[-1]):
+                exact = [Exact(r[0], r[1], t) for r, t in zip(rounded, texts)]
+                return tuple(exact) if vector else exact[0]  # type: ignore[return-value]
             previous = rounded
         return None if previous is None else UNKNOWN
+
+
+def _mp_arg(v: Any) -> Any:
+    import mpmath
+
+    if isinstance(v, tuple):  # a vector: a list of mpf
+        return [mpmath.mpf(c) for c in v]
+    return v if isinstance(v, int) else mpmath.mpf(v)
+
+
+def _is_sequence(v: Any) -> bool:
+    return isinstance(v, (list, tuple)) or (
+        hasattr(v, "__len__") and hasattr(v, "__getitem__") and not isinstance(v, str)
+    )
 
 
 def _derivative(fn: Callable[..., Any], args: list[Any], i: int, prec: int) -> Any:
@@ -233,6 +296,8 @@ class Point:
     rel: float = 0.0
     abs: float = 0.0
     error: BaseException | None = None
+    component: int | None = None  # a vector result: the worst component (its value and exact are those above)
+    components: tuple[float, ...] = ()  # a vector result: ulps of each component
 
 
 @dataclass(frozen=True)
@@ -245,6 +310,7 @@ class Accuracy:
     max_rel: float
     worst: Mapping[str, Any] = field(default_factory=dict)
     skipped: int = 0
+    notes: tuple[str, ...] = ()  # how the inputs were passed; a result wider than the format
 
 
 def _error_measures(value: float, exact: Exact, fmt: FloatFormat) -> tuple[float, float, float]:
@@ -271,6 +337,7 @@ class Search:
         backend: str,
         examples: int,
         seed: int,
+        as_list: bool = False,
     ):
         self.func, self.reference, self.variables, self.assume = func, reference, variables, assume
         self.tolerance, self.examples, self.seed = tolerance, examples, seed
@@ -278,6 +345,33 @@ class Search:
         self.cache: dict[tuple, Point] = {}
         self.points: list[Point] = []
         self.convert = _converter(self.fmt)
+        self.as_list = as_list
+        self.returned: str | None = None  # the type of the first result, as a format or a Python type
+        self.wider: str | None = None  # the sentence when that type is wider than the format
+
+    def arguments(self, inputs: Mapping[str, Any]) -> list[Any]:
+        """The inputs as the function receives them: format scalars; a vector as a numpy array of the format's
+        dtype (a list of format scalars with ``as_list``); integers as Python ints."""
+        import numpy as np
+
+        out: list[Any] = []
+        for v in inputs.values():
+            if isinstance(v, tuple):
+                items = [self.convert(c) for c in v]
+                out.append(items if self.as_list else np.array(items, dtype=_dtype(self.fmt)))
+            else:
+                out.append(v if isinstance(v, int) else self.convert(v))
+        return out
+
+    def passed(self) -> str:
+        """How the inputs were passed and what came back, for messages."""
+        scalar = {64: "Python floats", 32: "numpy.float32 scalars", 16: "numpy.float16 scalars"}[self.fmt.width]
+        vector = any(d.size is not None for _, d in self.variables)
+        vec = ""
+        if vector:
+            vec = f", vectors as {'lists of those' if self.as_list else f'numpy arrays of {_dtype(self.fmt).__name__}'}"
+        back = f"; it returned {self.returned}" if self.returned else ""
+        return f"inputs passed as {scalar}{vec}, integers as Python ints{back}"
 
     def evaluate(self, inputs: dict[str, Any]) -> Point:
         key = tuple(inputs.items())
@@ -288,21 +382,52 @@ class Search:
         if exact is UNKNOWN or exact is None:
             p = Point(dict(inputs), "unknown" if exact is UNKNOWN else "undefined")
         else:
-            args = [v if isinstance(v, int) else self.convert(v) for v in inputs.values()]
+            args = self.arguments(inputs)
             try:
                 out = self.func(*args)
-            except Exception as exc:  # the function under test crashed at an admissible input: a failure
+            except UserCodeError:
+                raise
+            except Exception as exc:  # the function under test crashed at an admissible input
+                if not isinstance(exc, NUMERICAL):  # not a numerical outcome: an error in the code, at once
+                    raise _Stop(_code_error(self.func, inputs, exc)) from exc
                 p = Point(dict(inputs), "raised", exact=exact, ulps=math.inf, rel=math.inf, abs=math.inf, error=exc)
             else:
-                value = self.fmt.round(_as_float(out, self.func, inputs))
-                ulps, rel, d = _error_measures(value, exact, self.fmt)
-                ok = self.tolerance.passes(value, exact.value, self.fmt) or (
-                    math.isnan(value) and math.isnan(exact.value)
-                )
-                p = Point(dict(inputs), "ok" if ok else "fail", value, exact, ulps, rel, d)
+                self._note_type(out)
+                p = self._compare(inputs, out, exact)
         if len(self.cache) < 100_000:
             self.cache[key] = p
         return p
+
+    def _note_type(self, out: Any) -> None:
+        if self.returned is not None:
+            return
+        from identities.evaluate.usercode import type_name, wider_text
+
+        self.returned = type_name(out)
+        first = out
+        if _is_sequence(out) and not hasattr(out, "dtype") and len(out):
+            first = out[0]
+            self.returned = f"a {type(out).__name__} of {type_name(first)}"
+        self.wider = wider_text(_name(self.func), first, self.fmt)
+
+    def _compare(self, inputs: Mapping[str, Any], out: Any, exact: Any) -> Point:
+        if not isinstance(exact, tuple):
+            value = self.fmt.round(_as_float(out, self.func, inputs))
+            ulps, rel, d = _error_measures(value, exact, self.fmt)
+            ok = self.tolerance.passes(value, exact.value, self.fmt) or (math.isnan(value) and math.isnan(exact.value))
+            return Point(dict(inputs), "ok" if ok else "fail", value, exact, ulps, rel, d)
+        values = _as_floats(out, len(exact), self.func, inputs)
+        per = []
+        for v, e in zip(values, exact):
+            v = self.fmt.round(v)
+            ulps, rel, d = _error_measures(v, e, self.fmt)
+            ok = self.tolerance.passes(v, e.value, self.fmt) or (math.isnan(v) and math.isnan(e.value))
+            per.append((v, e, ulps, rel, d, ok))
+        i = max(range(len(per)), key=lambda j: (not per[j][5], _rank(per[j][2]), per[j][3]))
+        v, e, ulps, rel, d, _ = per[i]
+        ok = all(q[5] for q in per)
+        comps = tuple(q[2] for q in per)
+        return Point(dict(inputs), "ok" if ok else "fail", v, e, ulps, rel, d, component=i, components=comps)
 
     def _run(self, stop: Callable[[Point], bool] | None, shrink: bool) -> Point | None:
         from hypothesis import Phase, given, target
@@ -336,6 +461,9 @@ class Search:
                 test()
         except Found as found:
             return found.point
+        except _Stop as stop:  # raised as the test sees it: the summary, the user's exception chained
+            err = stop.error
+            raise UserCodeError(err.summary, err.original, err.summary) from err.original
         except Unsatisfiable:
             if stop is None and not self.points:
                 raise InvalidArgument("no admissible input: every draw was rejected by vars or assume") from None
@@ -364,7 +492,7 @@ class Search:
 
         admits = admissible(self.variables, self.fmt, self.assume)
         current = p
-        for name in list(p.inputs):
+        for name in [n for n in p.inputs if not isinstance(p.inputs[n], tuple)]:  # vectors: as hypothesis shrank
             for cand in simpler(current.inputs[name], self.fmt)[:60]:
                 trial = {**current.inputs, name: cand}
                 if admits(trial) and (q := self.evaluate(trial)).kind == p.kind:
@@ -380,6 +508,50 @@ def _converter(fmt: FloatFormat) -> Callable[[float], Any]:
     import numpy as np
 
     return {32: np.float32, 16: np.float16}[fmt.width]
+
+
+class _Stop(BaseException):
+    """An error in the code under test: a BaseException, so hypothesis stops at once rather than shrink it."""
+
+    def __init__(self, error: UserCodeError):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _dtype(fmt: FloatFormat) -> Any:
+    import numpy as np
+
+    return {64: np.float64, 32: np.float32, 16: np.float16}[fmt.width]
+
+
+def _rank(u: float) -> float:
+    return math.inf if math.isnan(u) else u
+
+
+def _name(func: Any) -> str:
+    return getattr(func, "__name__", None) or repr(func)
+
+
+def _code_error(func: Any, inputs: Mapping[str, Any], exc: BaseException) -> Any:
+    from identities.evaluate.usercode import failure
+
+    where = ", ".join(f"{k}={v!r}" for k, v in inputs.items())
+    return failure(_name(func), f"{_name(func)}({where})", exc)
+
+
+def _as_floats(out: Any, n: int, func: Any, inputs: Mapping[str, Any]) -> list[float]:
+    """A vector result as n floats, component by component."""
+    try:
+        values = [float(c) for c in out]
+    except (TypeError, ValueError):
+        values = []
+    if len(values) != n:
+        where = ", ".join(f"{k}={v!r}" for k, v in inputs.items())
+        raise InvalidArgument(
+            f"{_name(func)} returned {out!r} at {where}; the reference is a vector of {n} components, so it must "
+            f"return {n} real numbers (a list or an array)"
+        )
+    return values
 
 
 def _as_float(out: Any, func: Any, inputs: Mapping[str, Any]) -> float:

@@ -33,19 +33,30 @@ DEFAULT_EXAMPLES = 200
 def assert_close(actual: Any, expected: Any, tolerance: Any = "4 ulp") -> None:
     """Assert every element of ``actual`` is within ``tolerance`` of ``expected``.
 
-    ULPs are those of ``actual``'s dtype (float16, float32 or float64; integers
-    and Python floats count as float64), with ``expected`` rounded to it; +0 and
-    -0 are equal, nan equals nan, an infinity equals only itself. ``tolerance``
-    is ``"N ulp"``, ``"X rel"`` (relative to the larger magnitude) or ``"X abs"``,
-    joined by ``or``. Shapes broadcast as in numpy.
+    ULPs are those of ``actual``'s dtype (float16, float32, float64, or ml_dtypes'
+    bfloat16, float8_e4m3fn and float8_e5m2; integers and Python floats count as
+    float64), with ``expected`` rounded to it; +0 and -0 are equal, nan equals
+    nan, an infinity equals only itself. ``tolerance`` is ``"N ulp"``, ``"X rel"``
+    (relative to the larger magnitude) or ``"X abs"``, joined by ``or``. Shapes
+    broadcast as in numpy. Torch tensors and jax arrays are read as they are
+    (detached, moved to the CPU, in their own dtype: a bfloat16 tensor is
+    compared in bfloat16's ulps), and the message says which framework it read.
     """
     __tracebackhide__ = True
     from identities.testing.closeness import as_tolerance, compare
+    from identities.testing.tensors import as_numpy
 
     tol = as_tolerance(tolerance)
+    actual, read_actual = as_numpy(actual, "actual")
+    expected, read_expected = as_numpy(expected, "expected")
     mismatch = compare(actual, expected, tol)
     if mismatch is not None:
-        raise AssertionError(mismatch.message())
+        lines = mismatch.message().split("\n")
+        read = [f"actual from a {read_actual}"] if read_actual else []
+        read += [f"expected from a {read_expected}"] if read_expected else []
+        if read:
+            lines.insert(1, f"  read {' and '.join(read)}")
+        raise AssertionError("\n".join(lines))
 
 
 def _check_count(examples: object, seed: object) -> None:
@@ -67,12 +78,20 @@ def assert_identity(
     expect: Mapping[str, str] | None = None,
     assume: Iterable[str] = (),
     name: str = "assert_identity",
+    functions: Mapping[str, Any] | None = None,
 ) -> list[Any]:
     """Assert an identity's verdict on each backend is its ``expect`` (default ``holds``).
 
     Built with ``identities.identity`` and checked with ``identities.verify``,
     so the verdicts and the failure text are those of the same identity in a
     file. Returns the Results (one per backend).
+
+    ``functions`` declares functions of yours that the sides call by name:
+    ``{"sigmoid": (numutil.sigmoid, "1/(1 + exp(-x))")}`` (or
+    ``identities.implementation(f, "definition", args=[...], vectorized=...)``):
+    float backends call the Python function, the oracle evaluates the
+    definition. An exception from your function that is not a numerical outcome
+    (see ``identities.evaluate.usercode``) is raised at once, with its traceback.
     """
     __tracebackhide__ = True
     from identities.check.engine import DEFAULT_BACKENDS, verify
@@ -84,8 +103,8 @@ def assert_identity(
         backends = DEFAULT_BACKENDS
     elif isinstance(backends, str):
         backends = [b.strip() for b in backends.split(",") if b.strip()]
-    ident = identity(name, lhs, rhs, vars=vars, tolerance=tolerance, expect=expect, assume=assume)
-    results = [verify(ident, b, examples=examples, seed=seed) for b in backends]
+    ident = identity(name, lhs, rhs, vars=vars, tolerance=tolerance, expect=expect, assume=assume, functions=functions)
+    results = [verify(ident, b, examples=examples, seed=seed, raise_user_errors=True) for b in backends]
     bad = [r for r in results if not r.ok]
     if bad:
         call = f"the same call (seed={seed}, examples={examples})"
@@ -95,13 +114,13 @@ def assert_identity(
     return results
 
 
-def _reference(reference: Any, names: Sequence[str], wrt: str | None, argname: str) -> Any:
+def _reference(reference: Any, names: Sequence[str], wrt: str | None, argname: str, vectors: Mapping[str, int]) -> Any:
     from identities.testing.accuracy import ExprReference, MpmathReference
 
     if isinstance(reference, str):
-        return ExprReference(reference, names, wrt=wrt, argname=argname)
+        return ExprReference(reference, names, wrt=wrt, argname=argname, vectors=vectors)
     if callable(reference):
-        return MpmathReference(reference, names, wrt=wrt)
+        return MpmathReference(reference, names, wrt=wrt, vectors=vectors)
     raise InvalidArgument(f"{argname}={reference!r} must be an expression string or an mpmath callable")
 
 
@@ -115,19 +134,30 @@ def assert_accurate(
     backend: str = "float64",
     seed: int = 0,
     assume: Iterable[str] = (),
+    as_list: bool = False,
 ) -> Any:
     """Assert ``func`` is within ``tolerance`` of the exact ``reference`` at every input hypothesis finds.
 
     ``func`` takes the variables of ``vars`` positionally, in order, as
-    ``float`` (float64) or numpy scalars (float32, float16); its result is
-    rounded to the backend's format. ``reference`` is an expression string
+    ``float`` (float64) or numpy scalars (float32, float16), integers as Python
+    ints, and ``vector[n]`` variables as numpy arrays of the format's dtype
+    (lists of its scalars with ``as_list=True``); its result is rounded to the
+    backend's format. ``reference`` is an expression string
     (``"log(1 + exp(x))"``, exact by the oracle) or a callable of mpmath
-    numbers (``lambda x: mpmath.log1p(mpmath.exp(x))``, at rising precision).
-    Inputs where the reference is undefined are skipped. Returns an
-    ``Accuracy`` record (the largest error found) when it passes.
+    numbers (``lambda x: mpmath.log1p(mpmath.exp(x))``, at rising precision;
+    a vector arrives as a list of mpf). A vector-valued reference (an
+    expression over vectors, or a callable returning a list) is compared
+    component by component with ``func``'s array or list. Inputs where the
+    reference is undefined are skipped.
+
+    ``ArithmeticError`` and ``ValueError`` from ``func`` count as a wrong value
+    (nan) at that input; any other exception is raised at once, with its
+    traceback (``identities.UserCodeError``). Returns an ``Accuracy`` record (the
+    largest error found) when it passes; a result type wider than the format
+    (a float32 test of a function that returns a double) is warned about.
     """
     __tracebackhide__ = True
-    return _accuracy(func, reference, vars, None, tolerance, examples, backend, seed, assume, "reference")
+    return _accuracy(func, reference, vars, None, tolerance, examples, backend, seed, assume, "reference", as_list)
 
 
 def assert_derivative(
@@ -141,6 +171,7 @@ def assert_derivative(
     backend: str = "float64",
     seed: int = 0,
     assume: Iterable[str] = (),
+    as_list: bool = False,
 ) -> Any:
     """Assert ``derivative`` computes d ``function`` / d ``wrt`` to within ``tolerance``.
 
@@ -148,7 +179,8 @@ def assert_derivative(
     oracle's Taylor arithmetic on balls) or a callable of mpmath numbers
     (differentiated by ``mpmath.diff`` at high precision): never by float
     finite differences. ``wrt`` names the variable (needed when there are
-    several). Otherwise as ``assert_accurate``.
+    several); for a ``vector[n]`` variable the derivative is the gradient, an
+    array compared component by component. Otherwise as ``assert_accurate``.
     """
     __tracebackhide__ = True
     if isinstance(vars, Mapping) and wrt is None:
@@ -160,7 +192,7 @@ def assert_derivative(
         wrt = next(iter(vars))
     if isinstance(vars, Mapping) and wrt not in vars:
         raise InvalidArgument(f"wrt={wrt!r} is not one of vars={dict(vars)!r}")
-    return _accuracy(derivative, function, vars, wrt, tolerance, examples, backend, seed, assume, "function")
+    return _accuracy(derivative, function, vars, wrt, tolerance, examples, backend, seed, assume, "function", as_list)
 
 
 def _accuracy(
@@ -174,6 +206,7 @@ def _accuracy(
     seed: int,
     assume: Iterable[str],
     argname: str,
+    as_list: bool = False,
 ) -> Any:
     __tracebackhide__ = True
     from identities.testing.accuracy import Accuracy, Search, parse_vars
@@ -187,8 +220,9 @@ def _accuracy(
     tol = as_tolerance(tolerance)
     variables, checks = parse_vars(vars, list(assume) if not isinstance(assume, str) else [assume])
     names = [n for n, _ in variables]
-    ref = _reference(reference, names, wrt, argname)
-    search = Search(func, ref, variables, checks, tol, backend, examples, seed)
+    vectors = {n: d.size for n, d in variables if d.size is not None}
+    ref = _reference(reference, names, wrt, argname, vectors)
+    search = Search(func, ref, variables, checks, tol, backend, examples, seed, as_list=as_list)
     points = search.search()
     decided = [p for p in points if p.kind in ("ok", "fail", "raised")]
     if not decided:
@@ -201,6 +235,13 @@ def _accuracy(
     failing = [p for p in decided if p.kind != "ok"]
     worst = max(decided, key=lambda p: (p.kind == "raised", p.ulps if not math.isnan(p.ulps) else math.inf, p.rel))
     if not failing:
+        notes = (search.passed(),) + ((search.wider,) if search.wider else ())
+        if search.wider:
+            import warnings
+
+            from identities.errors import WiderResultWarning
+
+            warnings.warn(f"{_title(func, ref, wrt)}: {search.wider}; {search.passed()}", WiderResultWarning, 3)
         return Accuracy(
             examples=len(points),
             max_ulps=worst.ulps,
@@ -208,6 +249,7 @@ def _accuracy(
             max_rel=max(p.rel for p in decided),
             worst=dict(worst.inputs),
             skipped=len(points) - len(decided),
+            notes=notes,
         )
     largest = search.largest(worst)
     fails = [p for p in failing if p.kind == "fail"]
@@ -252,7 +294,11 @@ def _message(
         lines += _point_lines("minimal failing input", minimal, func, fmt)
     # over everything evaluated (the shrinking runs too): the maximum found is what a tolerance must cover
     seen = [p for p in search.cache.values() if p.kind in ("ok", "fail", "raised")]
-    if all(math.isfinite(p.ulps) for p in seen):
+    tol = search.tolerance
+    if all(math.isfinite(p.ulps) for p in seen) and any(u != "ulp" for u, _ in tol.terms()):
+        f = max(tol.need_factor(p.ulps, p.rel, p.abs) for p in seen)  # in the declared units
+        lines.append(f'  would pass with tolerance="{tol.scaled(f)}"')
+    elif all(math.isfinite(p.ulps) for p in seen):
         worst = max(p.ulps for p in seen)
         rel = ceil_sig(max(p.rel for p in seen))
         alt = f' (or "{rel:.2g} rel")' if math.isfinite(rel) else ""
@@ -263,6 +309,9 @@ def _message(
             f"  no tolerance passes: {bad} input{'s' if bad > 1 else ''} give nan, an infinity or an "
             f"exception where the exact value is finite (or the reverse)"
         )
+    lines.append(f"  {search.passed()}")
+    if search.wider:
+        lines.append(f"  note: {search.wider}")
     lines.append(f"  reproduce: the same call (seed={search.seed}, examples={search.examples})")
     return "\n".join(lines)
 
@@ -271,8 +320,10 @@ def _point_lines(label: str, p: Any, func: Any, fmt: Any) -> list[str]:
     from identities.check.failures import float_text
 
     call = f"{_name(func)}({', '.join(p.inputs)})"
+    if p.component is not None:
+        call += f"[{p.component}]"
     width = max(len(call), len("exact"))
-    where = ", ".join(f"{k}={float_text(v, fmt)}" for k, v in p.inputs.items())
+    where = ", ".join(f"{k}={_input_text(v, fmt)}" for k, v in p.inputs.items())
     lines = [f"  {label}:", f"    at {where}"]
     if p.kind == "raised":
         lines.append(f"    {call:<{width}} raised {type(p.error).__name__}: {p.error}")
@@ -282,4 +333,17 @@ def _point_lines(label: str, p: Any, func: Any, fmt: Any) -> list[str]:
     lines.append(f"    {'exact':<{width}} = {p.exact.text}  (rounds to {float_text(p.exact.value, fmt)})")
     ulps = "inf ulp" if math.isinf(p.ulps) else f"{p.ulps:.0f} ulp ({math.log2(1 + p.ulps):.1f} bits)"
     lines.append(f"    error {ulps}, rel {p.rel:.3g}, abs {p.abs:.3g}")
+    if p.component is not None:
+        per = ", ".join("inf" if not math.isfinite(u) else f"{u:.0f}" for u in p.components)
+        lines.append(f"    component {p.component} (counting from 0) is the worst; ulps by component: [{per}]")
     return lines
+
+
+def _input_text(v: Any, fmt: Any) -> str:
+    from identities.check.failures import float_text
+
+    if isinstance(v, tuple):  # a vector: its components, short
+        from identities.numbers.formats import short_repr
+
+        return "[" + ", ".join(short_repr(float(c), fmt) for c in v) + "]"
+    return float_text(v, fmt)

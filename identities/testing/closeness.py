@@ -4,9 +4,10 @@ ULPs are counted as in ``formats.FloatFormat.ulp_distance``, but for whole
 arrays at once: the bit patterns are viewed as integers of the same width, so
 two values of the same sign are ``|bits(a) - bits(b)|`` steps apart and two of
 opposite signs ``|a|'s bits + |b|'s bits`` (+0 and -0 are 0 apart). The format
-is the dtype of ``actual`` (float16, float32 or float64; integers count as
-float64); ``expected`` is rounded to it, so the error is measured in the ulps
-of the numbers the code under test produces.
+is the dtype of ``actual`` (float16, float32, float64, or ml_dtypes' bfloat16,
+float8_e4m3fn and float8_e5m2; integers count as float64); ``expected`` is
+rounded (once) to it, so the error is measured in the ulps of the numbers the
+code under test produces.
 
 Non-finite values: nan matches nan (any payload, any sign) and an infinity
 matches only the same infinity; any other pair with a nan or an infinity fails
@@ -28,12 +29,18 @@ import numpy as np
 
 from identities.errors import InvalidArgument
 from identities.language.tolerance import Tolerance, parse_tolerance
+from identities.numbers.dtypes import format_of_dtype, round_array
 from identities.numbers.formats import FORMATS, FloatFormat
 
 __all__ = ["as_tolerance", "ulp_distance", "Mismatch", "compare", "BLOCK", "ceil_sig"]
 
 BLOCK = 1 << 15  # elements per block of the pass/fail check: a few arrays of it fit in L2
-_INTS: dict[int, tuple[Any, Any]] = {2: (np.int16, np.uint16), 4: (np.int32, np.uint32), 8: (np.int64, np.uint64)}
+_INTS: dict[int, tuple[Any, Any]] = {
+    1: (np.int8, np.uint8),
+    2: (np.int16, np.uint16),
+    4: (np.int32, np.uint32),
+    8: (np.int64, np.uint64),
+}
 
 
 def as_tolerance(tolerance: object, name: str = "tolerance") -> Tolerance:
@@ -52,11 +59,13 @@ def _float_array(x: Any, name: str) -> np.ndarray:
     except Exception as exc:  # ragged lists and the like
         raise InvalidArgument(f"{name}={_short(x)} is not an array of numbers: {exc}") from None
     kind = a.dtype.kind
+    if kind in "fV" and format_of_dtype(a.dtype) is not None:  # ours, ml_dtypes' bfloat16 and float8s included
+        return a
     if kind == "f":
-        if a.dtype.itemsize not in _INTS:
+        if a.dtype.itemsize not in _INTS or a.dtype.itemsize == 1:
             raise InvalidArgument(
-                f"{name} has dtype {a.dtype}; supported float widths are float16, float32 and "
-                f"float64 (convert extended precision to float64 first)"
+                f"{name} has dtype {a.dtype}; supported float formats are float16, float32, float64, "
+                f"bfloat16, float8_e4m3fn and float8_e5m2 (convert extended precision to float64 first)"
             )
         return a
     if kind in "iu":
@@ -72,7 +81,8 @@ def _short(x: Any) -> str:
 
 
 def format_of(dtype: np.dtype) -> FloatFormat:
-    return FORMATS[f"float{8 * dtype.itemsize}"]
+    fmt = format_of_dtype(dtype)
+    return fmt if fmt is not None else FORMATS[f"float{8 * dtype.itemsize}"]
 
 
 def _ordinals(a: np.ndarray) -> np.ndarray:
@@ -221,7 +231,7 @@ def compare(actual: Any, expected: Any, tolerance: Tolerance, *, show: int = 5) 
     a = _float_array(actual, "actual")
     b = _float_array(expected, "expected")
     if b.dtype != a.dtype:
-        b = b.astype(a.dtype)  # rounds to the format of the values under test
+        b = round_array(b, format_of(a.dtype))  # rounds (once) to the format of the values under test
     if a.shape != b.shape:
         try:
             a, b = np.broadcast_arrays(a, b)

@@ -3,6 +3,7 @@ import math
 import pytest
 
 from identities import InvalidArgument, identity, verify
+from identities.numbers.formats import float64
 from identities.oracle.scalar import Oracle
 
 
@@ -176,3 +177,54 @@ def test_centres_of_the_near_draws():
     assert float_range("real", -1.0, 1.0, float64).centres() == [1.0, -1.0, 1.0, -1.0]
     assert float_range("real", -math.inf, math.inf, float64).centres() == [1.0, -1.0, 1.0, -1.0]  # no finite bound
     assert float_range("real", 2.0, 3.0, float64).centres() == [2.0, 3.0]
+
+
+# -- decided zeros and the decided-example floor (issue 11) -------------------------------------------------
+
+
+def test_a_sum_that_cancels_to_zero_is_decided_at_the_formats_resolution():
+    ident = identity("atan_odd", "atan(x) + atan(-x)", "0", vars={"x": "real"})
+    for backend in ("float64", "float32", "mpmath"):
+        r = verify(ident, backend, examples=100)
+        assert r.verdict == "holds" and r.counts["unknown"] == 0, (backend, r.counts)
+        assert "decided as 0 at the" in r.message
+    # the oracle never refutes on a zero at resolution: the same point without a resolution is unknown
+    from identities.language.expr import parse
+
+    lhs, rhs = parse("atan(x) + atan(-x)", {"x"}), parse("0", {"x"})
+    oracle = Oracle()
+    assert oracle.compare(lhs, rhs, {"x": 0.3}).status == "unknown"
+    p = oracle.compare(lhs, rhs, {"x": 0.3}, zero_below=-1075)
+    assert p.status == "holds" and p.lhs.rounded(float64) == 0.0 and "resolution" in p.note
+    # a side that is tiny but certainly nonzero is still refuted, resolution or not
+    assert oracle.compare(parse("exp(-2000)", set()), parse("0", set()), {}, zero_below=-1075).status == "refuted"
+
+
+def test_a_holds_needs_enough_decided_examples():
+    # a cap of 128 bits cannot decide this difference except where x is exactly 0.75
+    lhs = "sin(x)*(x - 0.75) - sin(x)*(x - 0.75)"
+    ident = identity("self_difference", lhs, "0", vars={"x": "real[0.5, 0.9]"}, examples=[{"x": 0.75}])
+    small = Oracle(start_bits=64, cap_bits=128, hold_bits=100)
+    r = verify(ident, "float64", examples=100, oracle=small)
+    assert r.verdict == "error", r
+    k = int(r.message.split(" of ")[1].split()[0])  # distinct inputs tried: all but one unknown
+    want = f"the oracle decided only 1 of {k} examples (a holds needs 20): {k - 1} unknown (not resolved by 128 bits)"
+    assert r.message == want
+    # with fewer examples asked for than the floor, all of them must be decided
+    r = verify(identity("zero", "x - x", "0", vars={"x": "real"}), "float64", examples=5)
+    assert r.verdict == "holds" and r.counts["ok"] >= 5
+
+
+def test_the_mpmath_row_reports_bits_of_its_working_precision_not_ulps():
+    from identities.cli.common import result_row
+    from identities.registry import builtin
+
+    ident = builtin()["notebook_detach"]  # grad(total(stop(x*x)*x), x) == x*x
+    r = verify(ident, "mpmath", examples=100)
+    assert r.verdict == "holds" and math.isnan(r.max_error.ulps) and r.worst is None
+    assert 0 <= r.max_error.bits <= 169  # mpmath's 50 digits are 169 bits
+    assert r.to_json()["max_error"]["ulps"] is None
+    cells = result_row(20, r).split()
+    assert cells[:4] == ["notebook_detach", "mpmath", "holds", "-"]
+    f64 = verify(ident, "float64", examples=50)
+    assert not math.isnan(f64.max_error.ulps) and f64.to_json()["max_error"]["ulps"] == f64.max_error.ulps

@@ -39,7 +39,8 @@ def test_log1p_holds_exactly_on_every_backend():
     a = accuracy("log1p", "log1p(x)", vars={"x": TINY})
     for backend in ("float64", "float32", "mpmath"):
         r = verify(a, backend, examples=40)
-        assert (r.verdict, r.max_error.ulps) == ("holds", 0.0), backend
+        error = r.max_error.bits if backend == "mpmath" else r.max_error.ulps  # mpmath: bits, no ulps
+        assert (r.verdict, error) == ("holds", 0.0), backend
 
 
 def test_a_removable_singularity_is_a_precision_failure_near_it_and_undefined_at_it():
@@ -69,7 +70,8 @@ def test_no_refutation_or_domain_mismatch_from_a_one_sided_check():
     r = verify(accuracy("sqrt_square", "sqrt(x**2)", vars={"x": "real[-4, -1e-100]"}), "float64", examples=50)
     assert r.verdict == "holds"
     # log(x) on reals: undefined points are skipped, never a domain mismatch
-    r = verify(accuracy("log_real", "log(x)", vars={"x": "real[-4, 4]"}), "float64", examples=80)
+    # (200 examples: a holds needs 20 decided distinct inputs, and half of these are undefined)
+    r = verify(accuracy("log_real", "log(x)", vars={"x": "real[-4, 4]"}), "float64", examples=200)
     assert r.verdict == "holds" and r.counts["undefined"] > 0 and r.counts["domain_mismatch"] == 0
 
 

@@ -244,3 +244,19 @@ def test_one_sided_checks_through_list_check_report_and_explain(tmp_path, capsys
     out = capsys.readouterr().out
     assert "  accuracy of exp(x) - 1\n" in out and "true value = 1.0000000000500000364e-10" in out
     assert "    rhs" not in out and "rhs:" not in out
+
+
+def test_report_and_explain_in_bfloat16(tmp_path, capsys):
+    pytest.importorskip("ml_dtypes")
+    out = tmp_path / "r.md"
+    argv = ["report", "--backend", "bfloat16", "--select", "log_product", "--examples", "60", "-o", str(out)]
+    assert main(argv) == 0  # log_product's precision_failure is declared for bfloat16
+    doc = out.read_text()
+    assert "| bfloat16 | 1 | 1 |" in doc and "Fails in bfloat16" in doc
+    assert "--backend bfloat16" in doc  # the reproduce commands name the format
+    capsys.readouterr()
+    # 9e-41 is the shortest decimal of bfloat16's smallest subnormal; x*y = 2**-134 is a tie, rounded to 0
+    assert main(["explain", "log_product", "--at", "x=0.5,y=9e-41", "--backend", "bfloat16"]) == 0
+    text = capsys.readouterr().out
+    assert "note: y rounded to the nearest bfloat16" in text
+    assert "lhs = -inf" in text and "rhs = -92.5" in text

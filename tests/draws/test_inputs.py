@@ -154,3 +154,31 @@ def test_the_near_source_also_aims_at_earlier_inputs():
         assert y != centre and abs(y - centre) <= 2 * 3.25 * 2.0**-30
     y = sampler(lambda _s: bytes([6, 29, 0, 0]), _EDGE, others=[11.0])  # an input outside the range is no centre
     assert abs(y - 1.0) <= 2.0**-29
+
+
+@pytest.mark.parametrize("fmt", [float16, float32, float64])
+@pytest.mark.parametrize("kind, lo, hi", [("real", -1.0, 1.0), ("positive", 0.0, 1.0), ("real", 0.0, 1.0)])
+def test_near_draws_reach_both_sides_of_every_centre(fmt, kind, lo, hi):
+    # a near step that would leave the domain is reflected inward, never clamped onto the bound: the draws
+    # near +-1 land inside, on the inner side of a bound, as often as on the inner side of the other one
+    from hypothesis import strategies as st
+
+    from identities.draws.inputs import _EDGE, FloatSampler, float_range
+
+    sampler = FloatSampler(float_range(kind, lo, hi, fmt))
+    out = []
+
+    @settings(max_examples=600, database=None, derandomize=True)
+    @given(st.data())
+    def collect(data):
+        out.append(sampler(data.draw, _EDGE))  # the near source
+
+    collect()
+    below_one = sum(0.5 < v < 1 for v in out)
+    above_minus_one = sum(-1 < v < -0.5 for v in out)
+    assert all(lo <= v <= hi for v in out)
+    assert out.count(1.0) + out.count(-1.0) == 0  # (clamping put 465 of 1,000 float16 draws on 1.0)
+    if lo < 0:
+        assert min(below_one, above_minus_one) >= 0.8 * max(below_one, above_minus_one) > 150
+    else:
+        assert below_one > 250 and above_minus_one == 0

@@ -49,7 +49,7 @@ def test_render_reparses_to_the_same_tree(text):
         ("x ^ 2", "use ** for powers"),
         ("x < y", "comparisons are only allowed in 'assume'"),
         ("1j", "is not a number"),
-        ("x if y else 1", "IfExp is not allowed"),
+        ("x if y else 1", "'a if cond else b' is not allowed; write where(cond, a, b)"),
         ("(x := 3)", "NamedExpr is not allowed"),
         ("f'{x}'", "JoinedStr is not allowed"),
         ("sin", "function 'sin' used as a value"),
@@ -110,3 +110,40 @@ def test_arbitrary_text_is_parsed_or_rejected_cleanly(text):
         parse(text, XY)
     except IdentityFileError:
         pass
+
+
+def test_new_forms_parse_render_and_reparse():
+    from identities.language.expr import Logic, Where
+
+    xs = {"x", "y", "n"}
+    for text in (
+        "where(x > 0 and not (x < -1 or x == 2), log(x), 0)",
+        "where(0 < x <= 1, x, -x)",
+        "prod(k, k, 1, floor((n - 1)/2))",
+        "fma(x, y, -1) + min(x, y) - max(x, y)*copysign(1, y)",
+        "besselj(2, x) + bessely(0, x) + lambertw(x) + zeta(y) + digamma(x) + beta(x, y)",
+    ):
+        e = parse(text, xs)
+        assert str(e) == text and parse(str(e), xs) == e
+    e = parse("where(x > 0 and y > 0, 1, 2)", xs)
+    assert isinstance(e, Where) and isinstance(e.cond, Logic) and e.cond.op == "and"
+    assert str(parse("pow(x, 2) + tgamma(x)", xs)) == "x**2 + gamma(x)"  # other spellings of ** and gamma
+    assert str(parse("x > 0 and (y < 1 or not n == 2)", xs, allow_compare=True)) == "x > 0 and (y < 1 or not n == 2)"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("where(x, 1, 2)", "'x' is not a condition"),
+        ("where(x > 0, 1)", "where takes (condition, value if true, value if false), got 2"),
+        ("x and y", "'and', 'or' and 'not' are only allowed in 'assume' and in the condition of where"),
+        ("where(x > 0, y < 1, 2)", "comparisons are only allowed in 'assume' and in the condition of where"),
+        ("prod(x, x, 1, 3)", "prod index 'x' must be a new name"),
+        ("fma(x, y)", "fma() takes 3 arguments, got 2"),
+        ("pow(x)", "pow() takes 2 arguments, got 1"),
+    ],
+)
+def test_new_forms_rejections(text, message):
+    with pytest.raises(IdentityFileError) as info:
+        parse(text, XY)
+    assert message in str(info.value)

@@ -38,7 +38,8 @@ def test_an_fpcore_file_is_collected_and_its_refusals_are_warnings(pytester):
     result = pytester.runpytest_inprocess(
         "-p", "no:cacheprovider", "--identities-backend", "float64,mpmath", "--identities-examples", "30", "-v"
     )
-    result.assert_outcomes(passed=2, warnings=1)
+    result.assert_outcomes(passed=2)  # other warnings (assert rewriting) depend on what the session imported first
+    assert sum("IdentitiesRefused" in line for line in result.stdout.lines) == 1
     result.stdout.fnmatch_lines(
         [
             "*identities_bench.fpcore::carthesiantopolar_radius[[]float64] PASSED*",

@@ -169,3 +169,15 @@ def test_library_files_parse_individually():
     lib = Path(__file__).resolve().parents[2] / "identities" / "library"
     total = sum(len(load(p)) for p in lib.glob("*.toml"))
     assert total == len(builtin())
+
+
+def test_assume_takes_and_or_not():
+    from identities.draws.inputs import admissible
+
+    ident = identity(
+        "ring", "x", "x", vars={"x": "real[-4, 4]", "y": "real[-4, 4]"}, assume=["x > 1 and not (y < 0 or y > 2)"]
+    )
+    admits = admissible(ident.variables, __import__("identities.numbers.formats").numbers.formats.float64, ident.assume)
+    assert admits({"x": 1.5, "y": 1.0}) and not admits({"x": 1.5, "y": 3.0}) and not admits({"x": 0.5, "y": 1.0})
+    e = bad('[[identity]]\nname = "a"\nlhs = "x"\nrhs = "x"\nvars = { x = "real" }\nassume = ["x + 1"]\n')
+    assert "assumption 'x + 1' is not a comparison (or and/or/not of comparisons)" in str(e) and e.line == 6

@@ -84,6 +84,11 @@ def test_seed_changes_the_points_and_profile_counts_every_point():
         ("derivative_sin", "float32"),
         ("binomial_vandermonde", "float16"),
         ("log_power", "float32"),
+        ("exp_sum", "bfloat16"),
+        ("binomial_pmf_total", "bfloat16"),
+        ("derivative_log", "bfloat16"),
+        ("log_product", "float8_e4m3fn"),
+        ("hypot_definition", "float8_e5m2"),
     ],
 )
 def test_sweep_points_agree_with_verifys_engine(name, backend):
@@ -279,3 +284,46 @@ def test_cli_check_with_workers(capsys):
     )
     out = capsys.readouterr().out
     assert "workers=2" in out and out.count("binomial_pascal") >= 2
+
+
+def test_sweep_of_where_and_prod_matches_check_and_never_crashes():
+    from identities import accuracy, identity
+    from identities.sweep.runner import sweep_all
+
+    softplus = accuracy(
+        "softplus", "where(x > 36, x, log1p(exp(x)))", vars={"x": "real[-50, 50]"}, assume=["x < -1 or x > 1"]
+    )
+    naive = accuracy("softplus_naive", "log(1 + exp(x))", vars={"x": "real[-50, 50]"})
+    half = identity(
+        "half", "prod(1 + 1/k, k, 1, floor((n - 1)/2))", "floor((n - 1)/2) + 1", vars={"n": "integer[1, 60]"}
+    )
+    out = {(r.identity, r.backend): r for r in sweep_all([softplus, naive, half], ["float64"], points=3000)}
+    assert out["softplus", "float64"].verdict == "holds"  # beyond 36, exp(-x) < x/2**53: x is log1p(exp(x))
+    # the branch is exact arithmetic too: against log(1 + exp(x)) it is a different function, refuted
+    # where it takes x (at 30.5 the two differ by exp(-30.5), 16 ulps of 30.5)
+    from identities import verify
+
+    early = identity(
+        "early",
+        "where(x > 30, x, log1p(exp(x)))",
+        "log(1 + exp(x))",
+        vars={"x": "real[-50, 50]"},
+        examples=[{"x": 30.5}],
+    )
+    r = verify(early, "mpmath", examples=20)
+    c = r.counterexample
+    x = c.inputs["x"]
+    assert r.verdict == "refuted" and x > 30 and c.truth_lhs == x and c.truth_rhs == x + math.exp(-x)
+    assert out["softplus_naive", "float64"].verdict == "precision_failure"  # log(1 + tiny) near -50
+    assert out["half", "float64"].verdict in ("holds", "precision_failure")
+    assert out["half", "float64"].counts["refuted"] == 0  # a product, never summed by mistake
+    assert out["half", "float64"].max_error.ulps <= 4
+
+
+def test_bfloat16_sweeps_give_the_declared_verdicts():
+    """The sweep of an ML format draws its values (uniform over its bit patterns) and finds what check finds."""
+    for name in ("binomial_pmf_total", "exp_sum", "sin_odd", "derivative_log"):
+        r = sweep(LIB[name], "bfloat16", points=4000)
+        assert r.verdict == r.expected, (name, r.verdict, r.expected)
+    r = sweep(LIB["binomial_pmf_total"], "bfloat16", points=4000)
+    assert 0 < r.max_error.ulps <= 64 and r.profile.sample["p"].dtype.name == "bfloat16"

@@ -179,8 +179,11 @@ def test_assert_accurate_fails_with_the_largest_error_shrunk_and_the_minimal_inp
     minimal = float64.ulp_distance(softplus_naive(x), float(mpmath.log1p(mpmath.exp(x))))
     assert 4 < minimal < largest  # the threshold problem: the minimal failure barely fails
     assert len(repr(x)) <= 5  # a value a person would write
-    needed = float(lines[-2].split('"')[1].split()[0])
-    assert needed >= largest and lines[-2].startswith(f'  would pass with tolerance="{needed:.0f} ulp" (or "0.001')
+    needed = float(lines[-3].split('"')[1].split()[0])
+    assert needed >= largest and lines[-3].startswith(f'  would pass with tolerance="{needed:.0f} ulp" (or "0.001')
+    assert (
+        lines[-2] == "  inputs passed as Python floats, integers as Python ints; it returned float64 (a Python float)"
+    )
     assert lines[-1] == "  reproduce: the same call (seed=0, examples=100)"
 
 

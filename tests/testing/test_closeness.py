@@ -86,5 +86,5 @@ def test_bad_inputs_name_what_is_wrong():
     with pytest.raises(InvalidArgument, match="actual=.*not a float"):
         compare(np.array(["a"]), np.array([1.0]), as_tolerance("1 ulp"))
     if np.dtype(np.longdouble).itemsize not in (8,):
-        with pytest.raises(InvalidArgument, match="float16, float32 and float64"):
+        with pytest.raises(InvalidArgument, match="float16, float32, float64, bfloat16"):
             compare(np.ones(2, dtype=np.longdouble), np.ones(2), as_tolerance("1 ulp"))

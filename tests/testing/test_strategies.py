@@ -76,3 +76,26 @@ def test_bad_arguments_fail_at_the_call(call, message):
     with pytest.raises(InvalidArgument) as info:
         call()
     assert message in str(info.value)
+
+
+def test_ml_formats_by_name():
+    pytest.importorskip("ml_dtypes")
+    from identities.numbers.formats import bfloat16, float8_e4m3fn
+
+    assert repr(values("positive", format="bfloat16")) == "values('positive', format='bfloat16')"
+    seen = set()
+
+    @settings(max_examples=300, database=None)
+    @given(values("real[-1000, 1000]", format="float8_e4m3fn"), inputs({"x": "positive"}, format="bfloat16"))
+    def draw(v, d):
+        assert float8_e4m3fn.contains(v) and -448 <= v <= 448  # the bounds meet the format's largest value
+        assert bfloat16.contains(d["x"]) and d["x"] > 0
+        seen.add(v)
+
+    draw()
+    assert {448.0, -448.0} <= seen and len(seen) > 50  # the edges, and many of the 253 finite values
+    with pytest.raises(InvalidArgument, match="width=32 and format='bfloat16' disagree"):
+        values("real", width=32, format="bfloat16")
+    with pytest.raises(InvalidArgument, match="format='float12' is not a float format"):
+        values("real", format="float12")
+    assert repr(values("real", width=32, format="float32")) == "values('real', format='float32')"
