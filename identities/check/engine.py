@@ -27,6 +27,7 @@ from typing import Any
 
 from identities.backends import get_backend
 from identities.check import search as search_mod
+from identities.check.display import ResultList
 from identities.check.evaluation import Engine, Sample
 from identities.check.results import Result
 from identities.check.simplify import simplify
@@ -235,8 +236,9 @@ def verify_all(
     on_result: Callable[[Result], None] | None = None,
     executor: Executor | None = None,
     **options: Any,
-) -> list[Result]:
-    """Every identity on every backend, in order; ``on_result`` sees each Result as it is made.
+) -> ResultList:
+    """Every identity on every backend, in order, as a ``ResultList`` (a list, shown as a table in Jupyter);
+    ``on_result`` sees each Result as it is made.
 
     ``options`` (``database``, ``example_seconds``, ``identity_seconds``, ``keep_samples``) go to ``verify``.
     With an ``executor`` (any ``concurrent.futures.Executor``: local processes,
@@ -246,7 +248,7 @@ def verify_all(
     """
     items = list(identities.values()) if isinstance(identities, Mapping) else list(identities)
     pairs = [(ident, b) for ident in items for b in backends]
-    results = []
+    results = ResultList()
     if executor is None:
         for ident, b in pairs:
             r = verify(ident, b, examples=examples, seed=seed, oracle=oracle, **options)
@@ -401,7 +403,8 @@ def _conclude(
         examples=len(samples),
         exact_rate=exact_rate,
         max_error=stats,
-        needed_tolerance=_needed(engine, seen_decided),
+        # no tolerance passes an identity the oracle decides against (refuted, or undefined on one side)
+        needed_tolerance="none" if verdict in ("refuted", "domain_mismatch") else _needed(engine, seen_decided),
         counterexample=counterexample,
         worst=worst,
         counts=counts,

@@ -140,6 +140,25 @@ class Result:
         """The verdict is the expected one."""
         return self.verdict == self.expected
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the row, the counterexamples against the truth, a plot where samples were kept."""
+        from identities.check.display import result_html
+
+        return result_html(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        """IPython: the row and the counterexample as text, not the dataclass's one long line."""
+        from identities.check.display import pretty, results_text
+
+        text = results_text([self]).rsplit("\n", 1)[0]
+        for label, c in (("minimal counterexample", self.counterexample), ("worst example found", self.worst)):
+            if c is not None and not (label.startswith("minimal") and self.verdict == "holds"):
+                text += f"\n{label}: {c.inputs_text() or '(no variables)'}: lhs {c.lhs!r}, rhs {c.rhs!r}, "
+                text += f"{c.ulps:g} ulp apart; culprit: {c.culprit}" + (f"; {c.cause}" if c.cause else "")
+        if self.message:
+            text += f"\nnote: {self.message}"
+        pretty(text, p, cycle)
+
     def to_json(self, *, samples: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
             "identity": self.identity,

@@ -569,7 +569,7 @@ def _described(
         examples=p.n,
         exact_rate=p.exact / p.decided if p.decided else 0.0,
         max_error=_stats(p.ulps, p.rel, p.abs),
-        needed_tolerance=_needed(be, tol, p),
+        needed_tolerance="none" if verdict in ("refuted", "domain_mismatch") else _needed(be, tol, p),
         counterexample=counterexample,
         worst=worst,
         counts=counts,
