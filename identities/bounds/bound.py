@@ -362,12 +362,11 @@ def _by_cases(
     count = math.prod(len(v) for v in values)
     if count > MAX_CASES:
         raise NoBound(f"{need} ({count} values, more than {MAX_CASES})")
-    if seconds < count * CASE_SECONDS:
-        raise NoBound(
-            f"{need} ({count} values: bounded one by one with a budget of {count * CASE_SECONDS:g} s or more)"
-        )
     integers = frozenset(n for n, d in kept if d.is_integer)
     rest = [(n, d) for n, d in kept if n not in need.names]
+    if rest and seconds < count * CASE_SECONDS:  # with no variable left, each value is one evaluation
+        why = f"bounded one by one with a budget of {count * CASE_SECONDS:g} s or more"
+        raise NoBound(f"{need} ({count} values: {why})")
     worst: Bound | None = None
     complete, boxes = True, 0
     abs_ = 0.0

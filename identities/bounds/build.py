@@ -5,14 +5,15 @@ same floats give the same result). What each node is follows the float backends 
 
 - a Python int stays exact through ``+ - *``, ``**`` with a non-negative integer exponent, ``comb``,
   ``factorial``, ``min``/``max`` of ints, ``fmod`` of ints, ``floor`` of an int, ``exp2`` of a non-negative
-  int; where an int meets a float it is converted (exact up to 2**p);
+  int; where an int meets a float it is converted (exact up to 2**p), and so is an int result, which is
+  compared as a float of the format;
 - decimal literals and ``pi``/``e`` are rounded once when read; multiplying by a power of two is exact
   but where the result may be subnormal;
 - ``fma`` rounds once; a library function rounds within its model figure;
 - ``sum``/``prod`` with integer bounds known when the form is built (constants, an enclosing sum's index,
   an integer variable fixed by ``bound_expr``) are unrolled, term by term in the backends' order, up to
   ``MAX_TERMS`` terms; one whose bounds depend on integer variables raises ``NeedsFixed`` so that the
-  caller fixes them, value by value, unless its terms are exact integers (then so is the sum);
+  caller fixes them, value by value;
 - ``where``'s condition must be exact in floats (no rounding below its operands).
 
 What cannot be bounded raises ``NoBound`` with the reason in one phrase.
@@ -80,7 +81,11 @@ def build_form(
     one value. Raises ``NoBound`` for what cannot be bounded (``NeedsFixed`` where fixing integer
     variables would help)."""
     builder = _Builder(model, integers, dict(fixed or {}), nonnegative)
-    builder.add(expr)
+    root = builder.add(expr)
+    if builder.nodes[root].integer:  # an exact int is compared as a float of the format: rounded once
+        root = builder.as_float(root)
+    if root != len(builder.nodes) - 1:
+        raise NoBound(f"{expr} is not supported")  # the form's root is its last node
     return Form(builder.nodes, model, builder.used)
 
 
@@ -305,7 +310,8 @@ class _Builder:
         if not (n_lo.integer and n_hi.integer):
             raise NoBound(f"the bounds of {what} are not integers")
         if n_lo.value is None or n_hi.value is None:
-            return self.sum_over_variables(e, what, lo, hi)
+            names = (free_vars(e.lo) | free_vars(e.hi)) - set(self.fixed)
+            raise NeedsFixed(names & self.integers or names, what)
         count = max(0, n_hi.value - n_lo.value + 1)
         self.terms += count
         if self.terms > MAX_TERMS:
@@ -326,25 +332,3 @@ class _Builder:
             else:
                 self.fixed[e.var] = outer
         return acc
-
-    def sum_over_variables(self, e: Sum, what: str, lo: int, hi: int) -> int:
-        """A sum whose bounds depend on integer variables: exact if its terms are exact integers, else the
-        caller must fix those variables."""
-        mark, seen = len(self.nodes), dict(self.seen)
-        integers, self.integers = self.integers, self.integers | {e.var}
-        outer = self.fixed.pop(e.var, None)
-        try:
-            body = self.add(e.body)
-            exact = self.nodes[body].integer and not self.nodes[body].sites
-        except NoBound:
-            exact = False
-        finally:
-            self.integers = integers
-            if outer is not None:
-                self.fixed[e.var] = outer
-        del self.nodes[mark:]  # the terms were built with the index free: not part of the form
-        self.seen = seen
-        if exact:
-            return self.push(Node("isum", (lo, hi), str(e), integer=True), ("isum", str(e), lo, hi))
-        names = (free_vars(e.lo) | free_vars(e.hi)) - set(self.fixed)
-        raise NeedsFixed(names & self.integers or names, what)

@@ -201,10 +201,10 @@ class Form:
                 else:
                     val[i], rng[i], slopes[i] = p.value, p.range, p.slopes
                 continue
-            if op in ("isum", "comb", "factorial", "i**"):
+            if op in ("comb", "factorial", "i**"):
                 v = _integer_function(n, [rng[j] for j in n.args])
                 if v is None:
-                    bad[i] = f"{n.text} is not enclosed on a box (its bounds depend on the inputs)"
+                    bad[i] = f"{n.text} is too large to enclose"
                 else:
                     val[i], rng[i] = v, ends(v)
                 continue
@@ -285,9 +285,7 @@ def _big_int(n: Node, r: Range, p: int) -> bool:
 
 
 def _integer_function(n: Node, r: list[Range]) -> arb | None:
-    """comb, factorial of integer ranges (exact at points); None where not enclosed."""
-    if n.op == "isum":
-        return None
+    """comb, factorial, int**int of integer ranges (exact at points); None where not enclosed."""
     ends_ = [(int(lo), int(hi)) for lo, hi in r]
     if any(hi > 10_000 for _, hi in ends_):
         return None
