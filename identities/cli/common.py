@@ -20,6 +20,11 @@ __all__ = [
     "detail",
     "fmt_ulps",
     "proven_cell",
+    "check_outputs",
+    "stop_text",
+    "terminal_text",
+    "stopped_status",
+    "memory_limit",
 ]
 
 
@@ -88,6 +93,72 @@ def add_allow_import(parser: argparse.ArgumentParser) -> None:
 
 class Usage(Exception):
     pass
+
+
+def check_outputs(**paths: str | None) -> None:
+    """Every output path the command was given (``json="out.json"``: the flag --json), checked before any work:
+    its directory must exist and be writable (reports are written to a temporary file beside the target and
+    renamed), and it must not be a directory. A bad one is a usage error (exit 2) now, not a traceback after
+    an hour of checking."""
+    import os
+
+    for flag, path in paths.items():
+        if not path:
+            continue
+        name = f"--{flag.replace('_', '-')} {path}"
+        if os.path.isdir(path):
+            raise Usage(f"{name}: is a directory; give a file name")
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise Usage(f"{name}: the directory {folder} does not exist")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise Usage(f"{name}: the directory {folder} is not writable")
+        if os.path.exists(path) and not os.access(path, os.W_OK):
+            raise Usage(f"{name}: the file exists and is not writable")
+
+
+def stop_text(exc: BaseException) -> str:
+    """Why a run stopped early, for the report's ``incomplete_reason`` and the terminal."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def stopped_status(exc: BaseException, finished: int, written: bool) -> int:
+    """Say on stderr that the run stopped early and why; the exit status: 130 for Ctrl-C, 1 otherwise."""
+    import sys
+
+    where = "; the results above are incomplete" + (" (and so is the report, which says so)" if written else "")
+    if isinstance(exc, KeyboardInterrupt):
+        print(f"identities: interrupted{where}", file=sys.stderr)
+        return 130
+    print(
+        f"identities: the run stopped early after {finished} results: {terminal_text(stop_text(exc))}{where}",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def memory_limit(args: argparse.Namespace) -> int | None:
+    """``--max-memory MB`` in bytes (None without it); at least 64 MB."""
+    mb = getattr(args, "max_memory", None)
+    if mb is None:
+        return None
+    if mb < 64:
+        raise Usage(f"--max-memory must be at least 64 (MB), got {mb}")
+    return int(mb * 2**20)
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+_CONTROL.update({0x09: "\\t", 0x0D: "\\r"})
+del _CONTROL[0x0A]  # line breaks are the output's own structure (details span lines); every other control shown
+
+
+def terminal_text(text: str) -> str:
+    """Text with user text in it (names, sources, expressions, messages) as the terminal should see it: control
+    characters (escape sequences, carriage returns, bells, C1 controls) shown as escapes, never sent; line
+    breaks kept."""
+    return text.translate(_CONTROL)
 
 
 class Interrupts:
@@ -228,6 +299,11 @@ def detail(r) -> str:
             lines.append(f"    component {c.component} (counting from 0) is the worst; ulp apart by component: {per}")
     if r.tolerance:
         lines.append(f"  tolerance {r.tolerance}; needed {r.needed_tolerance}")
+        from identities.check.failures import tolerance_note
+
+        note = tolerance_note(r)
+        if note:
+            lines.append(f"  {note}")
     from identities.report.text import bound_lines
 
     lines += [f"  proven: {line}" for line in bound_lines(r)]

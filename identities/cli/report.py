@@ -105,7 +105,9 @@ def run_report(args: argparse.Namespace) -> int:
     from identities.report.baseline import load_baseline
 
     report_format(args.output)  # an unknown suffix fails before minutes of work, not after
-    from identities.cli.common import verify_arguments
+    from identities.cli.common import check_outputs, stop_text, terminal_text, verify_arguments
+
+    check_outputs(output=args.output)
 
     backends, options = verify_arguments(args)
     if args.baseline:
@@ -119,6 +121,7 @@ def run_report(args: argparse.Namespace) -> int:
     )
     results = []
     interrupted = False
+    stopped = ""
     started = time.perf_counter()
     from identities.cli.common import Interrupts
 
@@ -130,11 +133,20 @@ def run_report(args: argparse.Namespace) -> int:
                     results.append(r)
                     flag = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
                     bits = "" if r.verdict == "error" or not r.samples else f"  {r.max_error.bits:.1f} bits"
-                    print(f"  [{len(results)}/{total}] {r.identity} {r.backend}: {r.verdict}{bits}{flag}", flush=True)
+                    line = f"  [{len(results)}/{total}] {r.identity} {r.backend}: {r.verdict}{bits}{flag}"
+                    print(terminal_text(line), flush=True)
                     ctrl_c.check()
     except KeyboardInterrupt:
         interrupted = True
+        stopped = stop_text(KeyboardInterrupt())
         print(f"identities: interrupted; writing the {len(results)} results finished so far", file=sys.stderr)
+    except Exception as exc:  # an engine crash: the results so far are still written, marked incomplete
+        stopped = stop_text(exc)
+        print(
+            f"identities: the run stopped early ({terminal_text(stopped)}); writing the {len(results)} results "
+            "finished so far",
+            file=sys.stderr,
+        )
     checked = time.perf_counter()
     try:
         write_report(
@@ -145,7 +157,7 @@ def run_report(args: argparse.Namespace) -> int:
             examples=args.examples,
             backends=backends,
             baseline=args.baseline,
-            incomplete=interrupted,
+            incomplete=stopped if interrupted or stopped else False,
         )
     except PlotsInterrupted:
         print(
@@ -161,7 +173,7 @@ def run_report(args: argparse.Namespace) -> int:
     )
     if interrupted:
         return 130
-    return 1 if bad else 0
+    return 1 if bad or stopped else 0
 
 
 def parse_at(items: Sequence[str], ident: Any) -> dict[str, Any]:
@@ -223,6 +235,9 @@ def run_explain(args: argparse.Namespace) -> int:
         )
     if args.plot and Path(args.plot).suffix.lower() != ".png":
         raise InvalidArgument(f"--plot {args.plot!r}: the plot is a PNG; give a path ending in .png")
+    from identities.cli.common import check_outputs
+
+    check_outputs(plot=args.plot)
     registry = _registry(args.files, allow_import=args.allow_import)
     ident = _find(args.name, registry, args.files)
     if ident.functions or any(d.size is not None for _, d in ident.variables):
