@@ -28,6 +28,7 @@ from typing import Any
 from identities.backends import get_backend
 from identities.check import screen as screen_mod
 from identities.check import search as search_mod
+from identities.check.display import ResultList
 from identities.check.evaluation import Engine, Sample
 from identities.check.results import Result
 from identities.check.screen import DEFAULT_SCREEN
@@ -49,6 +50,8 @@ __all__ = [
     "DEFAULT_EXAMPLES",
     "PRECEDENCE",
     "effective_tolerance",
+    "tolerance_source",
+    "quotient_sides",
     "BOUND_SECONDS",
     "usercode_notes",
     "MIN_DECIDED",
@@ -63,16 +66,44 @@ PRECEDENCE = ("refuted", "domain_mismatch", "precision_failure", "holds")
 MIN_DECIDED = 20  # decided examples a holds needs (all of them when fewer are asked for)
 
 
-def effective_tolerance(ident: Identity, backend: Any) -> Tolerance | None:
-    """The tolerance an identity is checked with on a backend (None: decided by the oracle)."""
+def effective_tolerance(ident: Identity, backend: Any, default: Tolerance | None = None) -> Tolerance | None:
+    """The tolerance an identity is checked with on a backend (None: decided by the oracle).
+
+    ``default`` (a configured default, the pytest plugin's ``identities_tolerance``) replaces the built-in
+    ``4 ulp`` of an identity that declares none; an identity using ``diff`` keeps its central-difference
+    tolerance, which no rounding tolerance can stand in for."""
+    return _tolerance(ident, backend, default)[0]
+
+
+def tolerance_source(ident: Identity, backend: Any, default: Tolerance | None = None) -> str:
+    """Where ``effective_tolerance`` comes from: ``declared`` (the identity's own), ``configured`` (``default``),
+    ``central-difference`` (the default of an identity whose diff is a difference quotient), ``default``
+    (4 ulp), or "" (mpmath: no tolerance)."""
+    return _tolerance(ident, backend, default)[1]
+
+
+def _tolerance(ident: Identity, backend: Any, default: Tolerance | None) -> tuple[Tolerance | None, str]:
     if not getattr(backend, "is_float", False):
-        return None
+        return None, ""
     declared = ident.tolerance_for(backend.name)
     if declared is not None:
-        return declared
-    if getattr(backend, "autodiff", False):  # derivatives by autograd, not difference quotients
-        return default_tolerance(backend.format)
-    return default_tolerance(backend.format, ident.diff_order)
+        return declared, "declared"
+    autodiff = getattr(backend, "autodiff", False)  # derivatives by autograd, not difference quotients
+    if ident.diff_order and not autodiff:
+        return default_tolerance(backend.format, ident.diff_order), "central-difference"
+    if default is not None:
+        return default, "configured"
+    return default_tolerance(backend.format), "default"
+
+
+def quotient_sides(ident: Identity, backend: Any) -> tuple[str, ...]:
+    """The sides a float backend evaluates with a difference quotient (``diff`` without autograd)."""
+    if not getattr(backend, "is_float", False) or getattr(backend, "autodiff", False):
+        return ()
+    from identities.language.expr import uses_diff
+
+    sides = ("lhs",) if ident.one_sided else ("lhs", "rhs")
+    return tuple(side for side in sides if uses_diff(getattr(ident, side)))
 
 
 def verify(
@@ -89,6 +120,7 @@ def verify(
     bound_seconds: float = BOUND_SECONDS,
     raise_user_errors: bool = False,
     screen: int = DEFAULT_SCREEN,
+    default_tolerance: Tolerance | None = None,
 ) -> Result:
     """Check one identity on one backend; never raises for a problem in the identity itself.
 
@@ -111,6 +143,8 @@ def verify(
     ``screen`` points (float backends) are drawn and judged on whole arrays before the search
     (``identities.check.screen``); its failures and its worst point are the search's first examples,
     judged there by the backend itself. 0 turns the screen off.
+    ``default_tolerance`` replaces the built-in ``4 ulp`` of an identity that
+    declares no tolerance and uses no ``diff`` (see ``effective_tolerance``).
     """
     if not isinstance(examples, int) or isinstance(examples, bool) or examples < 1:
         raise InvalidArgument(f"examples={examples!r} must be a positive integer")
@@ -126,7 +160,7 @@ def verify(
     be = get_backend(backend) if isinstance(backend, str) else backend
     db = search_mod.database_at(database) if isinstance(database, (str, os.PathLike)) else database
     started = time.perf_counter()
-    tolerance = effective_tolerance(ident, be)
+    tolerance, source = _tolerance(ident, be, default_tolerance)
     base = dict(
         identity=ident.name,
         backend=be.name,
@@ -134,6 +168,8 @@ def verify(
         tolerance=str(tolerance) if tolerance else None,
         seed=seed,
         one_sided=ident.one_sided,
+        tolerance_source=source,
+        quotient_sides=quotient_sides(ident, be),
     )
     try:
         from identities.draws.inputs import empty_reason
@@ -210,8 +246,9 @@ def verify_all(
     on_result: Callable[[Result], None] | None = None,
     executor: Executor | None = None,
     **options: Any,
-) -> list[Result]:
-    """Every identity on every backend, in order; ``on_result`` sees each Result as it is made.
+) -> ResultList:
+    """Every identity on every backend, in order, as a ``ResultList`` (a list, shown as a table in Jupyter);
+    ``on_result`` sees each Result as it is made.
 
     ``options`` (``database``, ``example_seconds``, ``identity_seconds``, ``keep_samples``) go to ``verify``.
     With an ``executor`` (any ``concurrent.futures.Executor``: local processes,
@@ -221,7 +258,7 @@ def verify_all(
     """
     items = list(identities.values()) if isinstance(identities, Mapping) else list(identities)
     pairs = [(ident, b) for ident in items for b in backends]
-    results = []
+    results = ResultList()
     if executor is None:
         for ident, b in pairs:
             r = verify(ident, b, examples=examples, seed=seed, oracle=oracle, **options)
@@ -381,7 +418,8 @@ def _conclude(
         examples=len(samples),
         exact_rate=exact_rate,
         max_error=stats,
-        needed_tolerance=_needed(engine, seen_decided),
+        # no tolerance passes an identity the oracle decides against (refuted, or undefined on one side)
+        needed_tolerance="none" if verdict in ("refuted", "domain_mismatch") else _needed(engine, seen_decided),
         counterexample=counterexample,
         worst=worst,
         counts=counts,

@@ -15,9 +15,10 @@ from identities.cli.common import (
     row,
     stop_text,
     stopped_status,
-    terminal_text,
+    summary,
     verify_arguments,
 )
+from identities.cli.style import Style, colour_wanted
 
 __all__ = ["run_list", "run_check"]
 
@@ -57,6 +58,7 @@ def run_check(args: argparse.Namespace) -> int:
         + (f" max-memory={args.max_memory} MB" if max_memory else "")
     )
     results: list = []
+    style = Style(colour_wanted())
     width = max([len(n) for n in registry] + [8])
     bw = max(8, *(len(b) for b in backends))
     print(row((width, bw), "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", "proven", ""))
@@ -71,7 +73,7 @@ def run_check(args: argparse.Namespace) -> int:
     def show(r) -> None:
         results.append(r)
         bar.clear()
-        print(terminal_text(result_row((width, bw), r)), flush=True)
+        print(result_row((width, bw), r, style), flush=True)
         bar.update(len(results), total)
         ctrl_c.check()
 
@@ -104,11 +106,8 @@ def run_check(args: argparse.Namespace) -> int:
     details = [r for r in results if not r.ok or (args.verbose and r.verdict != "holds")]
     for r in details:
         print()
-        print(terminal_text(detail(r)))
+        print(detail(r, style))
     bad = sum(not r.ok for r in results)
     print()
-    print(
-        f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected"
-        + (f"; JSON report in {args.json}" if args.json else "")
-    )
+    print(summary(results, style) + (f"; JSON report in {args.json}" if args.json else ""))
     return stopped_status(stopped, len(results), bool(args.json)) if stopped is not None else (1 if bad else 0)

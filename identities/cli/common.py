@@ -9,6 +9,8 @@ import signal
 from collections.abc import Sequence
 from typing import Any
 
+from identities.cli.style import PLAIN, VERDICT_SGR, Style
+
 __all__ = [
     "add_allow_import",
     "Usage",
@@ -19,6 +21,7 @@ __all__ = [
     "result_row",
     "detail",
     "fmt_ulps",
+    "summary",
     "proven_cell",
     "check_outputs",
     "stop_text",
@@ -231,14 +234,25 @@ def verify_arguments(args: argparse.Namespace) -> tuple[list[str], dict]:
     return backends, options
 
 
-def row(width: int | tuple[int, int], *cells: str) -> str:
+def row(width: int | tuple[int, int], *cells: str, style: Style = PLAIN) -> str:
     """One table row; width is the name column's, or (name column, backend column). The cells: name,
-    backend, verdict, max ulp, bits, exact, needed, [proven,] note."""
+    backend, verdict, max ulp, bits, exact, needed, [proven,] note. With a style that paints, the verdict is
+    coloured by its kind (the header is not)."""
     width, bw = width if isinstance(width, tuple) else (width, 8)
     name, backend, verdict, ulps, bits, exact, needed = cells[:7]
     proven = f" {cells[7]:<17}" if len(cells) == 9 else ""
     note = cells[-1]
-    return f"{name:<{width}}  {backend:<{bw}} {verdict:<18} {ulps:>9} {bits:>5} {exact:>6}  {needed:<12}{proven}{note}"
+    shown = style.verdict(verdict, 18) if verdict in VERDICT_SGR else f"{verdict:<18}"
+    return f"{name:<{width}}  {backend:<{bw}} {shown} {ulps:>9} {bits:>5} {exact:>6}  {needed:<12}{proven}{note}"
+
+
+def summary(results: Sequence[Any], style: Style = PLAIN) -> str:
+    """``N results: A as expected, B unexpected``, the unexpected count in bold red when there are any."""
+    bad = sum(not r.ok for r in results)
+    unexpected = f"{bad} unexpected"
+    return f"{len(results)} results: {len(results) - bad} as expected, " + (
+        style.unexpected(unexpected) if bad else unexpected
+    )
 
 
 def proven_cell(r: Any) -> str:
@@ -257,16 +271,17 @@ def fmt_ulps(u: float) -> str:
     return f"{u:.3g}" if u >= 1e6 else str(int(u))
 
 
-def result_row(width: int | tuple[int, int], r) -> str:
-    note = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
+def result_row(width: int | tuple[int, int], r: Any, style: Style = PLAIN) -> str:
+    note = "" if r.ok else "  " + style.unexpected(f"UNEXPECTED (expected {r.expected})")
     if r.verdict == "error":
         first = r.message.splitlines()[0] if r.message else ""  # a traceback, if any, is in the details below
-        return row(width, r.identity, r.backend, r.verdict, "-", "-", "-", "-", "-", note + f"  {first}")
+        name, first = terminal_text(r.identity), terminal_text(first)  # user text: control characters shown
+        return row(width, name, r.backend, r.verdict, "-", "-", "-", "-", "-", note + f"  {first}", style=style)
     e = r.max_error
     bits = "inf" if math.isinf(e.bits) else f"{e.bits:.1f}"
     return row(
         width,
-        r.identity,
+        terminal_text(r.identity),  # user text: control characters shown, never sent
         r.backend,
         r.verdict,
         "-" if math.isnan(e.ulps) else fmt_ulps(e.ulps),  # nan: no ulps for this backend (mpmath)
@@ -275,16 +290,19 @@ def result_row(width: int | tuple[int, int], r) -> str:
         r.needed_tolerance or "-",
         proven_cell(r),
         note,
+        style=style,
     )
 
 
-def detail(r) -> str:
+def detail(r: Any, style: Style = PLAIN) -> str:
     from identities.backends import get_backend
 
-    head = f"{r.identity} [{r.backend}]: {r.verdict}" + ("" if r.ok else f" (expected {r.expected})")
+    head = f"{terminal_text(r.identity)} [{r.backend}]: {style.verdict(r.verdict)}" + (
+        "" if r.ok else " " + style.unexpected(f"(expected {r.expected})")
+    )
     lines = [head]
     if r.verdict == "error":
-        lines.extend(f"  {line}" for line in r.message.splitlines())
+        lines.extend(f"  {terminal_text(line)}" for line in r.message.splitlines())
         return "\n".join(lines)
     for label, c in (("minimal counterexample", r.counterexample), ("worst example found", r.worst)):
         if c is None:
@@ -304,9 +322,14 @@ def detail(r) -> str:
             lines.append(f"    component {c.component} (counting from 0) is the worst; ulp apart by component: {per}")
     if r.tolerance:
         lines.append(f"  tolerance {r.tolerance}; needed {r.needed_tolerance}")
+        from identities.check.failures import tolerance_note
+
+        note = tolerance_note(r)
+        if note:
+            lines.append(f"  {note}")
     from identities.report.text import bound_lines
 
     lines += [f"  proven: {line}" for line in bound_lines(r)]
     if r.message:
         lines.append(f"  note: {r.message}")
-    return "\n".join(lines)
+    return "\n".join(lines[:1] + [terminal_text(line) for line in lines[1:]])  # user text shown, never sent

@@ -131,7 +131,10 @@ def run_report(args: argparse.Namespace) -> int:
     interrupted = False
     stopped = ""
     started = time.perf_counter()
-    from identities.cli.common import Interrupts
+    from identities.cli.common import Interrupts, summary
+    from identities.cli.style import Style, colour_wanted
+
+    style = Style(colour_wanted())
 
     try:
         with Interrupts() as ctrl_c:  # a Ctrl-C swallowed by a gc callback still stops the run
@@ -139,10 +142,11 @@ def run_report(args: argparse.Namespace) -> int:
                 for b in backends:
                     r = verify(ident, b, examples=args.examples, seed=args.seed, keep_samples=True, **options)
                     results.append(r)
-                    flag = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
+                    flag = "" if r.ok else "  " + style.unexpected(f"UNEXPECTED (expected {r.expected})")
                     bits = "" if r.verdict == "error" or not r.samples else f"  {r.max_error.bits:.1f} bits"
-                    line = f"  [{len(results)}/{total}] {r.identity} {r.backend}: {r.verdict}{bits}{flag}"
-                    print(terminal_text(line), flush=True)
+                    shown = style.verdict(r.verdict)
+                    name = terminal_text(f"{r.identity} {r.backend}")
+                    print(f"  [{len(results)}/{total}] {name}: {shown}{bits}{flag}", flush=True)
                     ctrl_c.check()
     except KeyboardInterrupt:
         interrupted = True
@@ -176,7 +180,7 @@ def run_report(args: argparse.Namespace) -> int:
         return 130
     bad = sum(not r.ok for r in results)
     print(
-        f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected; report in {args.output} "
+        summary(results, style) + f"; report in {args.output} "
         f"(checking {checked - started:.1f} s, writing {time.perf_counter() - checked:.1f} s)"
     )
     if interrupted:

@@ -93,9 +93,11 @@ def run(args: argparse.Namespace) -> int:
         row,
         stop_text,
         stopped_status,
+        summary,
         terminal_text,
     )
     from identities.cli.progress import Progress
+    from identities.cli.style import Style, colour_wanted
     from identities.errors import InvalidArgument
     from identities.sweep.runner import sweep_all, sweepable
 
@@ -127,11 +129,12 @@ def run(args: argparse.Namespace) -> int:
     print(row(width, "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", "  mean bits lhs/rhs"))
     bar = Progress("sweep", "points")
     results: list[Any] = []
+    style = Style(colour_wanted())
 
     def show(r: Any) -> None:
         results.append(r)
         bar.clear()
-        print(terminal_text(result_row(width, r) + _means(r)), flush=True)
+        print(result_row(width, r, style) + terminal_text(_means(r)), flush=True)
         ctrl_c.check()
 
     stopped: BaseException | None = None
@@ -190,16 +193,16 @@ def run(args: argparse.Namespace) -> int:
     for r in results:
         if not r.ok or args.verbose:
             print()
-            text = detail(r) if r.verdict != "holds" or not r.ok else f"{r.identity} [{r.backend}]: holds"
-            print(terminal_text(text))
+            holds = terminal_text(f"{r.identity} [{r.backend}]: holds")
+            print(detail(r, style) if r.verdict != "holds" or not r.ok else holds)
             for note in r.notes if args.verbose else ():
                 print(terminal_text(f"  note: {note}"))
     bad = sum(not r.ok for r in results)
     done = sum(r.examples for r in results)
     print()
     print(
-        f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected; {done:,} points in "
-        f"{elapsed:.1f} s"
+        summary(results, style)
+        + f"; {done:,} points in {elapsed:.1f} s"
         + (f"; JSON report in {args.json}" if args.json else "")
         + (f"; report in {args.output}" if args.output else "")
     )

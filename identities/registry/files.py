@@ -93,6 +93,12 @@ class Identity:
     functions: tuple[tuple[str, FunctionSpace], ...] = ()  # function variables, drawn (identities.language.functions)
     one_sided: bool = False  # an accuracy check: lhs against its exact value (rhs is lhs)
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the identity as a one-row table, its text escaped."""
+        from identities.registry.display import registry_html
+
+        return registry_html([self])
+
     @property
     def vars(self) -> dict[str, Domain]:
         return dict(self.variables)
@@ -194,6 +200,21 @@ class Registry(Mapping[str, Identity]):
 
     def __repr__(self) -> str:
         return f"<Registry of {len(self)} identities>"
+
+    def _repr_html_(self) -> str:
+        """Jupyter: a table of the identities (name, the identity, variables, expect, source)."""
+        from identities.registry.display import registry_html
+
+        return registry_html(self.values(), caption=f"{len(self)} identities")
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        from identities.registry.display import registry_text
+
+        lines = registry_text(self.values(), caption=f"<Registry of {len(self)} identities>").splitlines()
+        for i, line in enumerate(lines):
+            if i:
+                p.break_()
+            p.text(line)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -123,6 +123,7 @@ def analysis_json(a: Analysis) -> dict[str, Any]:
         "culprit": a.cause.culprit if a.cause else None,
         "cause": None,
         "needed_tolerance": {"ulp": a.needed["ulp"], "abs": a.needed["abs"]} if a.needed else None,
+        "tolerance_note": a.tolerance_note,
         "confidence": None,
         "worst": [_point_json(p) for p in a.worst],
         "minimal": _point_json(a.minimal) if a.minimal else None,

@@ -386,6 +386,8 @@ def _backend(a: Analysis) -> str:
     if a.is_float:
         facts.append(f"exact equality of the two sides: {pct(r.exact_rate)} of the examples")
         facts.append(f"tolerance: <code>{_e(r.tolerance)}</code>")
+        if a.tolerance_note:
+            facts.append(_e(a.tolerance_note))
     if a.needed:
         facts.append(
             f"tightest tolerance that would have passed: <code>{_e(a.needed['ulp'])}</code> or "

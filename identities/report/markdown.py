@@ -288,6 +288,8 @@ def _backend(a: Analysis, images: dict[str, bytes], folder: str) -> list[str]:
         ]
     if a.is_float:
         out.append(f"- exact equality of the two sides: {pct(r.exact_rate)} of the examples; tolerance `{r.tolerance}`")
+        if a.tolerance_note:
+            out.append(f"- {a.tolerance_note}")
     if a.needed:
         out.append(f"- tightest tolerance that would have passed: `{a.needed['ulp']}` or `{a.needed['abs']}`")
     if a.cause:

@@ -469,7 +469,7 @@ def _outcome(future: Future, group: tuple[str, ...]) -> dict[str, Partial]:
 def _finish(ident: Identity, backend: str, p: Partial, s: dict, oracle: Any, elapsed: float) -> SweepResult:
     """The Result of a merged sweep: verify's verdict rules and records over the sweep's points."""
     from identities.backends import get_backend
-    from identities.check.engine import PRECEDENCE, effective_tolerance
+    from identities.check.engine import PRECEDENCE, effective_tolerance, quotient_sides, tolerance_source
 
     be = get_backend(backend)
     tol = effective_tolerance(ident, be)
@@ -481,6 +481,8 @@ def _finish(ident: Identity, backend: str, p: Partial, s: dict, oracle: Any, ela
         seed=s["seed"],
         functions=s["functions"],
         one_sided=ident.one_sided,
+        tolerance_source=tolerance_source(ident, be),
+        quotient_sides=quotient_sides(ident, be),
     )
     if p.error:
         return SweepResult(
@@ -567,7 +569,7 @@ def _described(
         examples=p.n,
         exact_rate=p.exact / p.decided if p.decided else 0.0,
         max_error=_stats(p.ulps, p.rel, p.abs),
-        needed_tolerance=_needed(be, tol, p),
+        needed_tolerance="none" if verdict in ("refuted", "domain_mismatch") else _needed(be, tol, p),
         counterexample=counterexample,
         worst=worst,
         counts=counts,
