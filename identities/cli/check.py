@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from identities.cli.common import Interrupts, Usage, detail, load_registry, result_row, row, verify_arguments
+from identities.cli.common import (
+    Interrupts,
+    Usage,
+    backends_for,
+    detail,
+    load_registry,
+    plan_header,
+    result_row,
+    row,
+    verify_arguments,
+)
 
 __all__ = ["run_list", "run_check"]
 
@@ -35,20 +45,22 @@ def run_check(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise Usage(f"--workers must be at least 1, got {args.workers}")
     registry = load_registry(args.files, args.select, allow_import=args.allow_import, say=print)
+    plan = {ident.name: backends_for(ident, backends) for ident in registry.values()}
+    used = sorted({b for bs in plan.values() for b in bs})
     print(
-        f"identities check: {len(registry)} identities x {', '.join(backends)}; "
+        f"identities check: {plan_header(registry.identities(), backends)}; "
         f"examples={args.examples} seed={args.seed}" + (f" workers={args.workers}" if args.workers > 1 else "")
     )
     results: list = []
     interrupted = False
     width = max([len(n) for n in registry] + [8])
-    bw = max(8, *(len(b) for b in backends))
+    bw = max(8, *(len(b) for b in used))
     print(row((width, bw), "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", "proven", ""))
     from identities.check.engine import verify_all
     from identities.cli.progress import Progress
 
     bar = Progress("check", "results")
-    total = len(registry) * len(backends)
+    total = sum(len(bs) for bs in plan.values())
 
     ctrl_c = Interrupts()
 
@@ -67,7 +79,13 @@ def run_check(args: argparse.Namespace) -> int:
 
                 pool = local_executor(args.workers)
             verify_all(
-                registry, backends, examples=args.examples, seed=args.seed, on_result=show, executor=pool, **options
+                registry,
+                lambda ident: plan[ident.name],
+                examples=args.examples,
+                seed=args.seed,
+                on_result=show,
+                executor=pool,
+                **options,
             )
             ctrl_c.check()
     except KeyboardInterrupt:
@@ -79,7 +97,7 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         write_json(
             args.json,
-            report(results, seed=args.seed, examples=args.examples, backends=backends, incomplete=interrupted),
+            report(results, seed=args.seed, examples=args.examples, backends=used, incomplete=interrupted),
         )
     details = [r for r in results if not r.ok or (args.verbose and r.verdict != "holds")]
     for r in details:
