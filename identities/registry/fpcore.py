@@ -10,7 +10,8 @@ the records). The mapping (fpbench.org/spec/fpcore-2.0.html):
 - ``:pre`` -> domains and ``assume``: each conjunct ``(<= a x b)``, ``(< 0 x)``, ``(>= x a)``... bounding
   an argument by constants (or by arguments before it) becomes ``real[a, b]`` (``positive``/``negative``
   for a strict bound at 0; other strict bounds stay as an ``assume`` too, since our bounds are
-  inclusive); every other condition becomes an ``assume`` entry.
+  inclusive); ``(!= x 0)`` of an otherwise unbounded argument is ``nonzero``; every other condition becomes
+  an ``assume`` entry.
 - ``:precision`` -> a tag (``binary64``, ``binary32``, ``binary16``); other precisions are refused.
 - ``:spec`` -> the identity ``body == spec``; each ``:alt`` (and Herbie's ``:herbie-target``) ->
   ``body == alt``, named ``<name>.alt``, ``<name>.alt2``...; a body with neither is a one-sided accuracy
@@ -313,6 +314,10 @@ def _precondition(
         if hi and hi[0][1]:
             assume.append(("cmp", "<", ("var", ours), hi[0][0]))
         if not lo and not hi:
+            nonzero = [a for a in assume if not integer and _is_nonzero(a, ours)]
+            if kind == "real" and nonzero:  # (!= x 0) alone: the domain nonzero, drawn rather than filtered
+                kind = "nonzero"
+                assume = [a for a in assume if not any(a is z for z in nonzero)]
             domains[ours] = kind
             continue
         lo_text = render(_within(lo[0][0], line)) if lo else ("0" if kind == "positive" else "-inf")
@@ -323,6 +328,14 @@ def _precondition(
 
 def _is_zero(n: Node) -> bool:
     return n[0] == "num" and number_value(n[1]) == 0
+
+
+def _is_nonzero(part: Node, var: str) -> bool:
+    """Whether a condition is ``var != 0`` (either way round)."""
+    if part[0] != "cmp" or part[1] != "!=":
+        return False
+    a, b = part[2], part[3]
+    return (a == ("var", var) and _is_zero(b)) or (b == ("var", var) and _is_zero(a))
 
 
 def _bound(
