@@ -12,7 +12,8 @@ the records). The mapping (fpbench.org/spec/fpcore-2.0.html):
   for a strict bound at 0; other strict bounds stay as an ``assume`` too, since our bounds are
   inclusive); ``(!= x 0)`` of an otherwise unbounded argument is ``nonzero``; every other condition becomes
   an ``assume`` entry.
-- ``:precision`` -> a tag (``binary64``, ``binary32``, ``binary16``); other precisions are refused.
+- ``:precision`` -> the identity's ``precision`` (``float64``, ``float32``, ``float16``: with no ``--backend``
+  the FPCore is checked there and on mpmath) and a tag (``binary64``...); other precisions are refused.
 - ``:spec`` -> the identity ``body == spec``; each ``:alt`` (and Herbie's ``:herbie-target``) ->
   ``body == alt``, named ``<name>.alt``, ``<name>.alt2``...; a body with neither is a one-sided accuracy
   check of the body against its exact value.

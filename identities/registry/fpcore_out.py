@@ -76,8 +76,8 @@ def expression(e: Expr) -> str:
     if isinstance(e, Where):
         return f"(if {expression(e.cond)} {expression(e.then)} {expression(e.other)})"
     if isinstance(e, Sum):
-        what = "a product (prod)" if e.op == "*" else "a sum"
-        raise NotExpressible(f"{what} (FPCore says it only as a loop, which is not read back)")
+        kind = "a product (prod)" if e.op == "*" else "a sum"
+        raise NotExpressible(f"{kind} (FPCore says it only as a loop, which is not read back)")
     what = {"Diff": "a derivative (diff)", "Apply": "a function variable", "Grad": "grad"}
     name = type(e).__name__
     raise NotExpressible(what.get(name, f"{name.lower()} ({e})"))
