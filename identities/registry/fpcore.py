@@ -1,9 +1,10 @@
 """FPCore in: FPBench's benchmark format (FPCore 1.x and 2.0) read as data into identity tables.
 
 An FPCore file is read by ``identities.registry.sexpr`` (nothing is evaluated) and each
-``(FPCore (args) props... body)`` is translated into the text of our expression language, which then goes
-through the same safe parser, checks and limits as a TOML identity (``identities.registry.files`` builds
-the records). The mapping (fpbench.org/spec/fpcore-2.0.html):
+``(FPCore (args) props... body)`` is translated into the expression records (``Expr``) our safe parser
+builds from a TOML identity's text (for every FPCore of FPBench's suite, exactly those: a test parses their
+text back), with the same checks and limits (``identities.registry.files`` builds the identities). The
+mapping (fpbench.org/spec/fpcore-2.0.html):
 
 - ``:name`` -> the identity's name, lower-cased, runs of characters outside ``[a-z0-9_.-]`` made ``_``
   (the original is kept as ``source``); without a name, the FPCore's identifier, else ``<file>-<n>``.
