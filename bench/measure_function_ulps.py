@@ -9,6 +9,7 @@ at 128 bits; the ulp is that of the exact result (glibc's definition: ulp(y) = 2
 the subnormal spacing below the normal range).
 
     PYTHONPATH=$PWD /work/main/.venv/bin/python bench/measure_function_ulps.py [--samples N] [--json PATH]
+        [--only exp2,...]   (measure only these functions; with --json, update their rows in that file)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from identities.numbers.formats import float16, float32
 
 UNARY = {
     "exp": (np.exp, arb.exp, (-100.0, 100.0)),
+    "exp2": (np.exp2, lambda a: (a * arb(2).log()).exp(), (-150.0, 130.0)),
     "expm1": (np.expm1, arb.expm1, (-100.0, 100.0)),
     "log": (np.log, arb.log, (0.0, math.inf)),
     "log1p": (np.log1p, arb.log1p, (-1.0, math.inf)),
@@ -83,13 +85,15 @@ def draws(rng, fmt, dtype, lo: float, hi: float, n: int) -> np.ndarray:
     return xs[np.isfinite(xs) & (xs > lo) & (xs < hi)]
 
 
-def measure(samples: int) -> dict:
+def measure(samples: int, only: set[str] | None = None) -> dict:
     rng = np.random.default_rng(0)
     out: dict = {}
     with np.errstate(all="ignore"):
         for fmt, dtype in ((float32, np.float32), (float16, np.float16)):
             table: dict = {}
             for name, (fn, exact, (lo, hi)) in UNARY.items():
+                if only is not None and name not in only:
+                    continue
                 xs = (
                     finite_in(fmt, dtype, lo, hi, 1e4 if name in ("sin", "cos", "tan") else math.inf)
                     if (fmt.width == 16)
@@ -110,6 +114,8 @@ def measure(samples: int) -> dict:
                     "exhaustive": fmt.width == 16,
                 }
             for name, (fn, exact, ((a0, a1), (b0, b1))) in BINARY.items():
+                if only is not None and name not in only:
+                    continue
                 xs = draws(rng, fmt, dtype, a0, a1, samples // 2)
                 ys = draws(rng, fmt, dtype, b0, b1, samples // 2)
                 n = min(len(xs), len(ys))
@@ -130,10 +136,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=100_000)
     parser.add_argument("--json", default="")
+    parser.add_argument("--only", default="", help="comma-separated functions to measure (default: all)")
     args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else None
     ctx.prec = 128
     started = time.perf_counter()
-    result = measure(args.samples)
+    result = measure(args.samples, only)
     result["numpy"] = np.__version__
     result["samples"] = args.samples
     result["seconds"] = round(time.perf_counter() - started, 1)
@@ -142,6 +150,12 @@ def main() -> None:
         for name, row in result[fmt].items():
             print(f"  {name:6} max {row['max_ulps']:8.4f} ulp over {row['inputs']:>7} inputs at {row['at']}")
     if args.json:
+        if only is not None:  # update those rows of the existing file
+            with open(args.json) as fh:
+                old = json.load(fh)
+            for fmt in ("float32", "float16"):
+                old[fmt].update(result[fmt])
+            result = old
         with open(args.json, "w") as fh:
             json.dump(result, fh, indent=1)
             fh.write("\n")

@@ -12,6 +12,7 @@ __all__ = [
     "ImportRefused",
     "WiderResultWarning",
     "NotSupported",
+    "WorkerDied",
 ]
 
 
@@ -78,3 +79,7 @@ class ImportRefused(IdentitiesError, PermissionError):
 class WiderResultWarning(UserWarning):
     """The function under test returned a wider type than the format it was checked in (a double for float32
     inputs): the result is rounded and compared, but that format's accuracy of the code is not what is measured."""
+
+
+class WorkerDied(IdentitiesError, RuntimeError):
+    """The process running a task died, on a fresh pool too (a kill, the OOM killer, a crash in C code)."""

@@ -1,7 +1,9 @@
 """The ``mpmath`` backend: arbitrary precision in a private mpmath context.
 
 The context is this backend's own ``MPContext``, so its precision never leaks
-into (or depends on) the user's ``mpmath.mp``. Functions are checked against
+into (or depends on) the user's ``mpmath.mp``; one per thread, since mpmath's
+functions raise and restore their context's precision as they work (two
+threads sharing one would leave it at the wrong precision). Functions are checked against
 their real domains before they are called, since mpmath would otherwise
 answer in the complex plane (``sqrt(-4)`` is ``2j``, so ``sqrt(x)*sqrt(y)``
 at x = y = -4 would come out as a real -4).
@@ -13,6 +15,7 @@ against their own mpmath references would compute.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -23,11 +26,13 @@ from mpmath.ctx_mp import MPContext
 from identities.evaluate.compiler import Compiled, compile_expr
 from identities.evaluate.values import UNDEFINED, Env, Fn, Undefined, int_comb, int_factorial
 from identities.language.expr import FUNCTIONS, Expr, Num
+from identities.language.limits import ORACLE_CAP_BITS
 from identities.numbers.formats import float64
 
 __all__ = ["MpmathBackend", "DEFAULT_DPS"]
 
 DEFAULT_DPS = 50
+MAX_MAGNITUDE = ORACLE_CAP_BITS  # log2 of the largest argument of exp, sinh, cosh, sin, cos, tan
 
 
 class MpmathBackend:
@@ -37,60 +42,86 @@ class MpmathBackend:
     exact = True  # a user's function is its definition here: the identity's truth, not the float code
 
     def __init__(self, dps: int = DEFAULT_DPS):
-        self.ctx = MPContext()
-        self.ctx.dps = dps
+        self.dps = dps
+        self._local = threading.local()
         self.precision = self.ctx.prec
-        c = self.ctx
         self.table: dict[str, Callable[..., Any]] = {
             "abs": lambda x: abs(x),
-            "sqrt": lambda x: c.sqrt(self._real(x, lo=0)),
-            "cbrt": lambda x: c.cbrt(x) if x >= 0 else -c.cbrt(-x),
-            "exp": lambda x: c.exp(x),
-            "expm1": lambda x: c.expm1(x),
+            "sqrt": lambda x: self.ctx.sqrt(self._real(x, lo=0)),
+            "cbrt": lambda x: self.ctx.cbrt(x) if x >= 0 else -self.ctx.cbrt(-x),
+            "exp": lambda x: self.ctx.exp(self._moderate(x)),
+            "expm1": lambda x: self.ctx.expm1(self._moderate(x)),
             "log": self._log,
-            "log1p": lambda x: c.log1p(self._real(x, lo=-1, open_lo=True)),
-            "log2": lambda x: c.log(self._real(x, lo=0, open_lo=True), 2),
-            "log10": lambda x: c.log10(self._real(x, lo=0, open_lo=True)),
-            "sin": lambda x: c.sin(x),
-            "cos": lambda x: c.cos(x),
-            "tan": lambda x: c.tan(x),
-            "asin": lambda x: c.asin(self._real(x, lo=-1, hi=1)),
-            "acos": lambda x: c.acos(self._real(x, lo=-1, hi=1)),
-            "atan": lambda x: c.atan(x),
+            "log1p": lambda x: self.ctx.log1p(self._real(x, lo=-1, open_lo=True)),
+            "log2": lambda x: self.ctx.log(self._real(x, lo=0, open_lo=True), 2),
+            "log10": lambda x: self.ctx.log10(self._real(x, lo=0, open_lo=True)),
+            "sin": lambda x: self.ctx.sin(self._moderate(x)),
+            "cos": lambda x: self.ctx.cos(self._moderate(x)),
+            "tan": lambda x: self.ctx.tan(self._moderate(x)),
+            "asin": lambda x: self.ctx.asin(self._real(x, lo=-1, hi=1)),
+            "acos": lambda x: self.ctx.acos(self._real(x, lo=-1, hi=1)),
+            "atan": lambda x: self.ctx.atan(x),
             "atan2": self._atan2,
-            "sinh": lambda x: c.sinh(x),
-            "cosh": lambda x: c.cosh(x),
-            "tanh": lambda x: c.tanh(x),
-            "asinh": lambda x: c.asinh(x),
-            "acosh": lambda x: c.acosh(self._real(x, lo=1)),
-            "atanh": lambda x: c.atanh(self._real(x, lo=-1, hi=1, open_lo=True, open_hi=True)),
-            "hypot": lambda x, y: c.hypot(x, y),
+            "sinh": lambda x: self.ctx.sinh(self._moderate(x)),
+            "cosh": lambda x: self.ctx.cosh(self._moderate(x)),
+            "tanh": lambda x: self.ctx.tanh(x),
+            "asinh": lambda x: self.ctx.asinh(x),
+            "acosh": lambda x: self.ctx.acosh(self._real(x, lo=1)),
+            "atanh": lambda x: self.ctx.atanh(self._real(x, lo=-1, hi=1, open_lo=True, open_hi=True)),
+            "hypot": lambda x, y: self.ctx.hypot(x, y),
             "gamma": self._gamma,
             "lgamma": self._lgamma,
             "factorial": self._factorial,
             "comb": self._comb,
-            "erf": lambda x: c.erf(x),
-            "erfc": lambda x: c.erfc(x),
+            "erf": lambda x: self.ctx.erf(x),
+            "erfc": lambda x: self.ctx.erfc(x),
             "min": lambda a, b: a if a <= b else b,
             "max": lambda a, b: a if a >= b else b,
             "copysign": lambda a, b: abs(a) if b >= 0 else -abs(a),
-            "fma": lambda a, b, cc: c.fadd(c.fmul(a, b, exact=True), cc),  # one rounding
+            "fma": lambda a, b, cc: self.ctx.fadd(self.ctx.fmul(a, b, exact=True), cc),  # one rounding
             "floor": lambda x: self._step(x, lambda q: q.numerator // q.denominator),
             "ceil": lambda x: self._step(x, lambda q: -(-q.numerator // q.denominator)),
             "trunc": lambda x: self._step(x, _trunc),
             "round": lambda x: self._step(x, _c_round),
             "fmod": lambda a, b: self._remainder(a, b, _trunc),
             "remainder": lambda a, b: self._remainder(a, b, _round_even),
-            "exp2": lambda x: c.power(2, x) if type(x) is not int or x < 0 else 2**x,
+            "exp2": lambda x: self.ctx.power(2, x) if type(x) is not int or x < 0 else 2**x,
             "beta": self._beta,
-            "digamma": lambda x: c.digamma(self._not_pole(x)),
-            "zeta": lambda s: c.zeta(s) if s != 1 else self._undefined(),
-            "besselj": lambda n, x: c.besselj(self._integer(n), x),
-            "bessely": lambda n, x: c.bessely(self._integer(n), self._real(x, lo=0, open_lo=True)),
+            "digamma": lambda x: self.ctx.digamma(self._not_pole(x)),
+            "zeta": lambda s: self.ctx.zeta(s) if s != 1 else self._undefined(),
+            "besselj": lambda n, x: self.ctx.besselj(self._integer(n), x),
+            "bessely": lambda n, x: self.ctx.bessely(self._integer(n), self._real(x, lo=0, open_lo=True)),
             "lambertw": self._lambertw,
         }
         missing = set(FUNCTIONS) - set(self.table)
         assert not missing, missing
+
+    @property
+    def ctx(self) -> MPContext:
+        """This thread's context (made on first use, at ``dps`` digits)."""
+        try:
+            return self._local.ctx
+        except AttributeError:
+            c = self._local.ctx = MPContext()
+            c.dps = self.dps
+            return c
+
+    def __reduce__(self) -> tuple:
+        return (MpmathBackend, (self.dps,))
+
+    def _moderate(self, x: Any) -> Any:
+        """x, if exp, sinh, cosh or a trigonometric function of it can be computed in reasonable time.
+
+        mpmath computes exp(x) with ln 2 to about log2|x| bits, and sin(x) with pi
+        to as many: at |x| = 2**(10**6) (exp(exp(700000.0))) that is minutes, and
+        at 2**(10**300) an OverflowError. Beyond 2**MAX_MAGNITUDE (far beyond any
+        float, and beyond the oracle's precision cap) the value is out of this
+        backend's range: OverflowError, which the engine counts as unresolved.
+        """
+        big = x.bit_length() if type(x) is int else (self.ctx.mag(x) if x else 0)
+        if big > MAX_MAGNITUDE:
+            raise OverflowError(f"exp, sinh, cosh, sin, cos or tan of an argument beyond 2**{MAX_MAGNITUDE}")
+        return x
 
     @staticmethod
     def _real(x: Any, lo: Any = None, hi: Any = None, open_lo: bool = False, open_hi: bool = False) -> Any:
@@ -224,6 +255,11 @@ class MpmathBackend:
             return c.one if b == 0 else c.zero
         if a < 0 and not integral:
             raise Undefined
+        if not integral or abs(b) > 2**30:
+            t = self._moderate(c.fmul(b, c.log(abs(a))))  # |a**b| = exp(t): in range?
+            if integral:  # mpmath would build the huge exponent's integer bits
+                m = c.exp(t)
+                return -m if a < 0 and int(b) % 2 else m
         return c.power(a, b)
 
     def function(self, name: str) -> Callable[..., Any]:
@@ -278,7 +314,7 @@ class MpmathBackend:
         return mpmath.libmp.to_str(self.ctx.mpf(value)._mpf_, digits)
 
     def __repr__(self) -> str:
-        return f"MpmathBackend(dps={self.ctx.dps})"
+        return f"MpmathBackend(dps={self.dps})"
 
 
 def _trunc(q: Fraction) -> int:

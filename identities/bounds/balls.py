@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 from fractions import Fraction
 
-from flint import arb
+from flint import arb, ctx
 
 __all__ = [
     "upper",
@@ -90,11 +90,27 @@ def ball(lo: float, hi: float) -> arb:
     if lo == hi:
         return arb(lo)
     b = arb.union(arb(lo), arb(hi))
+    if (lo > 0 and not b > 0) or (hi < 0 and not b < 0):  # the radius, rounded up, crossed 0
+        b = _one_signed(lo, hi)
     if lo >= 0 and not b >= 0:  # the radius, rounded up, reaches below 0: cut it there
         b = b.nonnegative_part()
     elif hi <= 0 and not b <= 0:
         b = -((-b).nonnegative_part())
     return b
+
+
+def _one_signed(lo: float, hi: float) -> arb:
+    """A ball holding [lo, hi] whose lower end is lo exactly (0 < lo < hi): arb's radius has 30 bits and is
+    rounded up, so the midpoint is put at lo + the radius arb really stores."""
+    if hi < 0:
+        return -_one_signed(-hi, -lo)
+    half = (Fraction(hi) - Fraction(lo)) / 2
+    r = float(half)
+    if Fraction(r) < half:
+        r = math.nextafter(r, math.inf)
+    stored = arb(0, r).rad()
+    with ctx.workprec(2200):  # enough bits for the exact midpoint of any two doubles
+        return arb((arb(lo) + arb(stored)).mid(), r)
 
 
 def from_fraction(q: Fraction | int) -> arb:
@@ -144,6 +160,7 @@ VALUES: dict[str, Callable[..., arb]] = {
     "sqrt": lambda a: a.sqrt(),
     "cbrt": _cbrt,
     "exp": lambda a: a.exp(),
+    "exp2": lambda a: (a * _LN2()).exp(),
     "expm1": lambda a: a.expm1(),
     "log": lambda a: a.log(),
     "log1p": lambda a: a.log1p(),
@@ -194,6 +211,7 @@ DERIVATIVES: dict[str, Callable[..., tuple[arb, ...]]] = {
     "sqrt": lambda a, v: (1 / (2 * v),),
     "cbrt": lambda a, v: (1 / (3 * ipow(v, 2)),),
     "exp": lambda a, v: (v,),
+    "exp2": lambda a, v: (v * _LN2(),),
     "expm1": lambda a, v: (v + 1,),
     "log": lambda a, v: (1 / a,),
     "log1p": lambda a, v: (1 / (1 + a),),

@@ -14,29 +14,42 @@ figure. A bound is never guessed.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flint import ctx
 
+from identities.bounds.build import NeedsFixed, build_form
 from identities.bounds.model import ErrorModel, model_for
 from identities.bounds.optimise import Box, Search, branch_and_bound
 from identities.bounds.ranges import exact_sum
-from identities.bounds.taylor import BoxEval, Form, NoBound, build_form
+from identities.bounds.taylor import BoxEval, Form, NoBound
 from identities.language.domains import Domain, kind_interval
-from identities.language.expr import Expr, free_vars
+from identities.language.expr import Expr, Num, free_vars
 from identities.language.tolerance import Tolerance
 from identities.numbers.formats import FloatFormat
 
-__all__ = ["Bound", "IdentityBound", "bound_expr", "bound_identity", "domain_box", "DEFAULT_SECONDS", "PRECISION"]
+__all__ = [
+    "Bound",
+    "IdentityBound",
+    "bound_expr",
+    "bound_identity",
+    "domain_box",
+    "DEFAULT_SECONDS",
+    "PRECISION",
+    "MAX_CASES",
+]
 
 DEFAULT_SECONDS = 1.0
 PRECISION = 64  # bits of the balls; the bounds need a few correct digits, not many
 BOXES_PER_SECOND = 2000  # the budget is counted in box evaluations (deterministic), about this many a second
 WALL_FACTOR = 4.0  # and capped at this many times the budget in wall time, on a slow or busy machine
+MAX_CASES = 64  # a sum whose bounds depend on integer variables: bounded for each of at most this many values
+CASE_SECONDS = 0.02  # ... given at least this budget per value (else no bound: say what budget would do)
 
 
 @dataclass(frozen=True)
@@ -146,18 +159,22 @@ def _count(u: float) -> str:
     return str(int(u)) if u < 1e6 else f"{u:.3g}"
 
 
-def domain_box(variables: Sequence[tuple[str, Domain]], fmt: FloatFormat) -> tuple[Box, frozenset[str]]:
-    """The box of inputs the domains admit in ``fmt`` (and which variables are integers); NoBound why not."""
+def domain_box(
+    variables: Sequence[tuple[str, Domain]], fmt: FloatFormat, env: Mapping[str, int] | None = None
+) -> tuple[Box, frozenset[str]]:
+    """The box of inputs the domains admit in ``fmt`` (and which variables are integers); NoBound why not.
+    ``env``: integer variables held at one value (a bound may depend on them)."""
     from identities.draws.inputs import Plan
 
+    env = env or {}
     box: Box = {}
     integers = set()
     for name, d in variables:
         if d.size is not None:
             raise NoBound("vectors are not bounded")
-        if d.depends_on:
+        if d.depends_on - set(env):
             raise NoBound(f"the bounds of {name} depend on {', '.join(sorted(d.depends_on))}")
-        r = Plan(name, d, fmt).resolve({})
+        r = Plan(name, d, fmt).resolve(env)
         if r is None:
             raise NoBound(f"the domain of {name} is empty")
         if isinstance(r, tuple):
@@ -232,20 +249,55 @@ def bound_expr(
     model = backend if isinstance(backend, ErrorModel) else model_for(backend)
     if model is None:
         return Bound(reason=f"no error model for {backend}")
-    used = {n for n, _ in variables}
-    missing = free_vars(expr) - used
+    names = free_vars(expr)
+    kept = [(n, d) for n, d in variables if n in names]
     try:
+        missing = names - {n for n, _ in variables}
         if missing:
             raise NoBound(f"undeclared variables {', '.join(sorted(missing))}")
-        box, integers = domain_box([(n, d) for n, d in variables if n in free_vars(expr)], model.format)
-        form = build_form(expr, model, integers)
+        integers = frozenset(n for n, d in kept if d.is_integer)
+        try:
+            form = build_form(expr, model, integers, nonnegative=_nonnegative(kept))
+        except NeedsFixed as need:
+            return _by_cases(expr, kept, model, need, seconds=seconds, fraction=fraction, ulps=ulps, started=started)
+        if form.exact:  # nothing rounded: exact wherever it is defined, whatever the domain
+            return _exact(model, time.perf_counter() - started)
+        box, integers = domain_box(kept, model.format)
     except NoBound as exc:
         return Bound(reason=str(exc), seconds=time.perf_counter() - started)
+    out = _bound_form(form, box, integers, seconds=seconds, fraction=fraction, ulps=ulps)
+    return replace(out, seconds=time.perf_counter() - started)
+
+
+def _nonnegative(variables: Sequence[tuple[str, Domain]]) -> frozenset[str]:
+    """The integer variables whose domain starts at a constant >= 0 (an int to their power stays an int)."""
+    return frozenset(n for n, d in variables if d.is_integer and isinstance(d.lo, Num) and d.lo.value >= 0)
+
+
+def _exact(model: ErrorModel, seconds: float) -> Bound:
+    what = f"{model.format.name}: exact (nothing is rounded)"
+    return Bound(abs=0.0, rel=0.0, ulps=0.0, model=what, complete=True, where="nothing is rounded", seconds=seconds)
+
+
+def _bound_form(
+    form: Form,
+    box: Box,
+    integers: frozenset[str],
+    *,
+    seconds: float,
+    fraction: float,
+    ulps: bool,
+    floor: int = 50,
+    slack: float = 0.5,
+) -> Bound:
+    """The branch and bound of one form over one box (``floor``: the fewest boxes of each search; ``slack``
+    the seconds added to the wall-time cap)."""
+    model = form.model
     with ctx.workprec(PRECISION):
         evaluate = form.evaluate
 
         share = seconds / 2 if ulps else seconds
-        wall, boxes_budget = WALL_FACTOR * share + 0.5, max(50, int(share * BOXES_PER_SECOND))
+        wall, boxes_budget = WALL_FACTOR * share + slack, max(floor, int(share * BOXES_PER_SECOND))
         search = branch_and_bound(
             evaluate,
             lambda ev: ev.error,
@@ -256,7 +308,7 @@ def bound_expr(
             integers=integers,
         )
         if search.failure:
-            return Bound(reason=search.failure, seconds=time.perf_counter() - started, boxes=search.boxes)
+            return Bound(reason=search.failure, boxes=search.boxes)
         fmt = model.format
         rel = ulp = None
         boxes = search.boxes
@@ -284,6 +336,75 @@ def bound_expr(
         model=model.describe(form.used | _basic(form)),
         complete=search.complete,
         where=_describe(form, search, integers),
+        boxes=boxes,
+    )
+
+
+def _by_cases(
+    expr: Expr,
+    kept: Sequence[tuple[str, Domain]],
+    model: ErrorModel,
+    need: NeedsFixed,
+    *,
+    seconds: float,
+    fraction: float,
+    ulps: bool,
+    started: float,
+) -> Bound:
+    """A sum whose bounds depend on integer variables: one form per value of them (at most ``MAX_CASES``),
+    each bounded over the rest of the box; the bound is the largest."""
+    domains = dict(kept)
+    fixed_names = sorted(need.names)
+    if not all(n in domains and domains[n].is_integer for n in fixed_names):
+        raise NoBound(str(need))
+    ranges, _ = domain_box([(n, domains[n]) for n in fixed_names], model.format)
+    values = [range(int(lo), int(hi) + 1) for lo, hi in (ranges[n] for n in fixed_names)]
+    count = math.prod(len(v) for v in values)
+    if count > MAX_CASES:
+        raise NoBound(f"{need} ({count} values, more than {MAX_CASES})")
+    integers = frozenset(n for n, d in kept if d.is_integer)
+    rest = [(n, d) for n, d in kept if n not in need.names]
+    if rest and seconds < count * CASE_SECONDS:  # with no variable left, each value is one evaluation
+        why = f"bounded one by one with a budget of {count * CASE_SECONDS:g} s or more"
+        raise NoBound(f"{need} ({count} values: {why})")
+    worst: Bound | None = None
+    complete, boxes = True, 0
+    abs_ = 0.0
+    rel: float | None = 0.0
+    ulp: float | None = 0.0
+    used: set[str] = set()
+    for case in itertools.product(*values):
+        env = dict(zip(fixed_names, case))
+        try:
+            form = build_form(expr, model, integers, fixed=env, nonnegative=_nonnegative(kept))
+        except NeedsFixed as again:
+            raise NoBound(str(again)) from None
+        used |= form.used | _basic(form)
+        if form.exact:
+            b = _exact(model, 0.0)
+        else:
+            box, ints = domain_box(rest, model.format, env)
+            share = seconds / count
+            b = _bound_form(form, box, ints, seconds=share, fraction=fraction, ulps=ulps, floor=2, slack=0.5 / count)
+        if b.abs is None:
+            shown = ", ".join(f"{k} = {v}" for k, v in env.items())
+            return Bound(reason=f"{b.reason} (at {shown})", seconds=time.perf_counter() - started)
+        boxes += b.boxes
+        complete = complete and b.complete
+        if worst is None or b.abs > abs_:
+            worst = replace(b, where=", ".join(f"{k} = {v}" for k, v in env.items()) + "; " + b.where)
+        abs_ = max(abs_, b.abs)
+        rel = None if rel is None or b.rel is None else max(rel, b.rel)
+        ulp = None if ulp is None or b.ulps is None else max(ulp, b.ulps)
+    assert worst is not None
+    model_text = model.describe(used) if used else worst.model
+    return Bound(
+        abs=abs_,
+        rel=rel,
+        ulps=ulp,
+        model=model_text,
+        complete=complete,
+        where=worst.where,
         seconds=time.perf_counter() - started,
         boxes=boxes,
     )

@@ -16,7 +16,13 @@ python-flint balls. A decimal literal or ``pi`` is rounded once when read: its e
 (Python ints in the backends) and inputs carry no error; multiplying by a power of two is exact but where
 the result may be subnormal.
 
-Anything the form cannot model raises ``NoBound`` with the reason in one phrase.
+The piecewise forms (``where``, ``min``, ``floor``, ``fmod``, ...) are decided on each box
+(``identities.bounds.pieces``); a ``where`` whose condition the box cannot decide is bounded branch by
+branch, each on the box clipped to where it may be taken. A node that fails on a box (a pole, an
+overflow) fails the box only where its value is used: an untaken branch may fail.
+
+Forms are built from expressions by ``identities.bounds.build``; anything the form cannot model raises
+``NoBound`` with the reason in one phrase.
 """
 
 from __future__ import annotations
@@ -26,32 +32,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from flint import arb, ctx
+from flint import arb
 
-from identities.bounds.balls import DERIVATIVES, POLES, VALUES, ball, ends, from_fraction, ipow, lower_abs, upper
+from identities.bounds.balls import DERIVATIVES, POLES, VALUES, ball, ends, ipow, lower_abs, upper
 from identities.bounds.model import Entry, ErrorModel
+from identities.bounds.pieces import PIECEWISE, Cond, clip, condition_operands, decide, piecewise
 from identities.bounds.ranges import Range, combine, narrower
-from identities.language.expr import (
-    VECTOR_FUNCTIONS,
-    Apply,
-    Bin,
-    Call,
-    Cmp,
-    Const,
-    Diff,
-    Expr,
-    Grad,
-    Neg,
-    Num,
-    Stop,
-    Sum,
-    UserCall,
-    Var,
-    VecVar,
-    Vjp,
-)
 
-__all__ = ["NoBound", "Node", "Form", "BoxEval", "build_form", "EXACT_BITS"]
+__all__ = ["NoBound", "Node", "Form", "BoxEval", "EXACT_BITS"]
 
 EXACT_BITS = 256  # a constant's exact value: its rounding error must be known to far below itself
 
@@ -75,6 +63,7 @@ class Node:
     value: int | None = None  # an integer constant's value (folded at build time)
     fraction: Fraction | None = None  # a decimal literal's exact value
     sites: bool = False  # the subtree holds a rounding (its derivative matters)
+    cond: Cond | None = None  # where's condition
 
 
 @dataclass
@@ -106,16 +95,63 @@ class Form:
     def root(self) -> int:
         return len(self.nodes) - 1
 
-    def evaluate(self, box: Mapping[str, tuple[float, float]]) -> BoxEval:  # noqa: C901 - one sweep
+    @property
+    def exact(self) -> bool:
+        """No rounding anywhere: the float result is the exact one wherever it is defined."""
+        return not self.nodes[-1].sites
+
+    def evaluate(self, box: Mapping[str, tuple[float, float]]) -> BoxEval:
         """The bound over a box of inputs (name -> [lo, hi] floats of the format; lo == hi: a point)."""
+        return self._evaluate(dict(box), {})
+
+    def _evaluate(self, box: dict[str, Range], choices: dict[int, bool]) -> BoxEval:
+        out = self._sweep(box, choices)
+        if isinstance(out, BoxEval):
+            return out
+        # where node ``out`` is not decided on the box: each branch on the part of the box it may be taken
+        cond = self.nodes[out].cond
+        assert cond is not None
+        variables = {i: n.text for i, n in enumerate(self.nodes) if n.op == "var" or _is_int_var(n)}
+        points = {i: v for i, v in self._points(box).items()}
+        integers = frozenset(n.text for n in self.nodes if _is_int_var(n))
+        merged: BoxEval | None = None
+        for choice in (True, False):
+            part = clip(cond, choice, box, variables, points, self.model.format, integers)
+            if part is None:
+                continue
+            ev = self._evaluate(part, {**choices, out: choice})
+            if not math.isfinite(ev.error):
+                return ev
+            if merged is None:
+                merged = ev
+            else:
+                top = merged.top if merged.error >= ev.error else ev.top
+                merged = BoxEval(max(merged.error, ev.error), min(merged.low, ev.low), max(merged.high, ev.high), top)
+        return merged if merged is not None else BoxEval(0.0, 0.0, 0.0)
+
+    def _points(self, box: Mapping[str, Range]) -> dict[int, float]:
+        """The constant nodes (no inputs below them) and their exact float values."""
+        out: dict[int, float] = {}
+        for i, n in enumerate(self.nodes):
+            if n.op == "const" and not n.sites:
+                out[i] = n.rounded
+            elif n.op == "int" and n.value is not None and abs(n.value) <= 2**53:
+                out[i] = float(n.value)
+        return out
+
+    def _sweep(self, box: Mapping[str, Range], choices: Mapping[int, bool]) -> BoxEval | int:  # noqa: C901
+        """One forward and one reverse sweep on the box; a where node's index where it is not decided."""
         fmt, model, nodes = self.model.format, self.model, self.nodes
         narrow = self.narrow
         val: list[arb] = [arb(0)] * len(nodes)  # every value the segment from exact to float passes
         rng: list[Range] = [(0.0, 0.0)] * len(nodes)  # the floats the node really produces
         err: list[float] = [0.0] * len(nodes)
+        bad: list[str] = [""] * len(nodes)  # why the node has no value on the box (used only if it is needed)
+        slopes: dict[int, tuple[arb, ...]] = {}  # partials decided on the box (piecewise nodes)
+        taken: dict[int, int] = {}  # where node -> the branch taken
         for i, n in enumerate(nodes):
             op = n.op
-            if op == "var" or (op == "int" and n.value is None and not n.args):
+            if op == "var" or _is_int_var(n):
                 lo, hi = box[n.text]
                 val[i], rng[i] = ball(lo, hi), (lo, hi)
                 continue
@@ -127,10 +163,55 @@ class Form:
                     val[i] = arb.union(n.exact, arb(n.rounded)) if n.sites else arb(n.rounded)
                     rng[i] = (n.rounded, n.rounded)
                 continue
+            if op == "where":
+                assert n.cond is not None
+                operands = condition_operands(n.cond)
+                failed = next((bad[j] for j in operands if bad[j]), "")
+                if failed:
+                    bad[i] = failed
+                    continue
+                if fmt.precision < 53 and any(_big_int(nodes[j], rng[j], fmt.precision) for j in operands):
+                    bad[i] = f"the condition of {n.text} compares an integer beyond 2**{fmt.precision} in {fmt.name}"
+                    continue
+                d = decide(n.cond, rng)
+                if d is None:
+                    if i not in choices:
+                        return i
+                    d = choices[i]
+                j = n.args[0] if d else n.args[1]
+                taken[i] = j
+                val[i], rng[i], bad[i] = val[j], rng[j], bad[j]
+                continue
+            failed = next((bad[j] for j in n.args if bad[j]), "")
+            if failed:
+                bad[i] = failed
+                continue
             a = [val[j] for j in n.args]
+            if op in PIECEWISE:
+                p = piecewise(
+                    op,
+                    n.text,
+                    [nodes[j].text for j in n.args],
+                    a,
+                    [rng[j] for j in n.args],
+                    [nodes[j].sites for j in n.args],
+                )
+                if p.failure:
+                    bad[i] = p.failure
+                else:
+                    val[i], rng[i], slopes[i] = p.value, p.range, p.slopes
+                continue
+            if op in ("comb", "factorial", "i**"):
+                v = _integer_function(n, [rng[j] for j in n.args])
+                if v is None:
+                    bad[i] = f"{n.text} is too large to enclose"
+                else:
+                    val[i], rng[i] = v, ends(v)
+                continue
             v = _apply(n, a)
             if not v.is_finite():
-                return BoxEval(math.inf, failure=_reason(n, nodes, [rng[j] for j in n.args]))
+                bad[i] = _reason(n, nodes, [rng[j] for j in n.args])
+                continue
             if op == "convert":
                 lo, hi = rng[n.args[0]]
                 r, big, small = (narrow(lo), narrow(hi)), upper(v), lower_abs(v)
@@ -152,12 +233,15 @@ class Form:
             if n.entry is not None and n.entry.ulps:
                 h = _rounding(n, big, small, model)
                 if h == math.inf:
-                    return BoxEval(math.inf, failure=f"{n.text} may overflow {fmt.name}")
+                    bad[i] = f"{n.text} may overflow {fmt.name}"
+                    continue
                 err[i] = h
                 v = v + arb(0, h) if h else v
                 if op not in _CORRECTLY_ROUNDED:
                     r = (math.nextafter(r[0] - h, -math.inf), math.nextafter(r[1] + h, math.inf))
             val[i], rng[i] = v, r
+        if bad[-1]:
+            return BoxEval(math.inf, failure=bad[-1])
         adj: list[arb | None] = [None] * len(nodes)
         adj[-1] = arb(1)
         total = arb(0)
@@ -170,15 +254,19 @@ class Form:
             if n.op == "const":
                 assert n.exact is not None
                 term = abs(g) * abs(arb(n.rounded) - n.exact)
+            elif n.op == "where":
+                j = taken[i]
+                adj[j] = g if adj[j] is None else adj[j] + g  # type: ignore[operator]
+                continue
             else:
                 term = abs(g) * err[i] if err[i] else arb(0)
-                parts = _partials(n, [val[j] for j in n.args], val[i])
-                for j, d in zip(n.args, parts):
+                parts = slopes[i] if i in slopes else _partials(n, [val[j] for j in n.args], val[i])
+                for j, slope in zip(n.args, parts):
                     if not nodes[j].sites:
                         continue
-                    if not d.is_finite():
+                    if not slope.is_finite():
                         return BoxEval(math.inf, failure=_reason(n, nodes, [rng[k] for k in n.args], slope=True))
-                    adj[j] = g * d if adj[j] is None else adj[j] + g * d  # type: ignore[operator]
+                    adj[j] = g * slope if adj[j] is None else adj[j] + g * slope  # type: ignore[operator]
             t = upper(term)
             if t > 0:
                 if t > best:
@@ -186,6 +274,36 @@ class Form:
                 total = total + term
         root = val[-1]
         return BoxEval(upper(total), lower_abs(root), upper(root), top)
+
+
+def _is_int_var(n: Node) -> bool:
+    return n.op == "int" and n.value is None and not n.args
+
+
+def _big_int(n: Node, r: Range, p: int) -> bool:
+    return n.integer and max(abs(r[0]), abs(r[1])) > 2**p
+
+
+def _integer_function(n: Node, r: list[Range]) -> arb | None:
+    """comb, factorial, int**int of integer ranges (exact at points); None where not enclosed."""
+    ends_ = [(int(lo), int(hi)) for lo, hi in r]
+    if any(hi > 10_000 for _, hi in ends_):
+        return None
+    if n.op == "i**":  # a**b, b >= 0: |a**b| at most the largest |corner|
+        (a_lo, a_hi), (b_lo, b_hi) = ends_
+        corners = [arb(a) ** b for a in (a_lo, a_hi) for b in (b_lo, b_hi)]
+        if a_lo == a_hi and b_lo == b_hi:
+            return corners[0]
+        top = max(upper(c) for c in corners)
+        return arb.union(arb(-top) if a_lo < 0 else arb(0), arb(top))
+    if n.op == "factorial":
+        lo, hi = ends_[0]
+        return arb.union(arb(math.factorial(max(lo, 0))), arb(math.factorial(max(hi, 0))))
+    (n_lo, n_hi), (k_lo, k_hi) = ends_
+    if n_lo == n_hi and k_lo == k_hi:
+        return arb(math.comb(n_lo, k_lo)) if n_lo >= 0 and k_lo >= 0 else None
+    top = max(n_hi, 0)
+    return arb.union(arb(0), arb(math.comb(top, top // 2)))
 
 
 def _apply(n: Node, a: list[arb]) -> arb:
@@ -212,6 +330,8 @@ def _apply(n: Node, a: list[arb]) -> arb:
         if not a[0] > 0:
             return arb("nan")
         return a[0] ** a[1]
+    if op == "fma":
+        return a[0] * a[1] + a[2]
     if op == "atan2" and a[1].lower() < 0 and 0 in a[0]:
         return arb("nan")  # the branch cut: atan2 jumps there
     return VALUES[op](*a)
@@ -237,6 +357,8 @@ def _partials(n: Node, a: list[arb], v: arb) -> tuple[arb, ...]:
         return (n.power * ipow(a[0], n.power - 1) if n.power else arb(0),)
     if op == "**":
         return a[1] * v / a[0], v * a[0].log()
+    if op == "fma":
+        return a[1], a[0], arb(1)
     return DERIVATIVES[op](*a, v)
 
 
@@ -306,162 +428,3 @@ def _rounding(n: Node, big: float, small: float, model: ErrorModel) -> float:
     else:
         h = k * reach + (k * tiny if small < tiny else 0.0)
     return math.nextafter(h, math.inf)
-
-
-# ---------------------------------------------------------------------------------------------
-# building a form from an Expr
-
-
-def build_form(expr: Expr, model: ErrorModel, integers: frozenset[str] = frozenset()) -> Form:
-    """The Taylor form of ``expr`` (a side of an identity) under ``model``; ``integers`` are the
-    variables drawn as integers. Raises ``NoBound`` for what cannot be bounded."""
-    builder = _Builder(model, integers)
-    builder.add(expr)
-    form = Form(builder.nodes, model, builder.used)
-    for n in form.nodes:
-        n.sites = (
-            (n.entry is not None and n.entry.ulps > 0)
-            or (n.op == "const" and Fraction(n.rounded) != n.fraction)
-            or any(form.nodes[j].sites for j in n.args)
-        )
-    return form
-
-
-class _Builder:
-    def __init__(self, model: ErrorModel, integers: frozenset[str]):
-        self.model = model
-        self.integers = integers
-        self.nodes: list[Node] = []
-        self.seen: dict[object, int] = {}
-        self.used: set[str] = set()
-
-    def push(self, node: Node, key: object) -> int:
-        hit = self.seen.get(key)
-        if hit is not None:
-            return hit
-        self.nodes.append(node)
-        self.seen[key] = len(self.nodes) - 1
-        return len(self.nodes) - 1
-
-    def entry(self, op: str) -> Entry:
-        e = self.model.entry(op)
-        if e is None:
-            raise NoBound(f"{op} has no error figure in the {self.model.backend} model")
-        if e.ulps:
-            self.used.add(op)
-        return e
-
-    def add(self, e: Expr) -> int:  # noqa: C901 - one dispatch over node types
-        if isinstance(e, (VecVar, Grad, Vjp, Stop)) or (isinstance(e, Call) and e.fn in VECTOR_FUNCTIONS):
-            raise NoBound("vectors are not bounded")
-        if isinstance(e, Diff):
-            raise NoBound("diff is not bounded (a finite difference, not a rounding error)")
-        if isinstance(e, Apply):
-            raise NoBound("generated functions are not bounded")
-        if isinstance(e, Sum):
-            raise NoBound("sum is not supported")
-        if isinstance(e, Cmp):
-            raise NoBound("comparisons are not supported")
-        if isinstance(e, UserCall):
-            raise NoBound(f"user function {e.fn} (Python code, no error model) is not bounded")
-        if isinstance(e, Var):
-            integer = e.name in self.integers
-            return self.push(Node("int" if integer else "var", (), e.name, integer=integer), ("var", e.name))
-        if isinstance(e, Num):
-            if isinstance(e.value, int):
-                return self.integer(e.value)
-            return self.constant(Fraction(e.value), str(e), None)
-        if isinstance(e, Const):
-            with ctx.workprec(EXACT_BITS):
-                exact = arb.pi() if e.name == "pi" else arb(1).exp()
-            double = math.pi if e.name == "pi" else math.e
-            return self.constant(Fraction(double), e.name, exact)
-        if isinstance(e, Neg):
-            a = self.add(e.arg)
-            if self.nodes[a].value is not None:
-                return self.integer(-self.nodes[a].value)  # type: ignore[operator]
-            return self.push(Node("neg", (a,), str(e), integer=self.nodes[a].integer), ("neg", a))
-        if isinstance(e, Bin):
-            return self.binary(e)
-        if isinstance(e, Call):
-            return self.call(e)
-        raise NoBound(f"{type(e).__name__} is not supported")
-
-    def integer(self, value: int) -> int:
-        return self.push(Node("int", (), str(value), integer=True, value=value), ("int", value))
-
-    def constant(self, value: Fraction, text: str, exact: arb | None) -> int:
-        fmt = self.model.format
-        rounded = fmt.round(value)  # the backends read a literal (and pi, e as doubles) this way
-        if not math.isfinite(rounded):
-            raise NoBound(f"{text} overflows {fmt.name}")
-        literal = value if exact is None else None  # a decimal literal's exact value (pi and e have none)
-        if exact is None:
-            with ctx.workprec(EXACT_BITS):
-                exact = from_fraction(value)
-        node = Node("const", (), text, exact=exact, rounded=rounded, fraction=literal)
-        return self.push(node, ("const", text))
-
-    def as_float(self, i: int) -> int:
-        """An integer operand meets a float: the backend converts it (exact up to 2**p)."""
-        if not self.nodes[i].integer:
-            return i
-        return self.push(Node("convert", (i,), self.nodes[i].text, entry=self.entry("convert")), ("convert", i))
-
-    def binary(self, e: Bin) -> int:
-        a, b = self.add(e.left), self.add(e.right)
-        na, nb = self.nodes[a], self.nodes[b]
-        text = str(e)
-        if na.integer and nb.integer and e.op in "+-*":
-            if na.value is not None and nb.value is not None:
-                x, y = na.value, nb.value
-                return self.integer(x + y if e.op == "+" else x - y if e.op == "-" else x * y)
-            return self.push(Node("i" + e.op, (a, b), text, integer=True), ("i" + e.op, a, b))
-        if e.op == "**":
-            if nb.value is not None:
-                n = nb.value
-                if na.integer and n >= 0:
-                    if na.value is not None:
-                        return self.integer(na.value**n)
-                    return self.push(Node("ipow", (a,), text, integer=True, power=n), ("ipow", a, n))
-                x = self.as_float(a)
-                return self.push(Node("ipow", (x,), text, entry=self.entry("pow"), power=n), ("ipow", x, n))
-            x, y = self.as_float(a), self.as_float(b)
-            return self.push(Node("**", (x, y), text, entry=self.entry("pow")), ("**", x, y))
-        x, y = self.as_float(a), self.as_float(b)
-        scale = self.power_of_two(y) if e.op in "*/" else None
-        if scale is None and e.op == "*":
-            scale = self.power_of_two(x)
-            if scale is not None:
-                x, y = y, x
-        if scale is not None:
-            k = scale if e.op == "*" else -scale
-            return self.push(Node("scale", (x,), text, entry=self.entry("*"), power=k), ("scale", x, k))
-        return self.push(Node(e.op, (x, y), text, entry=self.entry(e.op)), (e.op, x, y))
-
-    def power_of_two(self, i: int) -> int | None:
-        """k when node i is an exact constant 2**k (so multiplying by it is exact), else None."""
-        n = self.nodes[i]
-        if n.op == "convert":
-            n = self.nodes[n.args[0]]
-        if n.op == "int" and n.value is not None:
-            value = Fraction(n.value)
-        elif n.op == "const" and Fraction(n.rounded) == n.fraction:
-            value = Fraction(n.rounded)
-        else:
-            return None
-        if value <= 0:
-            return None
-        k = value.numerator.bit_length() - 1 if value.denominator == 1 else -(value.denominator.bit_length() - 1)
-        return k if Fraction(2) ** k == value and abs(k) < 64 else None
-
-    def call(self, e: Call) -> int:
-        if e.fn == "log" and len(e.args) == 2:  # log(x, b) is log(x)/log(b), as math.log computes it
-            return self.add(Bin("/", Call("log", e.args[:1]), Call("log", e.args[1:])))
-        if e.fn in ("factorial", "comb"):
-            raise NoBound(f"{e.fn} is not supported")
-        if e.fn not in VALUES:
-            raise NoBound(f"{e.fn} is not supported")
-        entry = self.entry(e.fn)
-        args = tuple(self.as_float(self.add(a)) for a in e.args)
-        return self.push(Node(e.fn, args, str(e), entry=entry), ("call", e.fn, args))

@@ -32,11 +32,12 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
+from identities.errors import LimitExceeded
 from identities.evaluate.values import UNDEFINED
 from identities.language.expr import Bin, Call, Cmp, Const, Diff, Expr, Logic, Num, Sum, UserCall, Var
 from identities.numbers.formats import FloatFormat
 from identities.numbers.metrics import bits
-from identities.oracle.scalar import DEFAULT_ORACLE, Oracle, Truth
+from identities.oracle.scalar import DEFAULT_ORACLE, Oracle, Truth, precision
 
 __all__ = ["Cause", "NodeRow", "LABELS", "diagnose", "node_rows", "subexpressions", "truth_text"]
 
@@ -123,6 +124,8 @@ def _truth(oracle: Oracle, expr: Expr, exact: Mapping[str, Any]) -> tuple[Truth 
     """(truth, known): truth None and known True means undefined in the reals."""
     try:
         return oracle.evaluate(expr, exact), True
+    except LimitExceeded:  # a time limit: the diagnosis stops here (the caller says so)
+        raise
     except Exception:  # not resolved at the cap, or beyond arb's range: no verdict from here
         return None, False
 
@@ -232,17 +235,28 @@ def truth_text(t: Truth | None, digits: int = 7) -> str:
     """A true value in a few significant digits, whatever its magnitude (1e400 is not "inf")."""
     if t is None:
         return "undefined"
-    from flint import arb, ctx, fmpq
+    from flint import arb, fmpq
 
     v = t.value
     if isinstance(v, fmpq) and v.q != 1:  # a decimal literal: at 53 bits arb would print 1e-10 as 9.99...e-11
-        with ctx.workprec(4 * digits + 64):
+        with precision(4 * digits + 64):
             return arb(v).mid().str(digits, radius=False)
     s = str(t)
     if len(s) <= 24:
         return s
     b = v if isinstance(v, arb) else arb(v)
-    return b.mid().str(digits, radius=False)
+    return _compact(b.mid().str(digits, radius=False))
+
+
+def _compact(text: str) -> str:
+    """A decimal whose exponent has hundreds of digits (exp(-1e308)), with the exponent itself in short form."""
+    mantissa, e, exponent = text.partition("e")
+    if not e or len(exponent) <= 12:
+        return text
+    try:
+        return f"{mantissa} * 10**({float(int(exponent)):.7g})"
+    except OverflowError:
+        return f"{mantissa} * 10**({exponent[:8]}...)"
 
 
 def _cancellation(e: Expr, rows: Mapping[Expr, NodeRow]) -> float:
@@ -280,6 +294,8 @@ def _condition(oracle: Oracle, e: Expr, arg: NodeRow, node: NodeRow) -> float:
         return 1.0
     try:
         d = oracle.evaluate(Diff(fn, "u", 1), {"u": arg.truth.value})
+    except LimitExceeded:
+        raise
     except Exception:
         return 1.0
     if d is None:

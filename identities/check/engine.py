@@ -27,11 +27,12 @@ from typing import Any
 
 from identities.backends import get_backend
 from identities.check import search as search_mod
+from identities.check.display import ResultList
 from identities.check.evaluation import Engine, Sample
 from identities.check.results import Result
 from identities.check.simplify import simplify
-from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded, UserCodeError
-from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
+from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded, UserCodeError, WorkerDied
+from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS, memory_limit_text
 from identities.language.tolerance import Tolerance, default_tolerance
 from identities.numbers.formats import short_repr
 from identities.numbers.metrics import ErrorStats
@@ -47,6 +48,8 @@ __all__ = [
     "DEFAULT_EXAMPLES",
     "PRECEDENCE",
     "effective_tolerance",
+    "tolerance_source",
+    "quotient_sides",
     "BOUND_SECONDS",
     "usercode_notes",
     "MIN_DECIDED",
@@ -60,16 +63,44 @@ PRECEDENCE = ("refuted", "domain_mismatch", "precision_failure", "holds")
 MIN_DECIDED = 20  # decided examples a holds needs (all of them when fewer are asked for)
 
 
-def effective_tolerance(ident: Identity, backend: Any) -> Tolerance | None:
-    """The tolerance an identity is checked with on a backend (None: decided by the oracle)."""
+def effective_tolerance(ident: Identity, backend: Any, default: Tolerance | None = None) -> Tolerance | None:
+    """The tolerance an identity is checked with on a backend (None: decided by the oracle).
+
+    ``default`` (a configured default, the pytest plugin's ``identities_tolerance``) replaces the built-in
+    ``4 ulp`` of an identity that declares none; an identity using ``diff`` keeps its central-difference
+    tolerance, which no rounding tolerance can stand in for."""
+    return _tolerance(ident, backend, default)[0]
+
+
+def tolerance_source(ident: Identity, backend: Any, default: Tolerance | None = None) -> str:
+    """Where ``effective_tolerance`` comes from: ``declared`` (the identity's own), ``configured`` (``default``),
+    ``central-difference`` (the default of an identity whose diff is a difference quotient), ``default``
+    (4 ulp), or "" (mpmath: no tolerance)."""
+    return _tolerance(ident, backend, default)[1]
+
+
+def _tolerance(ident: Identity, backend: Any, default: Tolerance | None) -> tuple[Tolerance | None, str]:
     if not getattr(backend, "is_float", False):
-        return None
+        return None, ""
     declared = ident.tolerance_for(backend.name)
     if declared is not None:
-        return declared
-    if getattr(backend, "autodiff", False):  # derivatives by autograd, not difference quotients
-        return default_tolerance(backend.format)
-    return default_tolerance(backend.format, ident.diff_order)
+        return declared, "declared"
+    autodiff = getattr(backend, "autodiff", False)  # derivatives by autograd, not difference quotients
+    if ident.diff_order and not autodiff:
+        return default_tolerance(backend.format, ident.diff_order), "central-difference"
+    if default is not None:
+        return default, "configured"
+    return default_tolerance(backend.format), "default"
+
+
+def quotient_sides(ident: Identity, backend: Any) -> tuple[str, ...]:
+    """The sides a float backend evaluates with a difference quotient (``diff`` without autograd)."""
+    if not getattr(backend, "is_float", False) or getattr(backend, "autodiff", False):
+        return ()
+    from identities.language.expr import uses_diff
+
+    sides = ("lhs",) if ident.one_sided else ("lhs", "rhs")
+    return tuple(side for side in sides if uses_diff(getattr(ident, side)))
 
 
 def verify(
@@ -85,6 +116,7 @@ def verify(
     keep_samples: bool = False,
     bound_seconds: float = BOUND_SECONDS,
     raise_user_errors: bool = False,
+    default_tolerance: Tolerance | None = None,
 ) -> Result:
     """Check one identity on one backend; never raises for a problem in the identity itself.
 
@@ -103,6 +135,9 @@ def verify(
     raising ``TypeError``, ``NameError``...; see ``identities.evaluate.usercode``)
     stops the check at once: the ``error`` verdict with its traceback, or, with
     ``raise_user_errors``, the ``UserCodeError`` raised (the helpers and pytest).
+
+    ``default_tolerance`` replaces the built-in ``4 ulp`` of an identity that
+    declares no tolerance and uses no ``diff`` (see ``effective_tolerance``).
     """
     if not isinstance(examples, int) or isinstance(examples, bool) or examples < 1:
         raise InvalidArgument(f"examples={examples!r} must be a positive integer")
@@ -116,7 +151,7 @@ def verify(
     be = get_backend(backend) if isinstance(backend, str) else backend
     db = search_mod.database_at(database) if isinstance(database, (str, os.PathLike)) else database
     started = time.perf_counter()
-    tolerance = effective_tolerance(ident, be)
+    tolerance, source = _tolerance(ident, be, default_tolerance)
     base = dict(
         identity=ident.name,
         backend=be.name,
@@ -124,6 +159,8 @@ def verify(
         tolerance=str(tolerance) if tolerance else None,
         seed=seed,
         one_sided=ident.one_sided,
+        tolerance_source=source,
+        quotient_sides=quotient_sides(ident, be),
     )
     try:
         from identities.draws.inputs import empty_reason
@@ -163,6 +200,8 @@ def verify(
         return _error(base, f"{type(exc).__name__}: {exc}", started)
     except (LimitExceeded, IdentitiesError) as exc:
         return _error(base, f"{type(exc).__name__}: {exc}", started)
+    except MemoryError:
+        return _error(base, f"LimitExceeded: {memory_limit_text()}", started)
     except Exception as exc:  # an engine crash is a verdict, never a lost row
         return _error(base, f"internal error, please report: {type(exc).__name__}: {exc}", started)
 
@@ -197,9 +236,10 @@ def verify_all(
     on_result: Callable[[Result], None] | None = None,
     executor: Executor | None = None,
     **options: Any,
-) -> list[Result]:
-    """Every identity on every backend, in order; ``on_result`` sees each Result as it is made. ``backends``
-    may be a function of the identity (the command line's plan: an FPCore on its own precision).
+) -> ResultList:
+    """Every identity on every backend, in order, as a ``ResultList`` (a list, shown as a table in Jupyter);
+    ``on_result`` sees each Result as it is made. ``backends`` may be a function of the identity (the
+    command line's plan: an FPCore on its own precision).
 
     ``options`` (``database``, ``example_seconds``, ``identity_seconds``, ``keep_samples``) go to ``verify``.
     With an ``executor`` (any ``concurrent.futures.Executor``: local processes,
@@ -209,7 +249,7 @@ def verify_all(
     """
     items = list(identities.values()) if isinstance(identities, Mapping) else list(identities)
     pairs = [(ident, b) for ident in items for b in (backends(ident) if callable(backends) else backends)]
-    results = []
+    results = ResultList()
     if executor is None:
         for ident, b in pairs:
             r = verify(ident, b, examples=examples, seed=seed, oracle=oracle, **options)
@@ -221,8 +261,11 @@ def verify_all(
         executor.submit(verify, ident, b, examples=examples, seed=seed, oracle=oracle, **options) for ident, b in pairs
     ]
     try:
-        for f in futures:
-            r = f.result()
+        for (ident, b), f in zip(pairs, futures):
+            try:
+                r = f.result()
+            except WorkerDied as exc:  # its worker died on a fresh pool too: an error row, and the run goes on
+                r = _lost(ident, b, seed, str(exc))
             results.append(r)
             if on_result is not None:
                 on_result(r)
@@ -245,6 +288,19 @@ def _with_bound(
     if result.verdict == "holds":
         proof = "bound" if bound.proves(tolerance) else "sampled"
     return replace(result, bound=bound, proof=proof, elapsed=time.perf_counter() - started)
+
+
+def _lost(ident: Identity, backend: str, seed: int, message: str) -> Result:
+    be = get_backend(backend) if isinstance(backend, str) else backend
+    tolerance = effective_tolerance(ident, be)
+    base = dict(
+        identity=ident.name,
+        backend=be.name,
+        expected=ident.expected(be.name),
+        tolerance=str(tolerance) if tolerance else None,
+        seed=seed,
+    )
+    return _error(base, message, time.perf_counter())
 
 
 def _error(base: dict, message: str, started: float) -> Result:
@@ -296,11 +352,20 @@ def _conclude(
             started,
         )
     counterexample = None
+    cut: list[str] = []  # stages after the verdict that a limit cut short: the verdict stands, they say so
     if verdict != "holds":
-        minimal = search_mod.shrink(engine, verdict, examples, seed, database)
+        try:
+            minimal = search_mod.shrink(engine, verdict, examples, seed, database)
+        except search_mod.Abort as exc:
+            minimal = None
+            cut.append(f"counterexample not shrunk: limit ({exc.message})")
         if minimal is None:
             minimal = next(s for s in samples if s.kind == verdict)
-        simplest = simplify(engine, minimal)
+        try:
+            simplest = simplify(engine, minimal)
+        except (LimitExceeded, MemoryError) as exc:
+            simplest = minimal
+            cut.append(f"counterexample not simplified: limit ({_limit_text(exc)})")
         search_mod.save_example(engine, database, simplest.inputs)
         counterexample = engine.describe(simplest)
     seen = list(engine.cache.values()) or samples
@@ -327,7 +392,7 @@ def _conclude(
     side_errors = _side_errors(engine, seen_decided) if engine.is_float and engine.size is None else {}
     if engine.ident.one_sided:  # one side, checked against its own exact value
         side_errors.pop("rhs", None)
-    notes = []
+    notes = list(cut)
     if counts["unknown"]:
         notes.append(f"{counts['unknown']} of {len(samples)} examples unresolved by the oracle (skipped)")
     zeros = sum(s.kind in ("ok", "precision_failure") and s.point.note.startswith("a side is 0") for s in samples)
@@ -339,7 +404,8 @@ def _conclude(
         examples=len(samples),
         exact_rate=exact_rate,
         max_error=stats,
-        needed_tolerance=_needed(engine, seen_decided),
+        # no tolerance passes an identity the oracle decides against (refuted, or undefined on one side)
+        needed_tolerance="none" if verdict in ("refuted", "domain_mismatch") else _needed(engine, seen_decided),
         counterexample=counterexample,
         worst=worst,
         counts=counts,
@@ -348,6 +414,10 @@ def _conclude(
         side_errors=side_errors,
         **base,
     )
+
+
+def _limit_text(exc: BaseException) -> str:
+    return "memory" if isinstance(exc, MemoryError) else str(exc)
 
 
 def _key(s: Sample) -> tuple:

@@ -16,10 +16,11 @@ from typing import Any
 from flint import arb
 
 from identities.check.results import Counterexample
+from identities.errors import LimitExceeded
 from identities.evaluate.values import UNDEFINED
 from identities.language.expr import Bin, uses_diff
 from identities.language.functions import Function
-from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS
+from identities.language.limits import EXAMPLE_SECONDS, IDENTITY_SECONDS, deadline
 from identities.language.tolerance import Tolerance
 from identities.numbers.formats import FloatFormat
 from identities.numbers.metrics import absolute, relative
@@ -31,6 +32,7 @@ from identities.oracle.scalar import (
     UNKNOWN,
     Oracle,
     OraclePoint,
+    precision,
 )
 from identities.registry.files import Identity
 
@@ -114,30 +116,38 @@ class Engine:
         conv = self.convert
         env = {k: conv(v) for k, v in numeric.items()}
         component = None
-        if self.one_sided:  # the backend's value against the oracle's truth, rounded to the format
-            lhs = lhs_c(env)
-            point = self.oracle.compare(lhs_e, lhs_e, numeric, self.zero_below)
-            if self.is_float and point.lhs is not None and point.lhs.rounded(self.fmt) is None:
-                # the truth's rounding is uncertain at the cap: the point is not decided, never guessed
-                note = f"the rounding of the truth to {self.fmt.name} is uncertain at {self.oracle.cap_bits} bits"
-                point = OraclePoint(UNKNOWN, None, None, point.bits, note)
-            rhs = self.truth_value(point)
-            lf, rf, ulps, kind = self.judge(point, lhs, rhs)
-        elif self.size is None:
-            lhs, rhs = lhs_c(env), rhs_c(env)
-            point = self.oracle.compare(lhs_e, rhs_e, numeric, self.zero_below)
-            lf, rf, ulps, kind = self.judge(point, lhs, rhs)
-        else:  # a vector identity is its worst component (see identities.language.vectors)
-            from identities.check.components import worst_component
+        try:
+            if self.one_sided:  # the backend's value against the oracle's truth, rounded to the format
+                lhs = lhs_c(env)
+                point = self.oracle.compare(lhs_e, lhs_e, numeric, self.zero_below)
+                if self.is_float and point.lhs is not None and point.lhs.rounded(self.fmt) is None:
+                    # the truth's rounding is uncertain at the cap: the point is not decided, never guessed
+                    note = f"the rounding of the truth to {self.fmt.name} is uncertain at {self.oracle.cap_bits} bits"
+                    point = OraclePoint(UNKNOWN, None, None, point.bits, note)
+                rhs = self.truth_value(point)
+                lf, rf, ulps, kind = self.judge(point, lhs, rhs)
+            elif self.size is None:
+                lhs, rhs = lhs_c(env), rhs_c(env)
+                point = self.oracle.compare(lhs_e, rhs_e, numeric, self.zero_below)
+                lf, rf, ulps, kind = self.judge(point, lhs, rhs)
+            else:  # a vector identity is its worst component (see identities.language.vectors)
+                from identities.check.components import worst_component
 
-            lhs, rhs = lhs_c(env), rhs_c(env)
-            from identities.evaluate.vectors import components
+                lhs, rhs = lhs_c(env), rhs_c(env)
+                from identities.evaluate.vectors import components
 
-            points = self.oracle.compare_components(lhs_e, rhs_e, numeric, self.size, self.zero_below)
-            i, per = worst_component(self.judge, points, lhs, rhs, self.size)
-            point, lhs, rhs = points[i], components(lhs, self.size)[i], components(rhs, self.size)[i]
-            lf, rf, ulps, kind = per[i]
-            component = (i, tuple(p[2] for p in per))
+                points = self.oracle.compare_components(lhs_e, rhs_e, numeric, self.size, self.zero_below)
+                i, per = worst_component(self.judge, points, lhs, rhs, self.size)
+                point, lhs, rhs = points[i], components(lhs, self.size)[i], components(rhs, self.size)[i]
+                lf, rf, ulps, kind = per[i]
+                component = (i, tuple(p[2] for p in per))
+        except OverflowError as exc:  # mpmath: exp(exp(1e308)) needs an integer with 1e308 bits to compute
+            if self.is_float:  # a float backend (or the user's code in it) reports overflow its own way
+                raise
+            why = str(exc) if str(exc).startswith("exp, sinh") else "a value's exponent is beyond Python's integers"
+            point = OraclePoint(UNKNOWN, None, None, 0, f"beyond {self.backend.name}'s range: {why}")
+            nan = math.nan
+            return Sample(exact, "unknown", point, UNDEFINED, UNDEFINED, nan, nan, nan, nan, nan)
         truth = point.rhs or point.lhs
         err_abs = absolute(lf, rf)
         err_rel = relative(lf, rf, truth.approx() if truth is not None else math.nan)
@@ -251,9 +261,16 @@ def _cause(engine: Engine, side: str, value: float, truth: Any, inputs: Mapping[
         try:
             from identities.check.causes import diagnose
 
-            c = diagnose(expr, side, inputs, engine.backend, engine.oracle)
+            if time.monotonic() > engine.stop_at:
+                raise LimitExceeded(f"time limit per identity ({engine.identity_seconds:g} s)")
+            with deadline(engine.example_seconds, f"time limit per example ({engine.example_seconds:g} s)"):
+                c = diagnose(expr, side, inputs, engine.backend, engine.oracle)
             if c.label not in ("unknown", "exact"):
                 return f"{c.label}: {c.detail}"
+        except LimitExceeded as exc:  # the verdict stands; the explanation says why it is missing
+            return f"cause not diagnosed: limit ({exc})"
+        except MemoryError:
+            return "cause not diagnosed: limit (memory)"
         except Exception:  # noqa: BLE001 - a diagnosis is an explanation, never a reason to lose the result
             pass
     if isinstance(value, float) and math.isnan(value):
@@ -290,9 +307,10 @@ def _mp_truth(backend: Any, t: Any) -> Any:
 
 def _rel(a: Any, b: Any) -> float:
     """|a - b| / max(|a|, |b|) of two truths, in ball arithmetic (exact Fractions may not fit in memory)."""
-    x, y = arb(a.value), arb(b.value)
-    scale = max(abs(x.mid()), abs(y.mid()))
-    return float(abs(((x - y) / scale).mid())) if scale != 0 else math.inf
+    with precision(53):  # python-flint's precision is global: name it (identities.oracle.scalar.precision)
+        x, y = arb(a.value), arb(b.value)
+        scale = max(abs(x.mid()), abs(y.mid()))
+        return float(abs(((x - y) / scale).mid())) if scale != 0 else math.inf
 
 
 def _shown(backend: Any, value: Any, as_float: float, is_float: bool) -> Any:

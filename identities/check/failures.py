@@ -15,7 +15,7 @@ from typing import Any
 
 from identities.check.results import Counterexample, Result
 
-__all__ = ["explain", "reproduce_command", "float_text", "hex_text"]
+__all__ = ["explain", "reproduce_command", "float_text", "hex_text", "tolerance_note"]
 
 
 def hex_text(v: float) -> str:
@@ -111,6 +111,33 @@ def _proven(r: Result) -> list[str]:
     ]
 
 
+def tolerance_note(r: Result) -> str:
+    """Why the tolerance of an identity using ``diff`` is what it is, with the result's own numbers:
+    ``within the central-difference tolerance 9.4e-09 rel or 9.4e-09 abs: 22.2 bits lost to the difference
+    quotient (lhs), 30.8 of float64's 53 kept``; "" for any other tolerance, or a verdict it does not judge.
+
+    The bits lost are the quotient side's largest error against its exact derivative, over every decided
+    example (``side_errors``): what the difference quotient kept is what a float derivative rule can be
+    held to, and the default tolerance (``identities.language.tolerance.default_tolerance``) allows it."""
+    if r.tolerance_source != "central-difference" or not r.tolerance or r.verdict not in ("holds", "precision_failure"):
+        return ""
+    what = f"{'within' if r.verdict == 'holds' else 'not within'} the central-difference tolerance {r.tolerance}"
+    sides = [s for s in r.quotient_sides if s in r.side_errors and math.isfinite(r.side_errors[s].bits)]
+    if not sides:
+        return f"{what} (the default where diff is a difference quotient)"
+    side = max(sides, key=lambda s: r.side_errors[s].bits)
+    lost = r.side_errors[side].bits
+    from identities.backends import get_backend
+
+    fmt = get_backend(r.backend).format
+    kept = max(fmt.precision - lost, 0.0)
+    where = "" if r.one_sided else f" ({side})"
+    return (
+        f"{what}: {lost:.1f} bits lost to the difference quotient{where}, "
+        f"{kept:.1f} of {fmt.name}'s {fmt.precision} kept"
+    )
+
+
 def explain(result: Result, identity: Any = None, *, reproduce: str | None = None, name: bool = True) -> str:
     """The failure text of one Result whose verdict is not the expected one.
 
@@ -140,6 +167,9 @@ def explain(result: Result, identity: Any = None, *, reproduce: str | None = Non
         else:
             err = _ulps(r.max_error.ulps)
         lines.append(f"  {tol}max error {err} over {r.examples} examples ({100 * r.exact_rate:.0f}% exact)")
+        note = tolerance_note(r)
+        if note:
+            lines.append(f"  {note}")
         fmt = get_backend(r.backend).format
         if r.counterexample is not None and r.verdict != "holds":
             lines += _counterexample("minimal counterexample", r.counterexample, fmt, r.backend, r.one_sided)

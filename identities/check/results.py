@@ -128,11 +128,36 @@ class Result:
     bound: Any = None
     # how a `holds` is known: "bound" (the proven bounds fit the tolerance everywhere) or "sampled"
     proof: str = ""
+    # where the tolerance came from: declared | configured | central-difference | default ("" without one)
+    tolerance_source: str = ""
+    # the sides evaluated with a difference quotient (diff in a float backend without autograd)
+    quotient_sides: tuple[str, ...] = ()
+    # the pytest node id of the test whose assertion helper made this Result ("" elsewhere)
+    test: str = ""
 
     @property
     def ok(self) -> bool:
         """The verdict is the expected one."""
         return self.verdict == self.expected
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the row, the counterexamples against the truth, a plot where samples were kept."""
+        from identities.check.display import result_html
+
+        return result_html(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        """IPython: the row and the counterexample as text, not the dataclass's one long line."""
+        from identities.check.display import pretty, results_text
+
+        text = results_text([self]).rsplit("\n", 1)[0]
+        for label, c in (("minimal counterexample", self.counterexample), ("worst example found", self.worst)):
+            if c is not None and not (label.startswith("minimal") and self.verdict == "holds"):
+                text += f"\n{label}: {c.inputs_text() or '(no variables)'}: lhs {c.lhs!r}, rhs {c.rhs!r}, "
+                text += f"{c.ulps:g} ulp apart; culprit: {c.culprit}" + (f"; {c.cause}" if c.cause else "")
+        if self.message:
+            text += f"\nnote: {self.message}"
+        pretty(text, p, cycle)
 
     def to_json(self, *, samples: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -152,6 +177,12 @@ class Result:
             out["one_sided"] = True
         if self.proof:
             out["proof"] = self.proof
+        if self.tolerance_source:
+            out["tolerance_source"] = self.tolerance_source
+        if self.quotient_sides:
+            out["quotient_sides"] = list(self.quotient_sides)
+        if self.test:
+            out["test"] = self.test
         if self.side_errors:
             out["side_errors"] = {side: _stats_json(e) for side, e in self.side_errors.items()}
         if self.bound is not None:
@@ -172,9 +203,12 @@ def _stats_json(e: ErrorStats) -> dict[str, Any]:
 
 
 def report(
-    results: Iterable[Result], *, seed: int, examples: int, backends: Iterable[str], incomplete: bool = False
+    results: Iterable[Result], *, seed: int, examples: int, backends: Iterable[str], incomplete: bool | str = False
 ) -> dict[str, Any]:
-    """The ``identities-report/1`` document; timings live under their own key."""
+    """The ``identities-report/1`` document; timings live under their own key.
+
+    ``incomplete``: the run stopped before its end; a string says why (``incomplete_reason``).
+    """
     rs = list(results)
     verdicts: dict[str, int] = {}
     for r in rs:
@@ -195,6 +229,8 @@ def report(
     }
     if incomplete:
         doc["incomplete"] = True
+        if isinstance(incomplete, str):
+            doc["incomplete_reason"] = incomplete
     return doc
 
 

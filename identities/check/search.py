@@ -23,6 +23,7 @@ import hashlib
 import json
 import math
 import os
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -230,6 +231,8 @@ def _test(engine: Engine, body: Any, examples: int, seed: int, phases: tuple, da
 
 
 _PRIVATE_CACHE: list[Any] = []
+_ISOLATION = threading.Lock()
+_ISOLATED: list[Any] = []  # [the originals, how many blocks are inside], while any thread is inside
 
 
 @contextmanager
@@ -243,24 +246,35 @@ def isolated_constants() -> Iterator[None]:
     hypothesis' cache of it is a private one, so a seed means the same draws
     everywhere. (A private hypothesis interface: if it moves, runs still work,
     only this isolation is lost, and tests/check/test_engine.py says so.)
+    The patch is of hypothesis' module globals, shared by threads: the first
+    block in makes it and the last one out undoes it, so threads running
+    ``verify`` at once all draw as a lone one does.
     """
     try:
         from hypothesis.internal.conjecture import providers
         from hypothesis.internal.conjecture.providers import Constants
 
-        original = (providers._get_local_constants, providers.CONSTANTS_CACHE)
         if not _PRIVATE_CACHE:
             _PRIVATE_CACHE.append((Constants(), type(providers.CONSTANTS_CACHE)(1024)))
+        providers._get_local_constants  # noqa: B018 - present in this hypothesis?
     except (ImportError, AttributeError, TypeError):  # pragma: no cover - a hypothesis without them
         yield
         return
     empty, cache = _PRIVATE_CACHE[0]
-    providers._get_local_constants = lambda: empty
-    providers.CONSTANTS_CACHE = cache
+    with _ISOLATION:
+        if not _ISOLATED:
+            _ISOLATED[:] = [(providers._get_local_constants, providers.CONSTANTS_CACHE), 0]
+            providers._get_local_constants = lambda: empty
+            providers.CONSTANTS_CACHE = cache
+        _ISOLATED[1] += 1
     try:
         yield
     finally:
-        providers._get_local_constants, providers.CONSTANTS_CACHE = original
+        with _ISOLATION:
+            _ISOLATED[1] -= 1
+            if not _ISOLATED[1]:
+                providers._get_local_constants, providers.CONSTANTS_CACHE = _ISOLATED[0]
+                _ISOLATED.clear()
 
 
 def _evaluate(engine: Engine, inputs: dict[str, Any]) -> Sample:

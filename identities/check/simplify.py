@@ -14,8 +14,11 @@ shrank them (toward ``x``, constants, shallow trees).
 from __future__ import annotations
 
 import math
+import time
 from typing import TYPE_CHECKING, Any
 
+from identities.errors import LimitExceeded
+from identities.language.limits import deadline
 from identities.numbers.formats import FloatFormat, short_repr
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,7 +65,9 @@ def simpler(v: Any, fmt: FloatFormat) -> list[Any]:
 
 
 def simplify(engine: Engine, sample: Sample, rounds: int = 2) -> Sample:
-    """Replace each input by the simplest value (1.0, 0.5, few digits) that keeps the failure."""
+    """Replace each input by the simplest value (1.0, 0.5, few digits) that keeps the failure.
+
+    Raises LimitExceeded when a time limit cuts it short (see ``_trial``)."""
     from identities.check.search import admissible
 
     admits = admissible(engine)
@@ -81,8 +86,8 @@ def simplify(engine: Engine, sample: Sample, rounds: int = 2) -> Sample:
         )
         for ca, cb in pairs:
             trial = {**sample.inputs, a: ca, b: cb}
-            if admits(trial) and engine.evaluate(trial).kind == sample.kind:
-                current = engine.evaluate(trial)
+            if admits(trial) and _trial(engine, trial).kind == sample.kind:
+                current = _trial(engine, trial)
                 break
     for _ in range(rounds):
         changed = False
@@ -93,13 +98,22 @@ def simplify(engine: Engine, sample: Sample, rounds: int = 2) -> Sample:
                 trial[name] = cand if index is None else (*old[:index], cand, *old[index + 1 :])
                 if not admits(trial):
                     continue
-                s = engine.evaluate(trial)
+                s = _trial(engine, trial)
                 if s.kind == sample.kind:
                     current, changed = s, True
                     break
         if not changed:
             break
     return current
+
+
+def _trial(engine: Engine, inputs: Any) -> Sample:
+    """One candidate, under the example's time limit; LimitExceeded once the identity's time is out
+    (the caller keeps the counterexample it had: simplifying is a courtesy, never a reason to lose it)."""
+    if time.monotonic() > engine.stop_at:
+        raise LimitExceeded(f"time limit per identity ({engine.identity_seconds:g} s)")
+    with deadline(engine.example_seconds, f"time limit per example ({engine.example_seconds:g} s)"):
+        return engine.evaluate(inputs)
 
 
 def _numbers(inputs: Any) -> list[tuple[str, int | None]]:

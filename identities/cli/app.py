@@ -90,6 +90,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="verify in N local processes (default: 1, in this process); same results",
     )
+    cp.add_argument(
+        "--max-memory",
+        type=float,
+        default=None,
+        metavar="MB",
+        help="address-space limit of each worker process, in MB (runs in worker processes even with --workers 1); "
+        "an identity over it is an error row naming the limit",
+    )
 
     from identities.cli.common import add_allow_import
 
@@ -142,7 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_report(args) if args.command == "report" else run_explain(args)
         return run_check(args)
     except (IdentitiesError, Usage) as exc:
-        print(f"identities: error: {exc}", file=sys.stderr)
+        from identities.cli.common import terminal_text
+
+        print(f"identities: error: {terminal_text(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("identities: interrupted", file=sys.stderr)

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from identities.cli.common import (
     Interrupts,
     Usage,
     backends_for,
+    check_outputs,
     detail,
     load_registry,
+    memory_limit,
     plan_header,
     result_row,
     row,
+    stop_text,
+    stopped_status,
+    summary,
     verify_arguments,
 )
+from identities.cli.style import Style, colour_wanted
 
 __all__ = ["run_list", "run_check"]
 
@@ -40,19 +45,24 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     from identities.check.results import report, write_json
+    from identities.errors import InvalidArgument
 
+    check_outputs(json=args.json)
     backends, options = verify_arguments(args)
     if args.workers < 1:
         raise Usage(f"--workers must be at least 1, got {args.workers}")
+    max_memory = memory_limit(args)
     registry = load_registry(args.files, args.select, allow_import=args.allow_import, say=print)
     plan = {ident.name: backends_for(ident, backends) for ident in registry.values()}
     used = sorted({b for bs in plan.values() for b in bs})
     print(
         f"identities check: {plan_header(registry.identities(), backends)}; "
-        f"examples={args.examples} seed={args.seed}" + (f" workers={args.workers}" if args.workers > 1 else "")
+        f"examples={args.examples} seed={args.seed}"
+        + (f" workers={args.workers}" if args.workers > 1 else "")
+        + (f" max-memory={args.max_memory} MB" if max_memory else "")
     )
     results: list = []
-    interrupted = False
+    style = Style(colour_wanted())
     width = max([len(n) for n in registry] + [8])
     bw = max(8, *(len(b) for b in used))
     print(row((width, bw), "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", "proven", ""))
@@ -67,20 +77,22 @@ def run_check(args: argparse.Namespace) -> int:
     def show(r) -> None:
         results.append(r)
         bar.clear()
-        print(result_row((width, bw), r), flush=True)
+        print(result_row((width, bw), r, style), flush=True)
         bar.update(len(results), total)
         ctrl_c.check()
 
     pool = None
+    stopped: BaseException | None = None
     try:
         with ctrl_c:
-            if args.workers > 1:
+            if args.workers > 1 or max_memory:
                 from identities.sweep.runner import local_executor
 
-                pool = local_executor(args.workers)
+                pool = local_executor(args.workers, max_memory=max_memory)
+            plans = set(plan.values())
             verify_all(
                 registry,
-                lambda ident: plan[ident.name],
+                next(iter(plans)) if len(plans) == 1 else (lambda ident: plan[ident.name]),  # one plan: a list
                 examples=args.examples,
                 seed=args.seed,
                 on_result=show,
@@ -88,28 +100,25 @@ def run_check(args: argparse.Namespace) -> int:
                 **options,
             )
             ctrl_c.check()
-    except KeyboardInterrupt:
-        interrupted = True
+    except InvalidArgument:  # a bad argument found when the work starts: a usage error (exit 2), nothing ran
+        raise
+    except (KeyboardInterrupt, Exception) as exc:  # whatever stops the run, the results so far are written
+        stopped = exc
     finally:
         bar.clear()
         if pool is not None:
-            pool.shutdown(wait=not interrupted, cancel_futures=True)
+            pool.shutdown(wait=stopped is None, cancel_futures=True)
+    reason = stop_text(stopped) if stopped is not None else ""
     if args.json:
         write_json(
             args.json,
-            report(results, seed=args.seed, examples=args.examples, backends=used, incomplete=interrupted),
+            report(results, seed=args.seed, examples=args.examples, backends=used, incomplete=reason or False),
         )
     details = [r for r in results if not r.ok or (args.verbose and r.verdict != "holds")]
     for r in details:
         print()
-        print(detail(r))
+        print(detail(r, style))
     bad = sum(not r.ok for r in results)
     print()
-    print(
-        f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected"
-        + (f"; JSON report in {args.json}" if args.json else "")
-    )
-    if interrupted:
-        print("identities: interrupted; the results above are incomplete", file=sys.stderr)
-        return 130
-    return 1 if bad else 0
+    print(summary(results, style) + (f"; JSON report in {args.json}" if args.json else ""))
+    return stopped_status(stopped, len(results), bool(args.json)) if stopped is not None else (1 if bad else 0)

@@ -9,6 +9,8 @@ import signal
 from collections.abc import Sequence
 from typing import Any
 
+from identities.cli.style import PLAIN, VERDICT_SGR, Style
+
 __all__ = [
     "add_allow_import",
     "Usage",
@@ -21,7 +23,13 @@ __all__ = [
     "result_row",
     "detail",
     "fmt_ulps",
+    "summary",
     "proven_cell",
+    "check_outputs",
+    "stop_text",
+    "terminal_text",
+    "stopped_status",
+    "memory_limit",
 ]
 
 
@@ -90,6 +98,72 @@ def add_allow_import(parser: argparse.ArgumentParser) -> None:
 
 class Usage(Exception):
     pass
+
+
+def check_outputs(**paths: str | None) -> None:
+    """Every output path the command was given (``json="out.json"``: the flag --json), checked before any work:
+    its directory must exist and be writable (reports are written to a temporary file beside the target and
+    renamed), and it must not be a directory. A bad one is a usage error (exit 2) now, not a traceback after
+    an hour of checking."""
+    import os
+
+    for flag, path in paths.items():
+        if not path:
+            continue
+        name = f"--{flag.replace('_', '-')} {path}"
+        if os.path.isdir(path):
+            raise Usage(f"{name}: is a directory; give a file name")
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise Usage(f"{name}: the directory {folder} does not exist")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise Usage(f"{name}: the directory {folder} is not writable")
+        if os.path.exists(path) and not os.access(path, os.W_OK):
+            raise Usage(f"{name}: the file exists and is not writable")
+
+
+def stop_text(exc: BaseException) -> str:
+    """Why a run stopped early, for the report's ``incomplete_reason`` and the terminal."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def stopped_status(exc: BaseException, finished: int, written: bool) -> int:
+    """Say on stderr that the run stopped early and why; the exit status: 130 for Ctrl-C, 1 otherwise."""
+    import sys
+
+    where = "; the results above are incomplete" + (" (and so is the report, which says so)" if written else "")
+    if isinstance(exc, KeyboardInterrupt):
+        print(f"identities: interrupted{where}", file=sys.stderr)
+        return 130
+    print(
+        f"identities: the run stopped early after {finished} results: {terminal_text(stop_text(exc))}{where}",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def memory_limit(args: argparse.Namespace) -> int | None:
+    """``--max-memory MB`` in bytes (None without it); at least 64 MB."""
+    mb = getattr(args, "max_memory", None)
+    if mb is None:
+        return None
+    if mb < 64:
+        raise Usage(f"--max-memory must be at least 64 (MB), got {mb}")
+    return int(mb * 2**20)
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+_CONTROL.update({0x09: "\\t", 0x0D: "\\r"})
+del _CONTROL[0x0A]  # line breaks are the output's own structure (details span lines); every other control shown
+
+
+def terminal_text(text: str) -> str:
+    """Text with user text in it (names, sources, expressions, messages) as the terminal should see it: control
+    characters (escape sequences, carriage returns, bells, C1 controls) shown as escapes, never sent; line
+    breaks kept."""
+    return text.translate(_CONTROL)
 
 
 class Interrupts:
@@ -194,14 +268,25 @@ def plan_header(identities: Sequence[Any], chosen: Sequence[str]) -> str:
     return f"{n} identities, no --backend: each FPCore x its :precision ({formats}) and mpmath{rest}"
 
 
-def row(width: int | tuple[int, int], *cells: str) -> str:
+def row(width: int | tuple[int, int], *cells: str, style: Style = PLAIN) -> str:
     """One table row; width is the name column's, or (name column, backend column). The cells: name,
-    backend, verdict, max ulp, bits, exact, needed, [proven,] note."""
+    backend, verdict, max ulp, bits, exact, needed, [proven,] note. With a style that paints, the verdict is
+    coloured by its kind (the header is not)."""
     width, bw = width if isinstance(width, tuple) else (width, 8)
     name, backend, verdict, ulps, bits, exact, needed = cells[:7]
     proven = f" {cells[7]:<17}" if len(cells) == 9 else ""
     note = cells[-1]
-    return f"{name:<{width}}  {backend:<{bw}} {verdict:<18} {ulps:>9} {bits:>5} {exact:>6}  {needed:<12}{proven}{note}"
+    shown = style.verdict(verdict, 18) if verdict in VERDICT_SGR else f"{verdict:<18}"
+    return f"{name:<{width}}  {backend:<{bw}} {shown} {ulps:>9} {bits:>5} {exact:>6}  {needed:<12}{proven}{note}"
+
+
+def summary(results: Sequence[Any], style: Style = PLAIN) -> str:
+    """``N results: A as expected, B unexpected``, the unexpected count in bold red when there are any."""
+    bad = sum(not r.ok for r in results)
+    unexpected = f"{bad} unexpected"
+    return f"{len(results)} results: {len(results) - bad} as expected, " + (
+        style.unexpected(unexpected) if bad else unexpected
+    )
 
 
 def proven_cell(r: Any) -> str:
@@ -220,16 +305,17 @@ def fmt_ulps(u: float) -> str:
     return f"{u:.3g}" if u >= 1e6 else str(int(u))
 
 
-def result_row(width: int | tuple[int, int], r) -> str:
-    note = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
+def result_row(width: int | tuple[int, int], r: Any, style: Style = PLAIN) -> str:
+    note = "" if r.ok else "  " + style.unexpected(f"UNEXPECTED (expected {r.expected})")
     if r.verdict == "error":
         first = r.message.splitlines()[0] if r.message else ""  # a traceback, if any, is in the details below
-        return row(width, r.identity, r.backend, r.verdict, "-", "-", "-", "-", "-", note + f"  {first}")
+        name, first = terminal_text(r.identity), terminal_text(first)  # user text: control characters shown
+        return row(width, name, r.backend, r.verdict, "-", "-", "-", "-", "-", note + f"  {first}", style=style)
     e = r.max_error
     bits = "inf" if math.isinf(e.bits) else f"{e.bits:.1f}"
     return row(
         width,
-        r.identity,
+        terminal_text(r.identity),  # user text: control characters shown, never sent
         r.backend,
         r.verdict,
         "-" if math.isnan(e.ulps) else fmt_ulps(e.ulps),  # nan: no ulps for this backend (mpmath)
@@ -238,16 +324,19 @@ def result_row(width: int | tuple[int, int], r) -> str:
         r.needed_tolerance or "-",
         proven_cell(r),
         note,
+        style=style,
     )
 
 
-def detail(r) -> str:
+def detail(r: Any, style: Style = PLAIN) -> str:
     from identities.backends import get_backend
 
-    head = f"{r.identity} [{r.backend}]: {r.verdict}" + ("" if r.ok else f" (expected {r.expected})")
+    head = f"{terminal_text(r.identity)} [{r.backend}]: {style.verdict(r.verdict)}" + (
+        "" if r.ok else " " + style.unexpected(f"(expected {r.expected})")
+    )
     lines = [head]
     if r.verdict == "error":
-        lines.extend(f"  {line}" for line in r.message.splitlines())
+        lines.extend(f"  {terminal_text(line)}" for line in r.message.splitlines())
         return "\n".join(lines)
     for label, c in (("minimal counterexample", r.counterexample), ("worst example found", r.worst)):
         if c is None:
@@ -267,9 +356,14 @@ def detail(r) -> str:
             lines.append(f"    component {c.component} (counting from 0) is the worst; ulp apart by component: {per}")
     if r.tolerance:
         lines.append(f"  tolerance {r.tolerance}; needed {r.needed_tolerance}")
+        from identities.check.failures import tolerance_note
+
+        note = tolerance_note(r)
+        if note:
+            lines.append(f"  {note}")
     from identities.report.text import bound_lines
 
     lines += [f"  proven: {line}" for line in bound_lines(r)]
     if r.message:
         lines.append(f"  note: {r.message}")
-    return "\n".join(lines)
+    return "\n".join(lines[:1] + [terminal_text(line) for line in lines[1:]])  # user text shown, never sent

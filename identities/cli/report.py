@@ -107,7 +107,16 @@ def run_report(args: argparse.Namespace) -> int:
     from identities.report.baseline import load_baseline
 
     report_format(args.output)  # an unknown suffix fails before minutes of work, not after
-    from identities.cli.common import backends_for, plan_header, verify_arguments
+    from identities.cli.common import (
+        backends_for,
+        check_outputs,
+        plan_header,
+        stop_text,
+        terminal_text,
+        verify_arguments,
+    )
+
+    check_outputs(output=args.output)
 
     backends, options = verify_arguments(args)
     if args.baseline:
@@ -121,8 +130,12 @@ def run_report(args: argparse.Namespace) -> int:
     )
     results = []
     interrupted = False
+    stopped = ""
     started = time.perf_counter()
-    from identities.cli.common import Interrupts
+    from identities.cli.common import Interrupts, summary
+    from identities.cli.style import Style, colour_wanted
+
+    style = Style(colour_wanted())
 
     try:
         with Interrupts() as ctrl_c:  # a Ctrl-C swallowed by a gc callback still stops the run
@@ -130,13 +143,23 @@ def run_report(args: argparse.Namespace) -> int:
                 for b in plan[ident.name]:
                     r = verify(ident, b, examples=args.examples, seed=args.seed, keep_samples=True, **options)
                     results.append(r)
-                    flag = "" if r.ok else f"  UNEXPECTED (expected {r.expected})"
+                    flag = "" if r.ok else "  " + style.unexpected(f"UNEXPECTED (expected {r.expected})")
                     bits = "" if r.verdict == "error" or not r.samples else f"  {r.max_error.bits:.1f} bits"
-                    print(f"  [{len(results)}/{total}] {r.identity} {r.backend}: {r.verdict}{bits}{flag}", flush=True)
+                    shown = style.verdict(r.verdict)
+                    name = terminal_text(f"{r.identity} {r.backend}")
+                    print(f"  [{len(results)}/{total}] {name}: {shown}{bits}{flag}", flush=True)
                     ctrl_c.check()
     except KeyboardInterrupt:
         interrupted = True
+        stopped = stop_text(KeyboardInterrupt())
         print(f"identities: interrupted; writing the {len(results)} results finished so far", file=sys.stderr)
+    except Exception as exc:  # an engine crash: the results so far are still written, marked incomplete
+        stopped = stop_text(exc)
+        print(
+            f"identities: the run stopped early ({terminal_text(stopped)}); writing the {len(results)} results "
+            "finished so far",
+            file=sys.stderr,
+        )
     checked = time.perf_counter()
     try:
         write_report(
@@ -147,7 +170,7 @@ def run_report(args: argparse.Namespace) -> int:
             examples=args.examples,
             backends=sorted({b for bs in plan.values() for b in bs}),
             baseline=args.baseline,
-            incomplete=interrupted,
+            incomplete=stopped if interrupted or stopped else False,
         )
     except PlotsInterrupted:
         print(
@@ -158,12 +181,12 @@ def run_report(args: argparse.Namespace) -> int:
         return 130
     bad = sum(not r.ok for r in results)
     print(
-        f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected; report in {args.output} "
+        summary(results, style) + f"; report in {args.output} "
         f"(checking {checked - started:.1f} s, writing {time.perf_counter() - checked:.1f} s)"
     )
     if interrupted:
         return 130
-    return 1 if bad else 0
+    return 1 if bad or stopped else 0
 
 
 def parse_at(items: Sequence[str], ident: Any) -> dict[str, Any]:
@@ -225,6 +248,9 @@ def run_explain(args: argparse.Namespace) -> int:
         )
     if args.plot and Path(args.plot).suffix.lower() != ".png":
         raise InvalidArgument(f"--plot {args.plot!r}: the plot is a PNG; give a path ending in .png")
+    from identities.cli.common import check_outputs
+
+    check_outputs(plot=args.plot)
     registry = _registry(args.files, allow_import=args.allow_import)
     ident = _find(args.name, registry, args.files)
     if ident.functions or any(d.size is not None for _, d in ident.variables):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from typing import Any
 
@@ -70,16 +69,39 @@ def add_parser(sub: Any) -> None:
     )
     sp.add_argument("--json", metavar="PATH", help="write the identities-report/1 JSON (with each profile) here")
     sp.add_argument("--output", metavar="PATH", help="write the report (identities.report; .html, .md or .json)")
+    sp.add_argument(
+        "--max-memory",
+        type=float,
+        default=None,
+        metavar="MB",
+        help="address-space limit of each worker process, in MB (runs in worker processes even with --workers 1)",
+    )
     sp.add_argument("-v", "--verbose", action="store_true", help="details and notes for every result")
 
 
 def run(args: argparse.Namespace) -> int:
     from identities.backends import BACKENDS
     from identities.check.results import report, write_json
-    from identities.cli.common import Interrupts, Usage, detail, load_registry, result_row, row
+    from identities.cli.common import (
+        Interrupts,
+        Usage,
+        check_outputs,
+        detail,
+        load_registry,
+        memory_limit,
+        result_row,
+        row,
+        stop_text,
+        stopped_status,
+        summary,
+        terminal_text,
+    )
     from identities.cli.progress import Progress
+    from identities.cli.style import Style, colour_wanted
+    from identities.errors import InvalidArgument
     from identities.sweep.runner import sweep_all, sweepable
 
+    check_outputs(json=args.json, output=args.output)
     backends = [b.strip() for b in args.backend.split(",") if b.strip()]
     unknown = [b for b in backends if b not in BACKENDS]
     if unknown or not backends:
@@ -88,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
         if value is not None and value < 1:
             raise Usage(f"{flag} must be at least 1, got {value}")
     writer = _report_writer() if args.output else None
+    max_memory = memory_limit(args)
     registry = load_registry(args.files, args.select, allow_import=args.allow_import, say=print)
     skipped = [n for n, ident in registry.items() if not sweepable(ident)]
     if skipped:
@@ -106,37 +129,49 @@ def run(args: argparse.Namespace) -> int:
     print(row(width, "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", "  mean bits lhs/rhs"))
     bar = Progress("sweep", "points")
     results: list[Any] = []
+    style = Style(colour_wanted())
 
     def show(r: Any) -> None:
         results.append(r)
         bar.clear()
-        print(result_row(width, r) + _means(r), flush=True)
+        print(result_row(width, r, style) + terminal_text(_means(r)), flush=True)
         ctrl_c.check()
 
-    interrupted = False
+    stopped: BaseException | None = None
     started = time.perf_counter()
     ctrl_c = Interrupts()  # a Ctrl-C swallowed by a gc callback still stops the run
+    pool = None
     try:
         with ctrl_c:
+            if max_memory:  # worker processes even for --workers 1: the limit is theirs, not this process's
+                from identities.sweep.runner import local_executor
+
+                pool = local_executor(args.workers, max_memory=max_memory)
             sweep_all(
                 registry,
                 backends,
                 points=args.points,
                 seed=args.seed,
                 workers=args.workers,
+                executor=pool,
                 chunk_size=args.chunk_size,
                 functions=args.functions,
                 progress=bar,
                 on_result=show,
             )
             ctrl_c.check()
-    except KeyboardInterrupt:
-        interrupted = True
+    except InvalidArgument:  # a bad argument found when the work starts: a usage error (exit 2), nothing ran
+        raise
+    except (KeyboardInterrupt, Exception) as exc:  # whatever stops the run, the results so far are written
+        stopped = exc
     finally:
         bar.clear()
+        if pool is not None:
+            pool.shutdown(wait=stopped is None, cancel_futures=True)
     elapsed = time.perf_counter() - started
+    incomplete = stop_text(stopped) if stopped is not None else False
     if args.json:
-        doc = report(results, seed=args.seed, examples=args.points, backends=backends, incomplete=interrupted)
+        doc = report(results, seed=args.seed, examples=args.points, backends=backends, incomplete=incomplete)
         doc["sweep"] = {
             "points": args.points,
             "chunk_size": args.chunk_size,
@@ -153,26 +188,26 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             examples=args.points,
             backends=backends,
-            incomplete=interrupted,
+            incomplete=incomplete,
         )
     for r in results:
         if not r.ok or args.verbose:
             print()
-            print(detail(r) if r.verdict != "holds" or not r.ok else f"{r.identity} [{r.backend}]: holds")
+            holds = terminal_text(f"{r.identity} [{r.backend}]: holds")
+            print(detail(r, style) if r.verdict != "holds" or not r.ok else holds)
             for note in r.notes if args.verbose else ():
-                print(f"  note: {note}")
+                print(terminal_text(f"  note: {note}"))
     bad = sum(not r.ok for r in results)
     done = sum(r.examples for r in results)
     print()
     print(
-        f"{len(results)} results: {len(results) - bad} as expected, {bad} unexpected; {done:,} points in "
-        f"{elapsed:.1f} s"
+        summary(results, style)
+        + f"; {done:,} points in {elapsed:.1f} s"
         + (f"; JSON report in {args.json}" if args.json else "")
         + (f"; report in {args.output}" if args.output else "")
     )
-    if interrupted:
-        print("identities: interrupted; the results above are incomplete", file=sys.stderr)
-        return 130
+    if stopped is not None:
+        return stopped_status(stopped, len(results), bool(args.json or args.output))
     return 1 if bad else 0
 
 

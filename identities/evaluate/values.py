@@ -59,7 +59,8 @@ Fn = Callable[[Env], Any]
 
 def check_int_bits(bits: int, what: str) -> None:
     if bits > MAX_INT_BITS:
-        raise LimitExceeded(f"{what} would have about {bits} bits, over the limit of {MAX_INT_BITS} bits")
+        size = str(bits) if bits < 10**15 else f"{float(bits):.3g}"  # a 300-digit count says nothing more
+        raise LimitExceeded(f"{what} would have about {size} bits, over the limit of {MAX_INT_BITS} bits")
 
 
 def as_integer(v: Any) -> int | None:

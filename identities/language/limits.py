@@ -20,6 +20,9 @@ sum length                  100,000    terms of one ``sum`` (nested sums multipl
 oracle precision            8,192      bits; a point still unresolved is *unknown*
 time per example            5 s        wall time of one example (backend and oracle)
 time per identity           60 s       wall time of one identity on one backend
+memory per worker           none       ``--max-memory MB``: address space of each worker
+                                       process (RLIMIT_AS); over it, the identity is an
+                                       ``error`` row naming the limit
 ==========================  =========  ===============================================
 
 Time limits are checked cooperatively (between sum terms, between oracle
@@ -48,6 +51,7 @@ __all__ = [
     "IDENTITY_SECONDS",
     "deadline",
     "check_deadline",
+    "memory_limit_text",
 ]
 
 MAX_TEXT = 10_000
@@ -91,3 +95,17 @@ def check_deadline() -> None:
     d = getattr(_local, "deadline", None)
     if d is not None and time.monotonic() > d[0]:
         raise LimitExceeded(d[1])
+
+
+def memory_limit_text() -> str:
+    """What a MemoryError means here: this process's address-space limit (--max-memory), or the machine's memory."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        unlimited = resource.RLIM_INFINITY
+    except (ImportError, OSError, ValueError):  # pragma: no cover - not POSIX
+        return "out of memory"
+    if soft != unlimited and soft > 0:
+        return f"memory limit of this worker exceeded ({soft / 2**20:g} MB of address space, --max-memory)"
+    return "out of memory"

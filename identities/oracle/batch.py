@@ -7,7 +7,7 @@ removes is everything around the ball arithmetic:
 - **A generated fast path.** Both sides are compiled together into one Python
   function whose loop body is straight-line code, ``t1 = t0.log()``, with the
   loop over points inside it: no closure per node, no dict per point, one
-  ``workprec`` per precision for the whole batch. Its source is generated from
+  ``precision`` (a locked ``workprec``) per precision for the whole batch. Its source is generated from
   the ``Expr`` records (node kinds, method names from a fixed table, constants
   bound by name in its namespace), never from user text.
 - **Checks by exception.** The checked operations of the scalar oracle
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from flint import arb, ctx, fmpz
+from flint import arb, fmpz
 
 from identities.evaluate.values import Undefined, check_int_bits, int_pow
 from identities.language.expr import Bin, Call, Const, Expr, Neg, Num, UserCall, Var
@@ -51,6 +51,7 @@ from identities.oracle.scalar import (
     NeedPrecision,
     Oracle,
     OutOfRange,
+    precision,
 )
 
 __all__ = ["BatchOracle", "OracleColumns", "STATUSES", "STATUS_CODE"]
@@ -350,7 +351,7 @@ class BatchOracle:
         for prec in o.precisions:
             if not todo:
                 break
-            with ctx.workprec(prec):
+            with precision(prec):
                 consts = {"pi": arb.pi(), "e": arb.const_e()}
                 sub = cols if len(todo) == n else [[c[i] for i in todo] for c in cols]
                 before = todo

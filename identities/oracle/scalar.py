@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from flint import arb, arb_series, ctx, fmpq, fmpz
+from flint import arb, arb_series, fmpq, fmpz
 
 from identities.evaluate.compiler import Compiled, compile_expr
 from identities.evaluate.values import UNDEFINED, Env, Fn, Undefined, check_int_bits, int_comb, int_factorial
 from identities.evaluate.vectors import components
 from identities.language.expr import FUNCTIONS, Expr, Num
-from identities.language.limits import ORACLE_CAP_BITS, check_deadline
+from identities.language.limits import MAX_INT_BITS, ORACLE_CAP_BITS, check_deadline
 from identities.language.vectors import Vec
 from identities.numbers.formats import FloatFormat
 from identities.oracle.balls import NeedPrecision, OutOfRange, Value
@@ -47,6 +47,7 @@ from identities.oracle.balls import sign as _sign
 from identities.oracle.balls import with_c0 as _with_c0
 from identities.oracle.forms import FORMS, sum_bound
 from identities.oracle.forms import compare as compare_balls
+from identities.oracle.precision import precision
 from identities.oracle.rounding import exact_fraction, round_ball
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "DEFAULT_ORACLE",
     "ArbContext",
     "OutOfRange",
+    "precision",
 ]
 
 HOLDS = "holds"
@@ -149,7 +151,11 @@ class ArbContext:
             if n < 0 and _sign(a) == 0:
                 raise Undefined  # a pole
             if isinstance(a, (int, fmpq)):
-                check_int_bits(_qbits(a) * abs(n), "an exact rational power")
+                size = _qbits(a) * abs(n)
+                if size > MAX_INT_BITS and isinstance(b, arb) and _sign(a) != 0:
+                    # an integral float exponent (2**x at x = -1e308): a ball, as for any other float exponent
+                    return _finite(arb(a) ** fmpz(n), b)
+                check_int_bits(size, "an exact rational power")
                 return fmpq(a) ** n
             if isinstance(a, arb_series):
                 return a**n if n >= 0 else 1 / (a ** (-n))
@@ -406,7 +412,7 @@ class Truth:
             s = str(v) if v.bit_length() < 200 else f"{float(arb(v).mid()):.17g}"
             return s
         if isinstance(v, fmpq):  # an exact rational (a decimal literal): round it well past 20 digits
-            with ctx.workprec(128):
+            with precision(128):
                 b = arb(v)
         else:
             b = v
@@ -422,6 +428,21 @@ class Truth:
             return float(v) if not isinstance(v, arb) else float(v.mid())
         except OverflowError:
             return math.inf
+
+    def log2_abs(self) -> float:
+        """log2 |midpoint| from its exponent (-inf at 0): a magnitude without building the number."""
+        v = self.value
+        if isinstance(v, (int, fmpq)):
+            f = Fraction(int(v.p), int(v.q)) if isinstance(v, fmpq) else Fraction(v)
+            if f == 0:
+                return -math.inf
+            return math.log2(abs(f.numerator)) - math.log2(f.denominator)
+        man, exp = v.mid().man_exp()
+        man, exp = abs(int(man)), int(exp)
+        if not man:
+            return -math.inf
+        shift = max(man.bit_length() - 60, 0)
+        return math.log2(man >> shift) + float(shift) + float(exp)
 
     @property
     def magnitude(self) -> float:
@@ -515,7 +536,7 @@ class Oracle:
                 if prec <= after:
                     continue
                 check_deadline()
-                with ctx.workprec(prec):
+                with precision(prec):
                     v = self._side(fn, inputs)
                 if v is None or v is UNDEFINED:
                     continue
@@ -528,7 +549,9 @@ class Oracle:
         fn = self.compile(expr).fn
         inputs = self._inputs(env)
         for prec in self.precisions:
-            with ctx.workprec(prec):
+            if prec > self.start_bits:
+                check_deadline()
+            with precision(prec):
                 v = self._side(fn, inputs)
             if v is UNDEFINED:
                 return None
@@ -540,7 +563,7 @@ class Oracle:
         """At the cap, a ball around 0 narrower than 2**zero_below: zero at the judged format's resolution."""
         if zero_below is None or prec < self.cap_bits or not isinstance(v, arb) or not v.is_finite():
             return False
-        with ctx.workprec(64):
+        with precision(64):
             return bool(v.abs_upper() < arb(2) ** zero_below)
 
     def compare(self, lhs: Expr, rhs: Expr, env: Mapping[str, Any], zero_below: int | None = None) -> OraclePoint:
@@ -566,7 +589,7 @@ class Oracle:
             for prec in self.precisions:
                 if prec > self.start_bits:
                     check_deadline()
-                with ctx.workprec(prec):
+                with precision(prec):
                     if redo_l:
                         L = self._side(fl, inputs)
                     if redo_r:
@@ -606,7 +629,7 @@ class Oracle:
             for prec in self.precisions:
                 if prec > self.start_bits:
                     check_deadline()
-                with ctx.workprec(prec):
+                with precision(prec):
                     v = self._side(fn, inputs)
                 if v is UNDEFINED:
                     return OraclePoint(BOTH_UNDEFINED, None, None, prec)
@@ -636,7 +659,7 @@ class Oracle:
         prec = self.start_bits
         try:
             for prec in self.precisions:
-                with ctx.workprec(prec):
+                with precision(prec):
                     L, R = self._side(fl, inputs), self._side(fr, inputs)
                     if L is UNDEFINED and R is UNDEFINED:
                         return [OraclePoint(BOTH_UNDEFINED, None, None, prec)] * n

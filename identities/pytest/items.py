@@ -30,6 +30,7 @@ __all__ = [
     "IdentityItem",
     "IdentityMismatch",
     "builtin_items",
+    "configured_tolerance",
     "to_wire",
     "from_wire",
     "write_outputs",
@@ -96,6 +97,21 @@ def _relative(path: Path, start: Path) -> str:
         return str(path)
 
 
+def configured_tolerance(options: Any, backend: str) -> Any:
+    """The session's default tolerance for a backend's format (``identities_tolerance``), None if not set."""
+    if not options.tolerance:
+        return None
+    from identities.backends import get_backend
+    from identities.language.tolerance import parse_tolerance
+
+    be = get_backend(backend)
+    if not getattr(be, "is_float", False):
+        return None
+    table = dict(options.tolerance)
+    text = table.get(be.format.name, table.get("*"))
+    return None if text is None else parse_tolerance(text)
+
+
 def builtin_items(session: pytest.Session) -> list[pytest.Item]:
     """Items of the built-in library, node ids ``identities/library/<file>.toml::name[backend]``."""
     items: list[pytest.Item] = []
@@ -132,6 +148,7 @@ class IdentityItem(pytest.Item):
             seed=o.seed,
             keep_samples=o.report is not None,
             raise_user_errors=True,  # an error in the user's code fails the test with its traceback
+            default_tolerance=configured_tolerance(o, self.backend),
         )
         self.result = r
         parent = self.parent
@@ -153,7 +170,10 @@ class IdentityItem(pytest.Item):
         file = (
             None if isinstance(self.parent, _BuiltinFile) else _relative(self.path, self.config.invocation_params.dir)
         )
-        return reproduce_command(r, file, o.examples)
+        command = reproduce_command(r, file, o.examples)
+        if r.tolerance_source == "configured":  # the command knows no session default: say what to add
+            command += f"  (with tolerance = {r.tolerance!r} in the identity: {o.configured('tolerance')} set it)"
+        return command
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, max(self.identity.line - 1, 0), self.name
@@ -199,6 +219,7 @@ def from_wire(wire: dict[str, Any]) -> Result:
 
     d["samples"] = tuple(Sample(**s) for s in d.get("samples", ()))
     d["side_errors"] = {k: ErrorStats(**v) for k, v in d.get("side_errors", {}).items()}
+    d["quotient_sides"] = tuple(d.get("quotient_sides", ()))
     if d.get("bound") is not None:
         from identities.bounds import Bound, IdentityBound
 
@@ -222,6 +243,8 @@ def _registry(wires: list[dict[str, Any]]) -> Registry:
     chosen: dict[str, Identity] = {}
     for w in wires:
         f = w["file"]
+        if not f:  # an assertion helper's result: no file to load (the report analyses it without one)
+            continue
         if f not in by_file:
             by_file[f] = builtin() if f == BUILTIN else load(f)
         name = w["result"]["identity"]
@@ -260,8 +283,11 @@ def summary_lines(state: State) -> list[str]:
         r = w["result"]
         e = r["max_error"]
         note = "" if r["verdict"] == r["expected"] else f"UNEXPECTED (expected {r['expected']})"
+        name = r["identity"]
+        if r.get("test"):  # an assertion helper's result: which test made it
+            name = f"{name} in {r['test'].split('::', 1)[-1]}"
         if r["verdict"] == "error":
-            rows.append((r["identity"], r["backend"], "error", "-", "-", "-", "-", f"{note}  {r['message']}".strip()))
+            rows.append((name, r["backend"], "error", "-", "-", "-", "-", f"{note}  {r['message']}".strip()))
             continue
         ulps = (
             "-"
@@ -273,7 +299,7 @@ def summary_lines(state: State) -> list[str]:
         bits = "inf" if not math.isfinite(e["bits"]) else f"{e['bits']:.1f}"
         rows.append(
             (
-                r["identity"],
+                name,
                 r["backend"],
                 r["verdict"],
                 ulps,

@@ -49,6 +49,14 @@ class Options(NamedTuple):
     report: Path | None = None
     summary: bool = False
     builtin: bool = False
+    # the default tolerance of identities that declare none (and of the helpers): (format or "*", text) pairs
+    tolerance: tuple[tuple[str, str], ...] = ()
+    # the settings the user configured (ini file or command line), each with where: ("examples", "--identities-...")
+    sources: tuple[tuple[str, str], ...] = ()
+
+    def configured(self, name: str) -> str | None:
+        """Where the setting ``name`` (backends, examples, seed, tolerance) was set; None for the built-in default."""
+        return dict(self.sources).get(name)
 
 
 class State:
@@ -59,6 +67,7 @@ class State:
         self.options = options
         self.results: dict[str, dict[str, Any]] = {}
         self.notes: list[str] = []
+        self.positions: dict[str, int] | None = None  # node id -> index in the session's items (helper results)
 
 
 STATE = pytest.StashKey[State]()

@@ -96,6 +96,12 @@ class Identity:
     # when it names none; with no --backend, ``identities check`` checks it on that format and mpmath
     precision: str | None = None
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the identity as a one-row table, its text escaped."""
+        from identities.registry.display import registry_html
+
+        return registry_html([self])
+
     @property
     def vars(self) -> dict[str, Domain]:
         return dict(self.variables)
@@ -197,6 +203,21 @@ class Registry(Mapping[str, Identity]):
 
     def __repr__(self) -> str:
         return f"<Registry of {len(self)} identities>"
+
+    def _repr_html_(self) -> str:
+        """Jupyter: a table of the identities (name, the identity, variables, expect, source)."""
+        from identities.registry.display import registry_html
+
+        return registry_html(self.values(), caption=f"{len(self)} identities")
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        from identities.registry.display import registry_text
+
+        lines = registry_text(self.values(), caption=f"<Registry of {len(self)} identities>").splitlines()
+        for i, line in enumerate(lines):
+            if i:
+                p.break_()
+            p.text(line)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -80,14 +80,14 @@ def write_report(
     examples: int,
     backends: Sequence[str],
     baseline: str | Path | Mapping[str, Any] | None = None,
-    incomplete: bool = False,
+    incomplete: bool | str = False,
 ) -> None:
     """Write the report of ``results`` to ``path`` (format by suffix), atomically.
 
     ``registry`` maps identity names to Identity records (a Registry), for the
     readable form, domains and the diagnosis of causes; ``baseline`` is a
     previous JSON report (path or loaded document) to diff against;
-    ``incomplete`` marks a run that was interrupted. Every file is written to a
+    ``incomplete`` marks a run that stopped early (a string: why). Every file is written to a
     temporary name and renamed into place, so an existing report is replaced
     whole or not at all. Ctrl-C while the plots are drawn stops the drawing,
     writes the report with the plots drawn so far, then raises PlotsInterrupted

@@ -146,6 +146,13 @@ class Analysis:
             return max(self.stats["lhs"].max_bits, self.stats["rhs"].max_bits)
         return self.result.max_error.bits
 
+    @property
+    def tolerance_note(self) -> str:
+        """Why a derivative's default tolerance is what it is (``identities.check.failures.tolerance_note``)."""
+        from identities.check.failures import tolerance_note
+
+        return tolerance_note(self.result)
+
 
 def zero_failure_bound(n: int, alpha: float = ALPHA) -> float:
     """The largest failure rate q with (1 - q)**n >= alpha, as a pass rate: p = alpha**(1/n).
@@ -269,7 +276,10 @@ def explain_command(name: str, ident: Identity | None, backend: str, inputs: Map
 
 
 def check_command(r: Result, ident: Identity | None, examples: int) -> str:
-    """``identities check`` restricted to this identity and backend, with the run's seed and examples."""
+    """``identities check`` restricted to this identity and backend, with the run's seed and examples; for an
+    assertion helper's result, the pytest command that runs its test again."""
+    if r.test:
+        return f"pytest {shlex.quote(r.test)}"
     return (
         f"identities check{_file_arg(ident)} --select {shlex.quote(r.identity)} --backend {r.backend} "
         f"--seed {r.seed} --examples {examples} --no-database"
@@ -296,7 +306,7 @@ def _point(
         el,
         er,
         tuple(causes),
-        explain_command(r.identity, ident, r.backend, inputs, backend.format),
+        check_command(r, ident, 0) if r.test else explain_command(r.identity, ident, r.backend, inputs, backend.format),
     )
 
 

@@ -21,7 +21,7 @@ from identities.report.analysis import Analysis, Point, analyze
 from identities.report.baseline import BaselineDiff, diff_baseline, load_baseline
 from identities.report.mathtext import identity_text
 
-__all__ = ["ReportData", "build", "to_json", "SCHEMA_PATH", "TOP_LOSSES", "verdict_counts"]
+__all__ = ["ReportData", "build", "to_json", "SCHEMA_PATH", "TOP_LOSSES", "verdict_counts", "stop_reason"]
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "identities-report-1.schema.json"
 TOP_LOSSES = 10
@@ -35,7 +35,7 @@ class ReportData:
     seed: int
     examples: int
     backends: list[str]
-    incomplete: bool
+    incomplete: bool | str  # a string says why the run stopped early
     diff: BaselineDiff | None
     top: list[Analysis]
     counts: dict[str, dict[str, int]]
@@ -59,7 +59,7 @@ def build(
     examples: int,
     backends: Sequence[str],
     baseline: str | Path | Mapping[str, Any] | None = None,
-    incomplete: bool = False,
+    incomplete: bool | str = False,
 ) -> ReportData:
     """Analyse every Result and compare with the baseline (a path or an already loaded document)."""
     diff = None
@@ -123,6 +123,7 @@ def analysis_json(a: Analysis) -> dict[str, Any]:
         "culprit": a.cause.culprit if a.cause else None,
         "cause": None,
         "needed_tolerance": {"ulp": a.needed["ulp"], "abs": a.needed["abs"]} if a.needed else None,
+        "tolerance_note": a.tolerance_note,
         "confidence": None,
         "worst": [_point_json(p) for p in a.worst],
         "minimal": _point_json(a.minimal) if a.minimal else None,
@@ -142,6 +143,11 @@ def analysis_json(a: Analysis) -> dict[str, Any]:
         k = a.confidence
         out["confidence"] = {"n": k.n, "alpha": k.alpha, "p": k.p, "statement": k.statement}
     return out
+
+
+def stop_reason(incomplete: bool | str) -> str:
+    """Why an incomplete run stopped, as a clause: "the run was interrupted", or the reason it was given."""
+    return f"the run stopped early ({incomplete})" if isinstance(incomplete, str) else "the run was interrupted"
 
 
 def to_json(data: ReportData) -> dict[str, Any]:

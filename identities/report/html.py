@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from identities.report.analysis import Analysis, Point
-from identities.report.document import ReportData
+from identities.report.document import ReportData, stop_reason
 from identities.report.fdtable import own_diff
 from identities.report.mathtext import identity_html
 from identities.report.plots import COLORS
@@ -98,8 +98,12 @@ def anchor(name: str) -> str:
     return "id-" + "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
 
 
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c not in (0x0A,)}
+
+
 def _e(s: Any) -> str:
-    return html.escape(str(s))
+    """User or report text as HTML text: markup escaped, control characters shown as ``\\x1b``."""
+    return html.escape(str(s)).translate(_CONTROLS)
 
 
 def _badge(verdict: str, unexpected: bool = False, extra: str = "") -> str:
@@ -382,6 +386,8 @@ def _backend(a: Analysis) -> str:
     if a.is_float:
         facts.append(f"exact equality of the two sides: {pct(r.exact_rate)} of the examples")
         facts.append(f"tolerance: <code>{_e(r.tolerance)}</code>")
+        if a.tolerance_note:
+            facts.append(_e(a.tolerance_note))
     if a.needed:
         facts.append(
             f"tightest tolerance that would have passed: <code>{_e(a.needed['ulp'])}</code> or "
@@ -457,7 +463,7 @@ def render_html(
     ]
     if data.incomplete:
         parts.append(
-            '<p class="banner"><b>Incomplete:</b> the run was interrupted; this report holds the '
+            f'<p class="banner"><b>Incomplete:</b> {_e(stop_reason(data.incomplete))}; this report holds the '
             f"{len(data.analyses)} results finished before it stopped.</p>"
         )
     if data.plots_missing:

@@ -7,10 +7,11 @@ linked relatively, so the pair can be committed or attached together.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from identities.report.analysis import Analysis, Point
-from identities.report.document import ReportData
+from identities.report.document import ReportData, stop_reason
 from identities.report.fdtable import own_diff
 from identities.report.mathtext import identity_text
 from identities.report.text import (
@@ -29,12 +30,61 @@ from identities.report.text import (
     value,
 )
 
-__all__ = ["render_markdown", "slug"]
+__all__ = ["render_markdown", "slug", "md_text", "md_code", "md_prose"]
 
 
 def slug(name: str) -> str:
     """GitHub's heading anchor for a heading that is just ``name``."""
     return "".join(c for c in name.lower() if c.isalnum() or c in "-_ ").replace(" ", "-")
+
+
+_MD_ACTIVE = set("\\`*[]#|~$")  # what starts emphasis, code, links, images, headings, tables, strikeouts, math
+
+
+def md_text(s: str) -> str:
+    """User text (a name, a source, a path) as Markdown that shows it and does nothing else: HTML-significant
+    characters as entities, Markdown's active punctuation backslash-escaped (``_`` unless inside a word, where
+    it is inert), line breaks and other controls shown as ``\\x0a``."""
+    s = str(s)
+    out = []
+    for i, ch in enumerate(s):
+        if ch in "<>&":
+            out.append({"<": "&lt;", ">": "&gt;", "&": "&amp;"}[ch])
+        elif ch in _MD_ACTIVE:
+            out.append("\\" + ch)
+        elif ch == "_":
+            inside = 0 < i < len(s) - 1 and s[i - 1].isalnum() and s[i + 1].isalnum()
+            out.append("_" if inside else "\\_")
+        elif ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0:
+            out.append(f"\\\\x{ord(ch):02x}")  # shown as the text \x1b, never a raw control
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def md_code(s: str) -> str:
+    """User text as an inline code span (shown literally, no HTML, no Markdown): fenced by more backticks
+    than it holds in a row, controls shown as escapes."""
+    s = "".join(ch if ch >= " " and not 0x7F <= ord(ch) < 0xA0 else f"\\x{ord(ch):02x}" for ch in str(s))
+    run = max((len(r) for r in re.findall("`+", s)), default=0)
+    fence = "`" * (run + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") or run else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def md_prose(s: str) -> str:
+    """Text this package wrote around user text (a cause, a note): its `code spans` kept, everything else
+    made inert as ``md_text`` does (an expression or a value inside may come from an identity file)."""
+    parts = re.split("(`[^`]*`)", str(s))
+    return "".join(p if p.startswith("`") and p.endswith("`") and len(p) > 1 else md_text(p) for p in parts)
+
+
+def _link(target: str) -> str:
+    """A link target that stays one: as it is when plain (names are [a-z0-9_.-]), else in angle brackets
+    with the characters that would end it percent-escaped."""
+    if re.fullmatch(r"[A-Za-z0-9_./-]+", target):
+        return target
+    return "<" + "".join(f"%{ord(c):02X}" if c in "<>\\ " or ord(c) < 0x20 else c for c in target) + ">"
 
 
 def _cell(s: str) -> str:
@@ -85,12 +135,12 @@ def _summary(data: ReportData) -> list[str]:
                 [
                     [
                         str(i),
-                        f"[{a.result.identity}](#{slug(a.result.identity)})",
+                        f"[{md_text(a.result.identity)}](#{slug(a.result.identity)})",
                         a.result.backend,
                         _v(a.result.verdict, a.result.ok),
                         bits_text(a.bits_lost),
                         a.cause.culprit if a.cause else "",
-                        (CAUSE_WORDS[a.cause.label] + (f" in `{a.cause.node}`" if a.cause.node else ""))
+                        (CAUSE_WORDS[a.cause.label] + (f" in {md_code(a.cause.node)}" if a.cause.node else ""))
                         if a.cause
                         else "",
                     ]
@@ -103,7 +153,7 @@ def _summary(data: ReportData) -> list[str]:
         ]
     if data.diff is not None:
         d = data.diff
-        out += ["### Changes against the baseline", "", f"Baseline: `{d.source or 'the baseline report'}`.", ""]
+        out += ["### Changes against the baseline", "", f"Baseline: {md_code(d.source or 'the baseline report')}.", ""]
         if d.empty:
             out += ["No verdict changed and no error moved by a bit or more.", ""]
         for g in d.GROUPS:
@@ -116,8 +166,8 @@ def _summary(data: ReportData) -> list[str]:
                         ["identity", "backend", "before", "now", "bits before", "bits now"],
                         [
                             [
-                                c.identity,
-                                c.backend,
+                                md_text(c.identity),
+                                md_text(c.backend),
                                 c.before or "-",
                                 c.after or "-",
                                 bits_text(c.bits_before),
@@ -212,14 +262,19 @@ def _fd(a: Analysis, images: dict[str, bytes], prefix: str) -> list[str]:
     if "fd" in a.plots:
         name = f"{prefix}fd.png"
         images[name] = a.plots["fd"]
-        out += [f"![error of difference quotients against h]({name})", ""]
+        out += [f"![error of difference quotients against h]({_link(name)})", ""]
     return out
 
 
 def _backend(a: Analysis, images: dict[str, bytes], folder: str) -> list[str]:
     r = a.result
     exp = "" if r.ok else f" (expected {VERDICT_WORDS.get(r.expected, r.expected)})"
-    out = [f"### {r.identity} · {r.backend}: {_v(r.verdict, r.ok)}{exp}", "", headline(a), ""]
+    out = [
+        f"### {md_text(r.identity)} · {md_text(r.backend)}: {_v(r.verdict, r.ok)}{exp}",
+        "",
+        md_prose(headline(a)),
+        "",
+    ]
     if r.verdict == "error":
         return out
     if a.stats:
@@ -233,13 +288,15 @@ def _backend(a: Analysis, images: dict[str, bytes], folder: str) -> list[str]:
         ]
     if a.is_float:
         out.append(f"- exact equality of the two sides: {pct(r.exact_rate)} of the examples; tolerance `{r.tolerance}`")
+        if a.tolerance_note:
+            out.append(f"- {a.tolerance_note}")
     if a.needed:
         out.append(f"- tightest tolerance that would have passed: `{a.needed['ulp']}` or `{a.needed['abs']}`")
     if a.cause:
         c = a.cause
         counts = ", ".join(f"{CAUSE_WORDS[k]} {n}" for k, n in c.counts.items())
         out.append(
-            f"- culprit: **{c.culprit}**; cause: **{CAUSE_WORDS[c.label]}**: {c.detail} "
+            f"- culprit: **{c.culprit}**; cause: **{CAUSE_WORDS[c.label]}**: {md_prose(c.detail)} "
             f"(of {c.diagnosed} diagnosed inputs: {counts})"
         )
     if a.confidence:
@@ -247,13 +304,13 @@ def _backend(a: Analysis, images: dict[str, bytes], folder: str) -> list[str]:
     for line in bound_lines(r):
         out.append(f"- proven: {line}")
     for note in ([r.message] if r.message else []) + a.notes:
-        out.append(f"- note: {note}")
+        out.append(f"- note: {md_prose(note)}")
     out.append("")
     prefix = f"{folder}/{r.identity}.{r.backend}."
     if "error" in a.plots:
         name = f"{prefix}error.png"
         images[name] = a.plots["error"]
-        out += [f"![bits of error per side for {r.identity} in {r.backend}]({name})", ""]
+        out += [f"![bits of error per side for {md_text(r.identity)} in {md_text(r.backend)}]({_link(name)})", ""]
     if a.minimal is not None:
         out += ["#### Minimal counterexample", ""] + _points([a.minimal], r.backend)
         out += ["```", a.check, "```", ""]
@@ -279,7 +336,7 @@ def render_markdown(data: ReportData, path: Path) -> tuple[str, dict[str, bytes]
     ]
     if data.incomplete:
         out += [
-            f"> **Incomplete:** the run was interrupted; this report holds the {len(data.analyses)} results "
+            f"> **Incomplete:** {stop_reason(data.incomplete)}; this report holds the {len(data.analyses)} results "
             "finished before it stopped.",
             "",
         ]
@@ -288,15 +345,16 @@ def render_markdown(data: ReportData, path: Path) -> tuple[str, dict[str, bytes]
     out += _summary(data)
     for name, group in groups.items():
         ident = group[0].ident
-        out += [f"## {name}", ""]
+        out += [f"## {md_text(name)}", ""]
         if ident is not None:
             where = f"{ident.file}:{ident.line}" if ident.line else ident.file
             out += [
-                f"**{identity_text(ident.lhs, ident.rhs, ident.one_sided)}**",
+                f"**{md_text(identity_text(ident.lhs, ident.rhs, ident.one_sided))}**",
                 "",
-                f"`{ident.statement}` · {domain_text(group[0])}"
-                + (f" · {ident.source}" if ident.source else "")
-                + f" · `{where}`",
+                f"{md_code(ident.statement)} · {md_prose(domain_text(group[0]))}"
+                + (f" · {md_text(ident.source)}" if ident.source else "")
+                + (f" · tags: {', '.join(md_text(t) for t in ident.tags)}" if ident.tags else "")
+                + f" · {md_code(where)}",
                 "",
             ]
         for a in group:

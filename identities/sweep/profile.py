@@ -61,6 +61,11 @@ class ErrorProfile:
     drawn: int
     peak_rss_mib: float = 0.0
     """The largest peak resident memory of a process that ran chunks (MiB)."""
+    side_abs: Mapping[str, float] = field(default_factory=dict)
+    """Each side's largest absolute error over the decided points, against the oracle's value rounded to a
+    double (so within half a double ulp of the error against the exact value); ``side_at`` the inputs of
+    that point, to replay exactly (the *found* end of found <= max error <= proven bound)."""
+    side_at: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +85,7 @@ class ErrorProfile:
             "seconds": {k: round(v, 4) for k, v in self.seconds.items()},
             "drawn": self.drawn,
             "peak_rss_mib": round(self.peak_rss_mib, 1),
+            "side_abs": {k: json_value(v) for k, v in self.side_abs.items()},
         }
 
 
@@ -136,6 +142,8 @@ class Partial:
     peak_rss_mib: float = 0.0
     notes: tuple[str, ...] = ()
     error: str | None = None
+    side_abs: dict[str, float] = field(default_factory=dict)
+    side_at: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def decided(self) -> int:
@@ -170,6 +178,9 @@ class Partial:
             self.seconds[tk] = self.seconds.get(tk, 0.0) + secs
         self.drawn += other.drawn
         self.peak_rss_mib = max(self.peak_rss_mib, other.peak_rss_mib)
+        for side, e in other.side_abs.items():
+            if e > self.side_abs.get(side, -1.0):
+                self.side_abs[side], self.side_at[side] = e, other.side_at[side]
         self.notes = tuple(dict.fromkeys(self.notes + other.notes))
         return self
 
@@ -188,6 +199,8 @@ class Partial:
             dict(self.seconds),
             self.drawn,
             self.peak_rss_mib,
+            dict(self.side_abs),
+            dict(self.side_at),
         )
 
 
@@ -371,6 +384,11 @@ def _statistics(
         p.hist[side] = _histogram(bits[defined], width)
         fin = defined & np.isfinite(bits)
         p.sums[side] = [float(bits[fin].sum()), int(fin.sum())]
+        with np.errstate(over="ignore", invalid="ignore"):
+            error = np.where(decided & defined, np.abs(value - t), np.nan)
+        if not np.isnan(error).all():
+            j = int(np.nanargmax(error))
+            p.side_abs[side], p.side_at[side] = float(error[j]), _row(columns, j)
     p.hist["between"] = _histogram(between, width)
     fin = np.isfinite(between)
     p.sums["between"] = [float(between[fin].sum()), int(fin.sum())]

@@ -36,8 +36,9 @@ from typing import Any
 
 import numpy as np
 
-from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded
+from identities.errors import IdentitiesError, InvalidArgument, LimitExceeded, WorkerDied
 from identities.registry.files import Identity
+from identities.sweep.executors import local_executor
 from identities.sweep.profile import KINDS, Candidate, Partial, SweepResult, chunk_statistics
 
 __all__ = [
@@ -176,6 +177,10 @@ def _run_chunk(task: _Task) -> dict[str, Partial]:
             message = f"internal error, please report: {type(exc).__name__}: {exc}"
         else:
             message = str(exc)
+    except MemoryError:
+        from identities.language.limits import memory_limit_text
+
+        message = f"LimitExceeded: {memory_limit_text()}"
     except Exception as exc:  # a crash is an error verdict, never a lost row
         message = f"internal error, please report: {type(exc).__name__}: {exc}"
     return {b: Partial(error=message) for b in task.backends}
@@ -292,24 +297,6 @@ def evaluate_points(
 
 
 # -- orchestration ---------------------------------------------------------------------------------
-
-
-def local_executor(workers: int) -> Executor:
-    """A pool of ``workers`` local processes (forkserver where available: workers start from a clean,
-    preloaded process, not a copy of this one and its threads)."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    methods = mp.get_all_start_methods()
-    context: Any
-    if "forkserver" in methods:
-        context = mp.get_context("forkserver")
-        context.set_forkserver_preload(
-            ["identities.sweep.runner", "identities.oracle.batch", "identities.sweep.profile"]
-        )
-    else:
-        context = mp.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
 def _check(points: Any, seed: Any, workers: Any, chunk_size: Any, profile_points: Any, functions: Any) -> None:
@@ -465,16 +452,24 @@ def _run_group(
         for i, t in enumerate(tasks):
             pending[i] = pool.submit(_run_chunk, t)
             while len(pending) >= inflight or (i == len(tasks) - 1 and pending):
-                add(pending.pop(nxt).result(), tasks[nxt].size)
+                add(_outcome(pending.pop(nxt), group), tasks[nxt].size)
                 nxt += 1
     assert merged is not None
     return merged
 
 
+def _outcome(future: Future, group: tuple[str, ...]) -> dict[str, Partial]:
+    """A chunk's result; a chunk whose worker died on a fresh pool too (WorkerDied) is an error for its rows."""
+    try:
+        return future.result()
+    except WorkerDied as exc:
+        return {b: Partial(error=f"a chunk could not be evaluated: {exc}") for b in group}
+
+
 def _finish(ident: Identity, backend: str, p: Partial, s: dict, oracle: Any, elapsed: float) -> SweepResult:
     """The Result of a merged sweep: verify's verdict rules and records over the sweep's points."""
     from identities.backends import get_backend
-    from identities.check.engine import PRECEDENCE, effective_tolerance
+    from identities.check.engine import PRECEDENCE, effective_tolerance, quotient_sides, tolerance_source
 
     be = get_backend(backend)
     tol = effective_tolerance(ident, be)
@@ -486,6 +481,8 @@ def _finish(ident: Identity, backend: str, p: Partial, s: dict, oracle: Any, ela
         seed=s["seed"],
         functions=s["functions"],
         one_sided=ident.one_sided,
+        tolerance_source=tolerance_source(ident, be),
+        quotient_sides=quotient_sides(ident, be),
     )
     if p.error:
         return SweepResult(
@@ -551,7 +548,12 @@ def _described(
         if reproduced and sample.kind == verdict:
             from identities.check.simplify import simplify
 
-            sample = simplify(engine, sample)
+            try:
+                sample = simplify(engine, sample)
+            except (LimitExceeded, MemoryError) as exc:  # the verdict stands, with the point as the sweep found it
+                notes.append(
+                    f"counterexample not simplified: limit ({'memory' if isinstance(exc, MemoryError) else exc})"
+                )
         else:
             notes.append(
                 "the counterexample is the sweep's own evaluation; the scalar backend (verify) does not "
@@ -567,7 +569,7 @@ def _described(
         examples=p.n,
         exact_rate=p.exact / p.decided if p.decided else 0.0,
         max_error=_stats(p.ulps, p.rel, p.abs),
-        needed_tolerance=_needed(be, tol, p),
+        needed_tolerance="none" if verdict in ("refuted", "domain_mismatch") else _needed(be, tol, p),
         counterexample=counterexample,
         worst=worst,
         counts=counts,

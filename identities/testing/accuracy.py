@@ -29,6 +29,7 @@ replays are cheap):
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -44,6 +45,9 @@ __all__ = ["Exact", "ExprReference", "MpmathReference", "Accuracy", "Search", "p
 
 UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "UNKNOWN"})()
 MP_PRECISIONS = (128, 256, 512, 1024, 2048, 4096)
+
+
+_MPMATH_LOCK = threading.RLock()  # mpmath.mp's precision is one global of the process
 
 
 @dataclass(frozen=True)
@@ -211,6 +215,11 @@ class MpmathReference:
         return out
 
     def __call__(self, inputs: Mapping[str, Any], fmt: FloatFormat) -> Exact | None:
+        # the reference calls the global ``mpmath.mp`` at the precision set here: one thread at a time
+        with _MPMATH_LOCK:
+            return self._exact(inputs, fmt)
+
+    def _exact(self, inputs: Mapping[str, Any], fmt: FloatFormat) -> Exact | None:
         import mpmath
 
         previous: Any = None

@@ -23,32 +23,38 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from identities.errors import InvalidArgument
+from identities.errors import InvalidArgument, UserCodeError
 
 __all__ = ["assert_close", "assert_identity", "assert_accurate", "assert_derivative"]
 
 DEFAULT_EXAMPLES = 200
+DEFAULT_TOLERANCE = "4 ulp"
 
 
-def assert_close(actual: Any, expected: Any, tolerance: Any = "4 ulp") -> None:
+def assert_close(actual: Any, expected: Any, tolerance: Any = None) -> None:
     """Assert every element of ``actual`` is within ``tolerance`` of ``expected``.
 
     ULPs are those of ``actual``'s dtype (float16, float32, float64, or ml_dtypes'
     bfloat16, float8_e4m3fn and float8_e5m2; integers and Python floats count as
     float64), with ``expected`` rounded to it; +0 and -0 are equal, nan equals
     nan, an infinity equals only itself. ``tolerance`` is ``"N ulp"``, ``"X rel"``
-    (relative to the larger magnitude) or ``"X abs"``, joined by ``or``. Shapes
-    broadcast as in numpy. Torch tensors and jax arrays are read as they are
-    (detached, moved to the CPU, in their own dtype: a bfloat16 tensor is
-    compared in bfloat16's ulps), and the message says which framework it read.
+    (relative to the larger magnitude) or ``"X abs"``, joined by ``or``; None
+    (the default) is ``"4 ulp"``, or inside a pytest session the configured
+    ``identities_tolerance`` for that dtype. Shapes broadcast as in numpy. Torch
+    tensors and jax arrays are read as they are (detached, moved to the CPU, in
+    their own dtype: a bfloat16 tensor is compared in bfloat16's ulps), and the
+    message says which framework it read.
     """
     __tracebackhide__ = True
     from identities.testing.closeness import as_tolerance, compare
     from identities.testing.tensors import as_numpy
 
-    tol = as_tolerance(tolerance)
     actual, read_actual = as_numpy(actual, "actual")
     expected, read_expected = as_numpy(expected, "expected")
+    notes: list[str] = []
+    if tolerance is None:
+        tolerance = _session_tolerance(actual, notes)
+    tol = as_tolerance(tolerance)
     mismatch = compare(actual, expected, tol)
     if mismatch is not None:
         lines = mismatch.message().split("\n")
@@ -56,7 +62,23 @@ def assert_close(actual: Any, expected: Any, tolerance: Any = "4 ulp") -> None:
         read += [f"expected from a {read_expected}"] if read_expected else []
         if read:
             lines.insert(1, f"  read {' and '.join(read)}")
+        lines += [f"  {n}" for n in notes]
         raise AssertionError("\n".join(lines))
+
+
+def _session_tolerance(actual: Any, notes: list[str]) -> str:
+    """The configured tolerance for ``actual``'s format inside a pytest session, else 4 ulp."""
+    from identities.testing.session import current, take
+
+    if current() is None:
+        return DEFAULT_TOLERANCE
+    import numpy as np
+
+    from identities.testing.closeness import format_of
+
+    dtype = np.asarray(actual).dtype
+    fmt = format_of(dtype).name if dtype.kind in "fV" else "float64"
+    return str(take("tolerance", None, DEFAULT_TOLERANCE, notes, fmt=fmt))
 
 
 def _check_count(examples: object, seed: object) -> None:
@@ -73,8 +95,8 @@ def assert_identity(
     vars: Mapping[str, str] | None = None,
     backends: Sequence[str] | str | None = None,
     tolerance: Mapping[str, str] | str | None = None,
-    examples: int = DEFAULT_EXAMPLES,
-    seed: int = 0,
+    examples: int | None = None,
+    seed: int | None = None,
     expect: Mapping[str, str] | None = None,
     assume: Iterable[str] = (),
     name: str = "assert_identity",
@@ -86,6 +108,13 @@ def assert_identity(
     so the verdicts and the failure text are those of the same identity in a
     file. Returns the Results (one per backend).
 
+    ``backends``, ``examples`` (200), ``seed`` (0) and ``tolerance`` not given
+    take, inside a pytest session, what its configuration sets
+    (``identities_backends``, ``identities_examples``, ``identities_seed``,
+    ``identities_tolerance``, or the ``--identities-*`` options), else the
+    defaults; the failure text names what came from the session. There, the
+    Results also go into ``--identities-json`` and ``--identities-report``.
+
     ``functions`` declares functions of yours that the sides call by name:
     ``{"sigmoid": (numutil.sigmoid, "1/(1 + exp(-x))")}`` (or
     ``identities.implementation(f, "definition", args=[...], vectorized=...)``):
@@ -96,22 +125,65 @@ def assert_identity(
     __tracebackhide__ = True
     from identities.check.engine import DEFAULT_BACKENDS, verify
     from identities.check.failures import explain
+    from identities.errors import UserCodeError
     from identities.registry.files import identity
+    from identities.testing.session import record, take
 
+    notes: list[str] = []
+    examples = take("examples", examples, DEFAULT_EXAMPLES, notes)
+    seed = take("seed", seed, 0, notes)
     _check_count(examples, seed)
-    if backends is None:
-        backends = DEFAULT_BACKENDS
-    elif isinstance(backends, str):
+    backends = take("backends", backends, DEFAULT_BACKENDS, notes)
+    if isinstance(backends, str):
         backends = [b.strip() for b in backends.split(",") if b.strip()]
     ident = identity(name, lhs, rhs, vars=vars, tolerance=tolerance, expect=expect, assume=assume, functions=functions)
-    results = [verify(ident, b, examples=examples, seed=seed, raise_user_errors=True) for b in backends]
+    results = []
+    for b in backends:
+        default = _session_default(b, notes) if tolerance is None else None
+        try:
+            r = verify(ident, b, examples=examples, seed=seed, raise_user_errors=True, default_tolerance=default)
+        except UserCodeError as exc:
+            from identities.testing.records import error_result
+
+            record(error_result(name, b, "", seed, f"{type(exc).__name__}: {exc}"))
+            raise
+        record(r)
+        results.append(r)
     bad = [r for r in results if not r.ok]
     if bad:
-        call = f"the same call (seed={seed}, examples={examples})"
+        call = _reproduce(seed, examples, notes, any(r.tolerance_source == "configured" for r in results))
         raise AssertionError(
             "\n\n".join(explain(r, ident, reproduce=call if i == len(bad) - 1 else None) for i, r in enumerate(bad))
         )
     return results
+
+
+def _session_default(backend: str, notes: list[str]) -> Any:
+    """The session's tolerance for a backend's format (a Tolerance), None where none is configured."""
+    from identities.testing.session import current, take
+
+    if current() is None:
+        return None
+    from identities.backends import get_backend
+    from identities.language.tolerance import parse_tolerance
+
+    be = get_backend(backend)
+    if not getattr(be, "is_float", False):
+        return None
+    mine: list[str] = []
+    text = take("tolerance", None, None, mine, fmt=be.format.name)
+    if text is None:
+        return None
+    notes += [n for n in mine if n not in notes]
+    return parse_tolerance(text)
+
+
+def _reproduce(seed: int, examples: int, notes: list[str], tolerance: bool = True) -> str:
+    """``the same call (seed=0, examples=200)``, and what came from the pytest session."""
+    shown = [n for n in notes if tolerance or not n.startswith("tolerance=")]
+    return f"the same call (seed={seed}, examples={examples})" + (
+        f"; from the session: {', '.join(shown)}" if shown else ""
+    )
 
 
 def _reference(reference: Any, names: Sequence[str], wrt: str | None, argname: str, vectors: Mapping[str, int]) -> Any:
@@ -129,10 +201,10 @@ def assert_accurate(
     reference: Any,
     *,
     vars: Mapping[str, str],
-    tolerance: Any = "4 ulp",
-    examples: int = DEFAULT_EXAMPLES,
+    tolerance: Any = None,
+    examples: int | None = None,
     backend: str = "float64",
-    seed: int = 0,
+    seed: int | None = None,
     assume: Iterable[str] = (),
     as_list: bool = False,
 ) -> Any:
@@ -155,6 +227,14 @@ def assert_accurate(
     traceback (``identities.UserCodeError``). Returns an ``Accuracy`` record (the
     largest error found) when it passes; a result type wider than the format
     (a float32 test of a function that returns a double) is warned about.
+
+    ``tolerance`` (``"4 ulp"``), ``examples`` (200) and ``seed`` (0) not
+    given take, inside a pytest session, what its configuration sets
+    (``identities_tolerance`` for the backend's format, ``identities_examples``,
+    ``identities_seed``); ``backend`` never does (the format is part of what
+    the test means). There the outcome also goes into ``--identities-json``
+    and ``--identities-report``, as a one-sided result named
+    ``assert_accurate(func)``.
     """
     __tracebackhide__ = True
     return _accuracy(func, reference, vars, None, tolerance, examples, backend, seed, assume, "reference", as_list)
@@ -166,10 +246,10 @@ def assert_derivative(
     *,
     vars: Mapping[str, str],
     wrt: str | None = None,
-    tolerance: Any = "4 ulp",
-    examples: int = DEFAULT_EXAMPLES,
+    tolerance: Any = None,
+    examples: int | None = None,
     backend: str = "float64",
-    seed: int = 0,
+    seed: int | None = None,
     assume: Iterable[str] = (),
     as_list: bool = False,
 ) -> Any:
@@ -201,9 +281,9 @@ def _accuracy(
     vars: Any,
     wrt: str | None,
     tolerance: Any,
-    examples: int,
+    examples: int | None,
     backend: str,
-    seed: int,
+    seed: int | None,
     assume: Iterable[str],
     argname: str,
     as_list: bool = False,
@@ -211,31 +291,49 @@ def _accuracy(
     __tracebackhide__ = True
     from identities.testing.accuracy import Accuracy, Search, parse_vars
     from identities.testing.closeness import as_tolerance
+    from identities.testing.records import accuracy_result, error_result
+    from identities.testing.session import record, take
 
     if not callable(func):
         raise InvalidArgument(f"{'derivative' if wrt else 'func'}={func!r} is not callable")
     if backend not in ("float64", "float32", "float16"):
         raise InvalidArgument(f"backend={backend!r} must be one of float64, float32, float16")
+    notes: list[str] = []
+    examples = take("examples", examples, DEFAULT_EXAMPLES, notes)
+    seed = take("seed", seed, 0, notes)
     _check_count(examples, seed)
+    given = tolerance is not None
+    tolerance = take("tolerance", tolerance, DEFAULT_TOLERANCE, notes, fmt=backend)
+    source = "declared" if given else ("configured" if any(n.startswith("tolerance=") for n in notes) else "default")
     tol = as_tolerance(tolerance)
     variables, checks = parse_vars(vars, list(assume) if not isinstance(assume, str) else [assume])
     names = [n for n, _ in variables]
     vectors = {n: d.size for n, d in variables if d.size is not None}
     ref = _reference(reference, names, wrt, argname, vectors)
+    label = f"{'assert_derivative' if wrt else 'assert_accurate'}({_name(func)})"
     search = Search(func, ref, variables, checks, tol, backend, examples, seed, as_list=as_list)
-    points = search.search()
+    try:
+        points = search.search()
+    except UserCodeError as exc:
+        record(error_result(label, backend, str(tol), seed, f"{type(exc).__name__}: {exc}"))
+        raise
     decided = [p for p in points if p.kind in ("ok", "fail", "raised")]
     if not decided:
         skipped = {k: sum(p.kind == k for p in points) for k in ("undefined", "unknown")}
-        raise AssertionError(
+        message = (
             f"{_title(func, ref, wrt)}: no example could be checked in {len(points)} tries "
             f"({skipped['undefined']} where the reference is undefined, {skipped['unknown']} it "
             f"could not resolve); check vars={dict(vars)!r}"
         )
+        record(error_result(label, backend, str(tol), seed, message))
+        raise AssertionError(message)
     failing = [p for p in decided if p.kind != "ok"]
     worst = max(decided, key=lambda p: (p.kind == "raised", p.ulps if not math.isnan(p.ulps) else math.inf, p.rel))
+    against = f"{_name(func)} against {ref.text}"
     if not failing:
-        notes = (search.passed(),) + ((search.wider,) if search.wider else ())
+        passed = (search.passed(),) + ((search.wider,) if search.wider else ())
+        needed = needed_tolerance(tol, decided)
+        record(accuracy_result(label, search, points, needed=needed, note="; ".join((against, *passed)), source=source))
         if search.wider:
             import warnings
 
@@ -249,13 +347,25 @@ def _accuracy(
             max_rel=max(p.rel for p in decided),
             worst=dict(worst.inputs),
             skipped=len(points) - len(decided),
-            notes=notes,
+            notes=passed,
         )
-    largest = search.largest(worst)
-    fails = [p for p in failing if p.kind == "fail"]
-    minimal = search.minimal(fails[0]) if fails else None
-    message = _message(search, func, ref, wrt, decided, failing, largest, minimal, len(points) - len(decided))
-    raise AssertionError(message) from largest.error
+    try:
+        largest = search.largest(worst)
+        fails = [p for p in failing if p.kind == "fail"]
+        minimal = search.minimal(fails[0]) if fails else None
+    except UserCodeError as exc:
+        record(error_result(label, backend, str(tol), seed, f"{type(exc).__name__}: {exc}"))
+        raise
+    lines, needed = _message(
+        search, func, ref, wrt, decided, failing, largest, minimal, len(points) - len(decided), notes
+    )
+    note = "; ".join(n for n in (against, search.passed(), search.wider) if n)
+    record(
+        accuracy_result(
+            label, search, points, needed=needed, largest=largest, minimal=minimal, note=note, source=source
+        )
+    )
+    raise AssertionError(lines) from largest.error
 
 
 def _title(func: Any, ref: Any, wrt: str | None) -> str:
@@ -277,7 +387,9 @@ def _message(
     largest: Any,
     minimal: Any,
     skipped: int,
-) -> str:
+    notes: Sequence[str] = (),
+) -> tuple[str, str | None]:
+    """The failure text, and the tolerance that would have passed (None: none does)."""
     from identities.testing.closeness import ceil_sig
 
     fmt, n = search.fmt, len(decided)
@@ -295,14 +407,13 @@ def _message(
     # over everything evaluated (the shrinking runs too): the maximum found is what a tolerance must cover
     seen = [p for p in search.cache.values() if p.kind in ("ok", "fail", "raised")]
     tol = search.tolerance
-    if all(math.isfinite(p.ulps) for p in seen) and any(u != "ulp" for u, _ in tol.terms()):
-        f = max(tol.need_factor(p.ulps, p.rel, p.abs) for p in seen)  # in the declared units
-        lines.append(f'  would pass with tolerance="{tol.scaled(f)}"')
-    elif all(math.isfinite(p.ulps) for p in seen):
-        worst = max(p.ulps for p in seen)
+    needed = needed_tolerance(tol, seen)
+    if needed is not None and any(u != "ulp" for u, _ in tol.terms()):
+        lines.append(f'  would pass with tolerance="{needed}"')
+    elif needed is not None:
         rel = ceil_sig(max(p.rel for p in seen))
         alt = f' (or "{rel:.2g} rel")' if math.isfinite(rel) else ""
-        lines.append(f'  would pass with tolerance="{worst:.0f} ulp"{alt}')
+        lines.append(f'  would pass with tolerance="{needed}"{alt}')
     else:
         bad = sum(not math.isfinite(p.ulps) for p in seen)
         lines.append(
@@ -312,8 +423,18 @@ def _message(
     lines.append(f"  {search.passed()}")
     if search.wider:
         lines.append(f"  note: {search.wider}")
-    lines.append(f"  reproduce: the same call (seed={search.seed}, examples={search.examples})")
-    return "\n".join(lines)
+    lines.append(f"  reproduce: {_reproduce(search.seed, search.examples, list(notes))}")
+    return "\n".join(lines), needed
+
+
+def needed_tolerance(tol: Any, points: Sequence[Any]) -> str | None:
+    """The tightest tolerance passing every point, in the units ``tol`` declares (ulps alone: ``N ulp``);
+    None where no tolerance passes (a nan, an infinity or an exception against a finite value)."""
+    if not points or not all(math.isfinite(p.ulps) for p in points):
+        return None
+    if any(u != "ulp" for u, _ in tol.terms()):
+        return str(tol.scaled(max(tol.need_factor(p.ulps, p.rel, p.abs) for p in points)))
+    return f"{max(p.ulps for p in points):.0f} ulp"
 
 
 def _point_lines(label: str, p: Any, func: Any, fmt: Any) -> list[str]:

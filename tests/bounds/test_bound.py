@@ -10,7 +10,7 @@ import pytest
 
 from identities.backends import get_backend
 from identities.bounds import bound_expr, bound_identity, model_for
-from identities.bounds.taylor import build_form
+from identities.bounds.build import build_form
 from identities.language.domains import parse_domain
 from identities.language.expr import parse
 from identities.language.tolerance import parse_tolerance

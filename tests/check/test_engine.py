@@ -95,6 +95,14 @@ def test_tiny_refutation_counts():
     ident = identity("near", "x*(1 + 1e-49)", "x", vars={"x": "real[1, 2]"})
     r = verify(ident, "float64", examples=20)
     assert r.verdict == "refuted" and r.max_error.ulps == 0
+    # the sides are 0 ulp apart in float64, yet no tolerance passes a false identity
+    assert r.needed_tolerance == "none"
+    assert verify(ident, "mpmath", examples=20).needed_tolerance == "none"
+    mismatch = identity("log_of_square", "log(x**2)", "2*log(x)", vars={"x": "real"})
+    assert [(r.verdict, r.needed_tolerance) for r in (verify(mismatch, b) for b in ("float64", "mpmath"))] == [
+        ("domain_mismatch", "none"),
+        ("domain_mismatch", "none"),
+    ]
 
 
 def test_explicit_examples_are_tried_first():
