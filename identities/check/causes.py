@@ -130,7 +130,26 @@ def _truth(oracle: Oracle, expr: Expr, exact: Mapping[str, Any]) -> tuple[Truth 
         return None, False
 
 
+_FAR = 1 << 14  # beyond every format's exponent range (float64's is -1074..1024), by far
+
+
 def _fraction(t: Truth) -> Fraction:
+    """The truth as a Fraction for the comparisons made here, its binary exponent clamped to +-_FAR: a value
+    beyond that (exp(1e9) is 2**1.4e9) would need gigabytes and minutes as an exact Fraction, and every
+    comparison here (with a float, with min_normal, a relative error) comes out the same for the clamped
+    value, which keeps its sign and its zero or non-zero."""
+    from flint import arb
+
+    v = t.value
+    if not isinstance(v, arb):
+        return t.to_fraction()
+    man, exp = (int(x) for x in v.mid().man_exp())
+    top = exp + abs(man).bit_length()
+    sign = 1 if man > 0 else -1
+    if man and top > _FAR:
+        return sign * Fraction(2) ** _FAR
+    if man and top < -_FAR:
+        return sign * Fraction(1, 2**_FAR)
     return t.to_fraction()
 
 

@@ -238,7 +238,7 @@ def usercode_notes(ident: Identity, backend: Any) -> list[str]:
 
 def verify_all(
     identities: Iterable[Identity] | Mapping[str, Identity],
-    backends: Sequence[str] = DEFAULT_BACKENDS,
+    backends: Sequence[str] | Callable[[Identity], Sequence[str]] = DEFAULT_BACKENDS,
     *,
     examples: int = DEFAULT_EXAMPLES,
     seed: int = DEFAULT_SEED,
@@ -248,7 +248,8 @@ def verify_all(
     **options: Any,
 ) -> ResultList:
     """Every identity on every backend, in order, as a ``ResultList`` (a list, shown as a table in Jupyter);
-    ``on_result`` sees each Result as it is made.
+    ``on_result`` sees each Result as it is made. ``backends`` may be a function of the identity (the
+    command line's plan: an FPCore on its own precision).
 
     ``options`` (``database``, ``example_seconds``, ``identity_seconds``, ``keep_samples``) go to ``verify``.
     With an ``executor`` (any ``concurrent.futures.Executor``: local processes,
@@ -257,7 +258,7 @@ def verify_all(
     and still come back, and reach ``on_result``, in order.
     """
     items = list(identities.values()) if isinstance(identities, Mapping) else list(identities)
-    pairs = [(ident, b) for ident in items for b in backends]
+    pairs = [(ident, b) for ident in items for b in (backends(ident) if callable(backends) else backends)]
     results = ResultList()
     if executor is None:
         for ident, b in pairs:

@@ -40,8 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("files", nargs="*", metavar="FILES", help="identity files or directories (default: built-in)")
     cp.add_argument(
         "--backend",
-        default=",".join(DEFAULT_BACKENDS),
-        help=f"comma-separated backends (default: {','.join(DEFAULT_BACKENDS)})",
+        default=None,
+        help=f"comma-separated backends (default: {','.join(DEFAULT_BACKENDS)}; an FPCore with no --backend: "
+        "its :precision and mpmath)",
     )
     cp.add_argument(
         "--examples",

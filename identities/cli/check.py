@@ -7,10 +7,12 @@ import argparse
 from identities.cli.common import (
     Interrupts,
     Usage,
+    backends_for,
     check_outputs,
     detail,
     load_registry,
     memory_limit,
+    plan_header,
     result_row,
     row,
     stop_text,
@@ -51,8 +53,10 @@ def run_check(args: argparse.Namespace) -> int:
         raise Usage(f"--workers must be at least 1, got {args.workers}")
     max_memory = memory_limit(args)
     registry = load_registry(args.files, args.select, allow_import=args.allow_import, say=print)
+    plan = {ident.name: backends_for(ident, backends) for ident in registry.values()}
+    used = sorted({b for bs in plan.values() for b in bs})
     print(
-        f"identities check: {len(registry)} identities x {', '.join(backends)}; "
+        f"identities check: {plan_header(registry.identities(), backends)}; "
         f"examples={args.examples} seed={args.seed}"
         + (f" workers={args.workers}" if args.workers > 1 else "")
         + (f" max-memory={args.max_memory} MB" if max_memory else "")
@@ -60,13 +64,13 @@ def run_check(args: argparse.Namespace) -> int:
     results: list = []
     style = Style(colour_wanted())
     width = max([len(n) for n in registry] + [8])
-    bw = max(8, *(len(b) for b in backends))
+    bw = max(8, *(len(b) for b in used))
     print(row((width, bw), "identity", "backend", "verdict", "max ulp", "bits", "exact", "needed", "proven", ""))
     from identities.check.engine import verify_all
     from identities.cli.progress import Progress
 
     bar = Progress("check", "results")
-    total = len(registry) * len(backends)
+    total = sum(len(bs) for bs in plan.values())
 
     ctrl_c = Interrupts()
 
@@ -85,8 +89,15 @@ def run_check(args: argparse.Namespace) -> int:
                 from identities.sweep.runner import local_executor
 
                 pool = local_executor(args.workers, max_memory=max_memory)
+            plans = set(plan.values())
             verify_all(
-                registry, backends, examples=args.examples, seed=args.seed, on_result=show, executor=pool, **options
+                registry,
+                next(iter(plans)) if len(plans) == 1 else (lambda ident: plan[ident.name]),  # one plan: a list
+                examples=args.examples,
+                seed=args.seed,
+                on_result=show,
+                executor=pool,
+                **options,
             )
             ctrl_c.check()
     except InvalidArgument:  # a bad argument found when the work starts: a usage error (exit 2), nothing ran
@@ -101,7 +112,7 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         write_json(
             args.json,
-            report(results, seed=args.seed, examples=args.examples, backends=backends, incomplete=reason or False),
+            report(results, seed=args.seed, examples=args.examples, backends=used, incomplete=reason or False),
         )
     details = [r for r in results if not r.ok or (args.verbose and r.verdict != "holds")]
     for r in details:

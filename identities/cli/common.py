@@ -17,6 +17,8 @@ __all__ = [
     "Interrupts",
     "load_registry",
     "verify_arguments",
+    "backends_for",
+    "plan_header",
     "row",
     "result_row",
     "detail",
@@ -199,16 +201,20 @@ class Interrupts:
 
 def verify_arguments(args: argparse.Namespace) -> tuple[list[str], dict]:
     """The backends and verify options of ``check`` and ``report`` (examples, time limits, database),
-    checked; a bad value is a usage error (exit 2) before any work."""
+    checked; a bad value is a usage error (exit 2) before any work. No ``--backend``: an empty list, and each
+    identity is checked on ``backends_for(ident, [])``."""
     from identities.backends import BACKENDS, get_backend
     from identities.errors import InvalidArgument
 
-    backends = [b.strip() for b in args.backend.split(",") if b.strip()]
-    unknown = [b for b in backends if b not in BACKENDS]
-    if unknown or not backends:
-        raise InvalidArgument(
-            f"unknown backend {unknown[0] if unknown else args.backend!r}; known: {', '.join(BACKENDS)}"
-        )
+    if args.backend is None:  # not given: each identity's own plan (``backends_for``)
+        backends = []
+    else:
+        backends = [b.strip() for b in args.backend.split(",") if b.strip()]
+        unknown = [b for b in backends if b not in BACKENDS]
+        if unknown or not backends:
+            raise InvalidArgument(
+                f"unknown backend {unknown[0] if unknown else args.backend!r}; known: {', '.join(BACKENDS)}"
+            )
     for b in backends:  # an autodiff backend without its extra (BackendUnavailable): now, not after the first rows
         get_backend(b)
     if args.examples < 1:
@@ -232,6 +238,39 @@ def verify_arguments(args: argparse.Namespace) -> tuple[list[str], dict]:
             raise InvalidArgument(f"--screen must be a number of points >= 0 (0: no screen), got {screen}")
         options["screen"] = screen
     return backends, options
+
+
+def backends_for(ident: Any, chosen: Sequence[str]) -> tuple[str, ...]:
+    """The backends one identity is checked on: those given with ``--backend``; without, an identity that
+    records the format it was written for (an FPCore's ``:precision``) is checked on that format and on
+    mpmath (a binary32 benchmark on float32, not on float64 where it was never meant to run), any other on
+    the default backends."""
+    from identities.check.engine import DEFAULT_BACKENDS
+
+    if chosen:
+        return tuple(chosen)
+    precision = getattr(ident, "precision", None)
+    return (precision, "mpmath") if precision else tuple(DEFAULT_BACKENDS)
+
+
+def plan_header(identities: Sequence[Any], chosen: Sequence[str]) -> str:
+    """What the header line says is checked: ``N identities x b1, b2``, or, when each identity has its own
+    backends (no ``--backend``, some recording a precision), the formats and how many identities each."""
+    from identities.check.engine import DEFAULT_BACKENDS
+
+    n = len(identities)
+    if chosen:
+        return f"{n} identities x {', '.join(chosen)}"
+    own: dict[str, int] = {}
+    for ident in identities:
+        if getattr(ident, "precision", None):
+            own[ident.precision] = own.get(ident.precision, 0) + 1
+    if not own:
+        return f"{n} identities x {', '.join(DEFAULT_BACKENDS)}"
+    formats = ", ".join(f"{f} for {k}" for f, k in sorted(own.items(), key=lambda item: -item[1]))
+    others = n - sum(own.values())
+    rest = f"; the other {others} x {', '.join(DEFAULT_BACKENDS)}" if others else ""
+    return f"{n} identities, no --backend: each FPCore x its :precision ({formats}) and mpmath{rest}"
 
 
 def row(width: int | tuple[int, int], *cells: str, style: Style = PLAIN) -> str:

@@ -24,9 +24,10 @@ def add_parser(sub: Any) -> None:
     ep.add_argument("--fpcore", action="store_true", required=True, help="write FPCore 2.0 (FPBench's format)")
     ep.add_argument(
         "--backend",
-        default="float64",
+        default=None,
         choices=sorted(FORMATS),
-        help="the float format written as :precision (default: float64, binary64)",
+        help="the float format written as :precision (default: the identity's own, an FPCore's :precision; "
+        "else float64, binary64)",
     )
     ep.add_argument(
         "--side",

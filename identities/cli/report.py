@@ -32,7 +32,9 @@ def add_commands(sub: Any, defaults: Mapping[str, Any]) -> None:
 
     add_allow_import(rp)
     rp.add_argument(
-        "--backend", default=defaults["backends"], help=f"comma-separated backends (default: {defaults['backends']})"
+        "--backend",
+        default=None,
+        help=f"comma-separated backends (default: {defaults['backends']}; an FPCore: its :precision and mpmath)",
     )
     rp.add_argument(
         "--examples",
@@ -113,7 +115,14 @@ def run_report(args: argparse.Namespace) -> int:
     from identities.report.baseline import load_baseline
 
     report_format(args.output)  # an unknown suffix fails before minutes of work, not after
-    from identities.cli.common import check_outputs, stop_text, terminal_text, verify_arguments
+    from identities.cli.common import (
+        backends_for,
+        check_outputs,
+        plan_header,
+        stop_text,
+        terminal_text,
+        verify_arguments,
+    )
 
     check_outputs(output=args.output)
 
@@ -121,10 +130,10 @@ def run_report(args: argparse.Namespace) -> int:
     if args.baseline:
         load_baseline(args.baseline)  # a bad baseline fails now, not after the run
     registry = _registry(args.files, args.select, args.allow_import)
-    total = len(registry) * len(backends)
+    plan = {ident.name: backends_for(ident, backends) for ident in registry.values()}
+    total = sum(len(bs) for bs in plan.values())
     print(
-        f"identities report: {len(registry)} identities x {', '.join(backends)}; "
-        f"examples={args.examples} seed={args.seed}",
+        f"identities report: {plan_header(registry.identities(), backends)}; examples={args.examples} seed={args.seed}",
         flush=True,
     )
     results = []
@@ -139,7 +148,7 @@ def run_report(args: argparse.Namespace) -> int:
     try:
         with Interrupts() as ctrl_c:  # a Ctrl-C swallowed by a gc callback still stops the run
             for ident in registry.values():
-                for b in backends:
+                for b in plan[ident.name]:
                     r = verify(ident, b, examples=args.examples, seed=args.seed, keep_samples=True, **options)
                     results.append(r)
                     flag = "" if r.ok else "  " + style.unexpected(f"UNEXPECTED (expected {r.expected})")
@@ -167,7 +176,7 @@ def run_report(args: argparse.Namespace) -> int:
             registry=registry,
             seed=args.seed,
             examples=args.examples,
-            backends=backends,
+            backends=sorted({b for bs in plan.values() for b in bs}),
             baseline=args.baseline,
             incomplete=stopped if interrupted or stopped else False,
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Any
 from identities.draws.inputs import parse_domain
 from identities.errors import IdentityFileError
 from identities.language.domains import Domain
-from identities.language.expr import RESERVED, Bin, Expr, parse, uses_diff
+from identities.language.expr import RESERVED, Bin, Expr, free_vars, parse, uses_diff
 from identities.language.functions import FunctionSpace
 from identities.language.tolerance import Tolerance, parse_tolerance
 from identities.language.usercode import UserFunction, used_functions
@@ -92,6 +92,9 @@ class Identity:
     line: int = 0
     functions: tuple[tuple[str, FunctionSpace], ...] = ()  # function variables, drawn (identities.language.functions)
     one_sided: bool = False  # an accuracy check: lhs against its exact value (rhs is lhs)
+    # the float format the identity was written for (an FPCore's :precision: float64, float32, float16), None
+    # when it names none; with no --backend, ``identities check`` checks it on that format and mpmath
+    precision: str | None = None
 
     def _repr_html_(self) -> str:
         """Jupyter: the identity as a one-row table, its text escaped."""
@@ -367,21 +370,25 @@ def load(*paths: str | Path, allow_import: bool = False) -> Registry:
             except (OSError, UnicodeDecodeError) as exc:
                 raise IdentityFileError(f"cannot read: {exc}", file=str(f)) from None
             registry = registry + (
-                loads_fpcore(text, str(f)) if f.suffix == ".fpcore" else loads(text, str(f), allow_import=allow_import)
+                loads_fpcore(text, str(f), taken=set(registry))
+                if f.suffix == ".fpcore"
+                else loads(text, str(f), allow_import=allow_import)
             )
     return registry
 
 
-def loads_fpcore(text: str, path: str = "<string>") -> Registry:
+def loads_fpcore(text: str, path: str = "<string>", *, taken: Collection[str] = ()) -> Registry:
     """Parse FPCore text (``identities.registry.fpcore``) into identities, with the same checks as TOML.
 
     An FPCore that cannot be expressed, or whose translation fails a check (an example outside its domain
     is dropped first), is a ``Refusal`` in the Registry's ``refused``; a file that is not FPCore at all
-    raises ``IdentityFileError``.
+    raises ``IdentityFileError``. ``taken``: names in use already (FPBench's suite names ``logexp`` in two
+    files); an FPCore whose name is taken is ``<name>-2``, as a repeated name in one file is.
     """
     from identities.registry.fpcore import read_fpcore
+    from identities.registry.fpcore_syntax import PRECISIONS
 
-    tables, refused = read_fpcore(text, path)
+    tables, refused = read_fpcore(text, path, taken)
     made: list[Identity] = []
     for t in tables:
         attempts = [t.examples, []] if t.examples else [[]]
@@ -400,6 +407,7 @@ def loads_fpcore(text: str, path: str = "<string>") -> Registry:
                     assume=t.assume,
                     file=path,
                     line=t.line,
+                    precision=PRECISIONS[t.precision][0],
                 )
             except IdentityFileError as exc:
                 if n + 1 < len(attempts) and "example" in exc.message:
@@ -576,6 +584,7 @@ def build_identity(
     key_line: Any = None,
     functions: Any = None,
     user: Mapping[str, UserFunction] | None = None,
+    precision: str | None = None,
 ) -> Identity:
     def at(key: str) -> int:
         return key_line(key) if key_line else line
@@ -618,8 +627,12 @@ def build_identity(
     one_sided = rhs is None
     sides = []
     for key, text in (("lhs", lhs),) if one_sided else (("lhs", lhs), ("rhs", rhs)):
-        e = parse(
-            text, names, file=file, line=at(key), identity=name, functions=set(spaces), vectors=vectors, user=user
+        e = (
+            _built(text, names, fail, key)
+            if isinstance(text, Expr)
+            else parse(
+                text, names, file=file, line=at(key), identity=name, functions=set(spaces), vectors=vectors, user=user
+            )
         )
         for node_var in _diff_vars(e):
             if node_var in integer_vars:
@@ -633,20 +646,24 @@ def build_identity(
             raise fail("an accuracy check takes a scalar expression; compare vectors with an identity", "lhs")
         sides.append(sides[0])  # rhs is lhs: code reading rhs keeps working
 
-    if not isinstance(assume, list) or not all(isinstance(a, str) for a in assume):
+    if not isinstance(assume, list) or not all(isinstance(a, (str, Expr)) for a in assume):
         raise fail(f"'assume' must be a list of strings, got {assume!r}", "assume")
     assumptions = []
     for a in assume:
-        e = parse(
-            a,
-            names,
-            allow_compare=True,
-            file=file,
-            line=at("assume"),
-            identity=name,
-            functions=set(spaces),
-            vectors=vectors,
-            user=user,
+        e = (
+            _built(a, names, fail, "assume")
+            if isinstance(a, Expr)
+            else parse(
+                a,
+                names,
+                allow_compare=True,
+                file=file,
+                line=at("assume"),
+                identity=name,
+                functions=set(spaces),
+                vectors=vectors,
+                user=user,
+            )
         )
         from identities.language.expr import Cmp, Logic
 
@@ -701,7 +718,17 @@ def build_identity(
         line=line,
         functions=tuple(spaces.items()),
         one_sided=one_sided,
+        precision=precision,
     )
+
+
+def _built(e: Expr, names: set[str], fail: Any, key: str) -> Expr:
+    """An expression built by a reader of ours (FPCore's, ``identities.registry.fpcore``) rather than parsed
+    from text: its variables must be declared, as the parser would require."""
+    undeclared = sorted(free_vars(e) - names)
+    if undeclared:
+        raise fail(f"undeclared variable {undeclared[0]!r} in {e}", key)
+    return e
 
 
 def _function_spaces(functions: Any, taken: set[str], fail: Any) -> dict[str, FunctionSpace]:

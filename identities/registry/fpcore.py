@@ -1,17 +1,20 @@
 """FPCore in: FPBench's benchmark format (FPCore 1.x and 2.0) read as data into identity tables.
 
 An FPCore file is read by ``identities.registry.sexpr`` (nothing is evaluated) and each
-``(FPCore (args) props... body)`` is translated into the text of our expression language, which then goes
-through the same safe parser, checks and limits as a TOML identity (``identities.registry.files`` builds
-the records). The mapping (fpbench.org/spec/fpcore-2.0.html):
+``(FPCore (args) props... body)`` is translated into the expression records (``Expr``) our safe parser
+builds from a TOML identity's text (for every FPCore of FPBench's suite, exactly those: a test parses their
+text back), with the same checks and limits (``identities.registry.files`` builds the identities). The
+mapping (fpbench.org/spec/fpcore-2.0.html):
 
 - ``:name`` -> the identity's name, lower-cased, runs of characters outside ``[a-z0-9_.-]`` made ``_``
   (the original is kept as ``source``); without a name, the FPCore's identifier, else ``<file>-<n>``.
 - ``:pre`` -> domains and ``assume``: each conjunct ``(<= a x b)``, ``(< 0 x)``, ``(>= x a)``... bounding
   an argument by constants (or by arguments before it) becomes ``real[a, b]`` (``positive``/``negative``
   for a strict bound at 0; other strict bounds stay as an ``assume`` too, since our bounds are
-  inclusive); every other condition becomes an ``assume`` entry.
-- ``:precision`` -> a tag (``binary64``, ``binary32``, ``binary16``); other precisions are refused.
+  inclusive); ``(!= x 0)`` of an otherwise unbounded argument is ``nonzero``; every other condition becomes
+  an ``assume`` entry.
+- ``:precision`` -> the identity's ``precision`` (``float64``, ``float32``, ``float16``: with no ``--backend``
+  the FPCore is checked there and on mpmath) and a tag (``binary64``...); other precisions are refused.
 - ``:spec`` -> the identity ``body == spec``; each ``:alt`` (and Herbie's ``:herbie-target``) ->
   ``body == alt``, named ``<name>.alt``, ``<name>.alt2``...; a body with neither is a one-sided accuracy
   check of the body against its exact value.
@@ -21,33 +24,41 @@ the records). The mapping (fpbench.org/spec/fpcore-2.0.html):
   and ``:round nearestEven``; other properties are ignored. A call of an FPCore defined before it in the
   same file (FPCore 2.0 ``(FPCore name (args) ...)``) is inlined.
 
+``nearbyint(e)`` is ``where(abs(e - trunc(e)) == 0.5, 2*round(e/2), round(e))`` (ties to even, exact in
+floats); ``signbit(e)`` is ``copysign(1, e) < 0``; ``isnan``, ``isinf``, ``isfinite`` of an argument are
+FALSE, FALSE, TRUE (an input is always a finite number) and ``isnormal(x)`` is ``abs(x) >= 2**-1022`` (the
+precision's smallest normal).
+
 What cannot be expressed is *refused*, per FPCore, with its name, the construct and the line
 (``Refusal``), and the rest of the file still loads: loops (``while``, ``while*``, ``for``, ``for*``),
 tensors (``tensor``, ``tensor*``, ``array``, ``dim``, ``size``, ``ref``, dimensioned arguments),
-``cast``, ``nearbyint`` (no ties-to-even rounding function here), the float predicates (``isnan``,
-``isinf``, ``isfinite``, ``isnormal``, ``signbit``), ``NAN``, ``INFINITY`` outside a precondition's
-bound, ``digits`` that are not a finite decimal, precisions without a backend (posits, fixed point,
-binary80/128, ``real``), rounding modes other than nearestEven, unknown operators, and any form the
-expression language of this version lacks (found by asking its parser, ``available``).
+``cast``, ``isnan``/``isinf``/``isfinite``/``isnormal`` of a computed value (in floats they test the
+rounded result, exactly a real number: no one expression says both), ``NAN``, ``INFINITY`` outside a
+precondition's bound, ``digits`` that are not a finite decimal, precisions without a backend (posits,
+fixed point, binary80/128, ``real``), rounding modes other than nearestEven, and unknown operators.
+
+The limits of an expression apply after ``let`` bindings are substituted: nodes and depth, counted on the
+shared tree without expanding it; the text limit applies to the body as written (the expansion is built as
+``Expr`` records directly, ``to_expr``, so long names repeated by ``let`` do not count against it).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import PurePath
 from typing import Any
 
 from identities.errors import IdentityFileError
+from identities.language.expr import Expr
 from identities.language.limits import MAX_DEPTH, MAX_NODES, MAX_TEXT
 from identities.registry.fpcore_syntax import (
     FLIP,
     PRECISIONS,
     Node,
     Refused,
-    available,
     free_names,
     has_inf,
     identifier,
@@ -58,12 +69,12 @@ from identities.registry.fpcore_syntax import (
     render,
     show,
     size_and_depth,
-    uses,
+    to_expr,
 )
 from identities.registry.fpcore_terms import Translator
 from identities.registry.sexpr import Atom, Datum, SList, Str, read_all
 
-__all__ = ["Table", "Refusal", "read_fpcore", "available"]
+__all__ = ["Table", "Refusal", "read_fpcore"]
 
 
 @dataclass(frozen=True)
@@ -82,13 +93,14 @@ class Refusal:
 
 @dataclass(frozen=True)
 class Table:
-    """One identity translated from an FPCore, as the text a TOML table would hold (``rhs`` None: one-sided)."""
+    """One identity translated from an FPCore: what a TOML table holds, with the expressions already built
+    (``rhs`` None: one-sided); ``str()`` of each is its text in our expression language."""
 
     name: str
-    lhs: str
-    rhs: str | None
+    lhs: Expr
+    rhs: Expr | None
     vars: dict[str, str]
-    assume: list[str]
+    assume: list[Expr]
     examples: list[dict[str, Any]]
     tags: list[str]
     source: str
@@ -101,18 +113,19 @@ class Table:
 # one FPCore -> tables
 
 
-def read_fpcore(text: str, path: str = "<string>") -> tuple[list[Table], list[Refusal]]:
+def read_fpcore(text: str, path: str = "<string>", taken: Collection[str] = ()) -> tuple[list[Table], list[Refusal]]:
     """Translate every FPCore of ``text``: the identity tables, and the FPCores refused.
 
     A file that is not s-expressions, or holds something other than ``(FPCore ...)`` forms, raises
     ``IdentityFileError`` (the whole file is unreadable); an FPCore that cannot be expressed is refused.
+    ``taken``: names already used (by files loaded before this one); a name met again gets ``-2``, ``-3``...
     """
     data = read_all(text, path)
     stem = PurePath(path).stem.lower()
     tables: list[Table] = []
     refused: list[Refusal] = []
     callees: dict[str, tuple[list[str], Datum]] = {}
-    names: set[str] = set()
+    names: set[str] = set(taken)
     for index, form in enumerate(data, 1):
         if not (isinstance(form, SList) and form.items and isinstance(form.items[0], Atom)):
             raise IdentityFileError(f"expected (FPCore ...), got {show(form)}", file=path, line=form.line)
@@ -188,8 +201,8 @@ def _translate(
         args.append((symbol, ours, integer))
 
     core = Translator(precision, callees, frozenset({ident} if ident else ()))
-    lhs = _finish(core.real(body, env), form.line)
-    others: list[tuple[str, str]] = []
+    lhs = _finish(core.real(body, env), line_of(body))
+    others: list[tuple[str, Expr]] = []
     for prop in (":spec", ":alt", ":herbie-target"):
         for d in props.get(prop, []):
             others.append((prop, _finish(core.real(d, env), line_of(d))))
@@ -247,16 +260,20 @@ def _argument(a: Datum, precision: str) -> tuple[str, bool]:
     raise Refused("argument", f"a tensor argument: {show(a)}", line_of(a))
 
 
-def _finish(n: Node, line: int) -> str:
+def _within(n: Node, line: int) -> Node:
+    """``n`` when its expansion (``let`` bindings substituted) is within the limits of any expression."""
     size, depth = size_and_depth(n)
     if size > MAX_NODES:
         raise Refused("limit", f"the expression has more than {MAX_NODES} nodes (let bindings substituted)", line)
     if depth > MAX_DEPTH:
-        raise Refused("limit", f"the expression nests deeper than {MAX_DEPTH} levels", line)
-    text = render(n)
-    if len(text) > MAX_TEXT:
-        raise Refused("limit", f"the expression is longer than {MAX_TEXT} characters (let bindings substituted)", line)
-    return text
+        raise Refused("limit", f"the expression nests deeper than {MAX_DEPTH} levels (let bindings substituted)", line)
+    return n
+
+
+def _finish(n: Node, line: int) -> Expr:
+    """The expression of a checked node: built directly (``to_expr``), since its text may be longer than a
+    TOML expression's limit while its nodes and depth are not (long names repeated by ``let``)."""
+    return to_expr(_within(n, line))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,11 +282,12 @@ def _finish(n: Node, line: int) -> str:
 
 def _precondition(
     core: Translator, pres: Sequence[Datum], env: Mapping[str, Node], args: Sequence[tuple[str, str, bool]]
-) -> tuple[dict[str, str], list[str]]:
+) -> tuple[dict[str, str], list[Expr]]:
     order = {ours: i for i, (_, ours, _) in enumerate(args)}
     lowers: dict[str, list[tuple[Node, bool]]] = {ours: [] for _, ours, _ in args}
     uppers: dict[str, list[tuple[Node, bool]]] = {ours: [] for _, ours, _ in args}
     assume: list[Node] = []
+    line = line_of(pres[0]) if pres else 0
     for d in pres:
         c = core.cond(d, env)
         if c[0] == "bool":
@@ -280,9 +298,6 @@ def _precondition(
             if not _bound(part, order, lowers, uppers):
                 if has_inf(part):
                     raise Refused(":pre", "INFINITY outside a bound of an argument", line_of(d))
-                for form in ("and", "or", "not"):
-                    if uses(part, form):
-                        core.need(f"assume-{form}", d, form)
                 assume.append(part)
     domains: dict[str, str] = {}
     for _, ours, integer in args:
@@ -301,16 +316,28 @@ def _precondition(
         if hi and hi[0][1]:
             assume.append(("cmp", "<", ("var", ours), hi[0][0]))
         if not lo and not hi:
+            nonzero = [a for a in assume if not integer and _is_nonzero(a, ours)]
+            if kind == "real" and nonzero:  # (!= x 0) alone: the domain nonzero, drawn rather than filtered
+                kind = "nonzero"
+                assume = [a for a in assume if not any(a is z for z in nonzero)]
             domains[ours] = kind
             continue
-        lo_text = render(lo[0][0]) if lo else ("0" if kind == "positive" else "-inf")
-        hi_text = render(hi[0][0]) if hi else ("0" if kind == "negative" else "inf")
+        lo_text = render(_within(lo[0][0], line)) if lo else ("0" if kind == "positive" else "-inf")
+        hi_text = render(_within(hi[0][0], line)) if hi else ("0" if kind == "negative" else "inf")
         domains[ours] = f"{kind}[{lo_text}, {hi_text}]"
-    return domains, [_finish(a, 0) for a in assume]
+    return domains, [_finish(a, line) for a in assume]
 
 
 def _is_zero(n: Node) -> bool:
     return n[0] == "num" and number_value(n[1]) == 0
+
+
+def _is_nonzero(part: Node, var: str) -> bool:
+    """Whether a condition is ``var != 0`` (either way round)."""
+    if part[0] != "cmp" or part[1] != "!=":
+        return False
+    a, b = part[2], part[3]
+    return (a == ("var", var) and _is_zero(b)) or (b == ("var", var) and _is_zero(a))
 
 
 def _bound(

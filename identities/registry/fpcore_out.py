@@ -6,9 +6,14 @@ the examples ``:example``, the source ``:description``. The left side keeps the 
 right side is ``<name>.rhs``; a one-sided accuracy check is a lone body. Reading what is written
 (``identities.registry.fpcore``) gives back the same variables, domains and expressions.
 
+``where(c, a, b)`` is written ``(if c a b)``, ``and``/``or``/``not`` as themselves, ``min``/``max`` as
+``fmin``/``fmax``, ``**`` as ``pow``, ``gamma`` as ``tgamma``; a chained comparison ``a < b <= c`` is the
+``and`` of its links (read back as such).
+
 What FPCore cannot say raises ``NotExpressible``: derivatives (``diff``, ``D(f)``, ``grad``, ``vjp``,
-``stop``), function variables, vectors, ``sum``, ``factorial``, ``comb``, two-argument ``log``, and
-special functions FPCore lacks.
+``stop``), function variables, vectors, ``sum`` and ``prod`` (FPCore has them only as ``for`` loops, which
+the reader refuses, so a round trip could not hold), ``factorial``, ``comb``, two-argument ``log``, and the
+special functions FPCore lacks (``beta``, ``digamma``, ``zeta``, ``besselj``, ``bessely``, ``lambertw``).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from fractions import Fraction
 
 from identities.errors import InvalidArgument
 from identities.language.domains import Domain
-from identities.language.expr import Bin, Call, Cmp, Const, Expr, Neg, Num, Var, VecVar
+from identities.language.expr import Bin, Call, Cmp, Const, Expr, Logic, Neg, Num, Sum, Var, VecVar, Where
 from identities.registry.files import Identity
 from identities.registry.fpcore_syntax import CONSTANTS, OPERATORS, PRECISIONS, fraction_text
 
@@ -66,7 +71,14 @@ def expression(e: Expr) -> str:
             return f"({e.ops[0]} {' '.join(expression(a) for a in e.operands)})"
         pairs = [f"({op} {expression(a)} {expression(b)})" for op, a, b in zip(e.ops, e.operands, e.operands[1:])]
         return pairs[0] if len(pairs) == 1 else f"(and {' '.join(pairs)})"
-    what = {"Diff": "a derivative (diff)", "Sum": "a sum", "Apply": "a function variable", "Grad": "grad"}
+    if isinstance(e, Logic):
+        return f"({e.op} {' '.join(expression(a) for a in e.args)})"
+    if isinstance(e, Where):
+        return f"(if {expression(e.cond)} {expression(e.then)} {expression(e.other)})"
+    if isinstance(e, Sum):
+        kind = "a product (prod)" if e.op == "*" else "a sum"
+        raise NotExpressible(f"{kind} (FPCore says it only as a loop, which is not read back)")
+    what = {"Diff": "a derivative (diff)", "Apply": "a function variable", "Grad": "grad"}
     name = type(e).__name__
     raise NotExpressible(what.get(name, f"{name.lower()} ({e})"))
 
@@ -120,9 +132,11 @@ def _string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def to_fpcore(ident: Identity, backend: str = "float64", sides: Sequence[str] = ("lhs", "rhs")) -> list[str]:
+def to_fpcore(ident: Identity, backend: str | None = None, sides: Sequence[str] = ("lhs", "rhs")) -> list[str]:
     """The FPCore text of an identity's sides (``lhs``: the left side as the body, the right as ``:spec``;
-    ``rhs``: the other way round); a one-sided check is one lone body. Raises ``NotExpressible``."""
+    ``rhs``: the other way round); a one-sided check is one lone body. ``backend``: the format written as
+    ``:precision`` (default: the identity's own ``precision``, else float64). Raises ``NotExpressible``."""
+    backend = backend or ident.precision or "float64"
     if backend not in FORMATS:
         raise InvalidArgument(f"backend={backend!r} has no FPCore precision; use one of {', '.join(FORMATS)}")
     if ident.functions:

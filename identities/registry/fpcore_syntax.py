@@ -1,6 +1,6 @@
 """The pieces of FPCore reading that do not depend on one FPCore: the tables of operators, constants and
 precisions, exact numeric literals, the intermediate tree and its rendering as our expression language's
-text, names, and ``available`` (does this version's expression language have a form?).
+text, and names.
 
 The translation itself is ``identities.registry.fpcore_terms`` (expressions) and
 ``identities.registry.fpcore`` (whole FPCores: properties, preconditions, identity tables).
@@ -8,12 +8,11 @@ The translation itself is ``identities.registry.fpcore_terms`` (expressions) and
 
 from __future__ import annotations
 
-import functools
 import re
+from collections.abc import Iterator
 from fractions import Fraction
 
-from identities.errors import IdentityFileError
-from identities.language.expr import RESERVED, parse
+from identities.language.expr import FUNCTIONS, RESERVED, Bin, Call, Cmp, Const, Expr, Logic, Neg, Num, Var, Where
 from identities.language.limits import MAX_LITERAL_EXPONENT, MAX_NODES
 from identities.registry.sexpr import Atom, Datum, SList, Str
 
@@ -24,17 +23,20 @@ __all__ = [
     "CONSTANT_NODES",
     "PRECISIONS",
     "REFUSED_FORMS",
+    "PREDICATES",
+    "MIN_NORMAL_EXPONENT",
     "CONDITIONS",
     "COMPARISONS",
     "FLIP",
     "DECNUM",
     "SYMBOL",
     "Refused",
-    "available",
     "fraction_text",
     "number_value",
     "num_node",
     "size_and_depth",
+    "distinct",
+    "to_expr",
     "children",
     "free_names",
     "render",
@@ -134,9 +136,14 @@ REFUSED_FORMS: dict[str, str] = {
     "size": "a tensor operation (size)",
     "ref": "a tensor operation (ref)",
     "cast": "a precision cast (cast)",
-    "nearbyint": "nearbyint (rounding to nearest, ties to even: no such function here)",
-    **{p: f"a float predicate ({p})" for p in ("isnan", "isinf", "isfinite", "isnormal", "signbit")},
 }
+# the float predicates: signbit(e) is copysign(1, e) < 0 (exact in floats, -0 and nan's sign included, and in
+# the reals); the others only of an argument, whose value is a finite number of the precision in both
+# semantics (our inputs are never nan or inf); of a computed value they test the rounded result in floats
+# (overflow, nan) and a real number exactly, which no one expression says, so they are refused there
+PREDICATES = ("isnan", "isinf", "isfinite", "isnormal", "signbit")
+# the smallest normal number of each precision, as the exponent of 2 (isnormal(x) is abs(x) >= 2**-1022)
+MIN_NORMAL_EXPONENT = {"binary64": -1022, "binary32": -126, "binary16": -14}
 CONDITIONS = ("cmp", "and", "or", "not", "bool")
 COMPARISONS = ("<", ">", "<=", ">=", "==", "!=")
 FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
@@ -160,36 +167,6 @@ class Refused(Exception):
 
 
 # ---------------------------------------------------------------------------------------------
-# what the expression language of this version can say (asked of its parser, so new forms count at once)
-
-_PROBES = {
-    "where": ("where(x < 1, x, 2)", False),
-    "cond-and": ("where(x < 1 and x > 0, x, 2)", False),
-    "cond-or": ("where(x < 1 or x > 2, x, 2)", False),
-    "cond-not": ("where(not x < 1, x, 2)", False),
-    "assume-and": ("x < 1 and x > 0", True),
-    "assume-or": ("x < 1 or x > 2", True),
-    "assume-not": ("not x < 1", True),
-}
-
-
-@functools.cache
-def available(form: str) -> bool:
-    """Whether this version's expression language has ``form`` (a function name, ``where``, or the
-    conditions ``cond-and``/``cond-or``/``cond-not`` of a ``where`` and ``assume-*`` of an assume)."""
-    if form in _PROBES:
-        text, compare = _PROBES[form]
-    else:
-        arity = next((n for ours, n in OPERATORS.values() if ours == form), 1)
-        text, compare = f"{form}({', '.join(['x'] * arity)})", False
-    try:
-        parse(text, {"x"}, allow_compare=compare)
-    except IdentityFileError:
-        return False
-    return True
-
-
-# ---------------------------------------------------------------------------------------------
 # numbers
 
 
@@ -209,8 +186,20 @@ def fraction_text(value: Fraction) -> str | None:
 
 
 def number_value(text: str) -> Fraction | None:
-    """The exact value of an FPCore numeric literal, or None when ``text`` is not one."""
+    """The exact value of an FPCore numeric literal, or None when ``text`` is not one; a literal too large to
+    be a number of ours (an exponent beyond the limit, more digits than Python converts) is ``Refused``."""
+    try:
+        return _number_value(text)
+    except ValueError:  # int() of more than 4300 decimal digits
+        raise Refused("number", f"literal {text[:40]!r}... has too many digits", 0) from None
+
+
+def _number_value(text: str) -> Fraction | None:
     if DECNUM.match(text):
+        exponent = text.lower().partition("e")[2]
+        digits = exponent.lstrip("+-")
+        if len(digits) > 6 or (digits and int(digits) > MAX_LITERAL_EXPONENT):  # 1e99999999: no 10**99999999
+            raise Refused("number", f"literal {text!r} has an exponent beyond {MAX_LITERAL_EXPONENT}", 0)
         return Fraction(text.lower())
     m = _RATIONAL.match(text)
     if m:
@@ -241,20 +230,37 @@ def num_node(value: Fraction, literal: str | None = None) -> Node:
 
 
 def size_and_depth(node: Node) -> tuple[int, int]:
+    """The size (capped at ten times ``MAX_NODES``) and depth of the tree a node stands for, each distinct node
+    visited once and without recursion: a chain of ``let*`` bindings may be thousands deep, and a binding
+    used twice per step doubles the tree at each (2**60 nodes for 60 steps), so neither may be walked as a tree.
+    """
     memo: dict[int, tuple[int, int]] = {}
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    while stack:
+        n, ready = stack.pop()
+        if id(n) in memo:
+            continue
+        kids = children(n)
+        if not ready:
+            stack.append((n, True))
+            stack.extend((c, False) for c in kids if id(c) not in memo)
+            continue
+        size = min(1 + sum(memo[id(c)][0] for c in kids), 10 * MAX_NODES)
+        memo[id(n)] = (size, 1 + max((memo[id(c)][1] for c in kids), default=0))
+    return memo[id(node)]
 
-    def visit(n: Node) -> tuple[int, int]:
-        key = id(n)
-        if key in memo:
-            return memo[key]
-        size, depth = 1, 0
-        for child in children(n):
-            s, d = visit(child)
-            size, depth = min(size + s, 10 * MAX_NODES), max(depth, d)
-        memo[key] = (size, depth + 1)
-        return memo[key]
 
-    return visit(node)
+def distinct(node: Node) -> Iterator[Node]:
+    """Every distinct node under ``node`` (itself included) once, without recursion."""
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        yield n
+        stack.extend(children(n))
 
 
 def children(n: Node) -> tuple[Node, ...]:
@@ -273,12 +279,7 @@ def children(n: Node) -> tuple[Node, ...]:
 
 
 def free_names(n: Node) -> set[str]:
-    if n[0] == "var":
-        return {n[1]}
-    out: set[str] = set()
-    for c in children(n):
-        out |= free_names(c)
-    return out
+    return {m[1] for m in distinct(n) if m[0] == "var"}
 
 
 _PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7, "**": 8}
@@ -318,6 +319,54 @@ def _render(n: Node) -> tuple[str, int]:
         text, p = _render(n[1])
         return "not " + (text if p >= 3 else f"({text})"), 3
     raise AssertionError(f"cannot render {kind}")  # bool and inf never reach text
+
+
+def to_expr(node: Node) -> Expr:
+    """The ``Expr`` a translated node stands for: the records our parser builds from ``render(node)``, built
+    directly, so that the text limit applies to what the FPCore's author wrote (its body) and not to a ``let``
+    expansion, whose nodes and depth are limited instead (``size_and_depth``, checked before this is called).
+    Shared nodes stay shared. Only the forms the translator makes occur; a function outside the whitelist is
+    a bug here, not user input, and fails loudly."""
+    memo: dict[int, Expr] = {}
+
+    def build(n: Node) -> Expr:
+        hit = memo.get(id(n))
+        if hit is not None:
+            return hit
+        kind = n[0]
+        out: Expr
+        if kind == "num":
+            text = n[1]
+            value = Fraction(text)
+            plain = value.denominator == 1 and "." not in text and "e" not in text
+            out = Num(int(value) if plain else value, text)
+        elif kind == "var":
+            out = Var(n[1])
+        elif kind == "const":
+            out = Const(n[1])
+        elif kind == "neg":
+            out = Neg(build(n[1]))
+        elif kind == "bin":
+            out = Bin(n[1], build(n[2]), build(n[3]))
+        elif kind == "call":
+            lo, hi = FUNCTIONS[n[1]]
+            if not lo <= len(n[2]) <= hi:
+                raise AssertionError(f"{n[1]} with {len(n[2])} arguments")
+            out = Call(n[1], tuple(build(a) for a in n[2]))
+        elif kind == "where":
+            out = Where(build(n[1]), build(n[2]), build(n[3]))
+        elif kind == "cmp":
+            out = Cmp((n[1],), (build(n[2]), build(n[3])))
+        elif kind in ("and", "or"):
+            out = Logic(kind, tuple(build(a) for a in n[1]))
+        elif kind == "not":
+            out = Logic("not", (build(n[1]),))
+        else:
+            raise AssertionError(f"no expression for {kind}")  # bool and inf never reach an identity
+        memo[id(n)] = out
+        return out
+
+    return build(node)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,11 +414,11 @@ def show(d: Datum, limit: int = 60) -> str:
 
 
 def uses(n: Node, kind: str) -> bool:
-    return n[0] == kind or any(uses(c, kind) for c in children(n))
+    return any(m[0] == kind for m in distinct(n))
 
 
 def has_inf(n: Node) -> bool:
-    return n[0] == "inf" or any(has_inf(c) for c in children(n))
+    return uses(n, "inf")
 
 
 def line_of(d: Datum) -> int:

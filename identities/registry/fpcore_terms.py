@@ -14,13 +14,14 @@ from identities.registry.fpcore_syntax import (
     CONSTANT_NODES,
     CONSTANTS,
     DECNUM,
+    MIN_NORMAL_EXPONENT,
     OPERATORS,
     PRECISIONS,
+    PREDICATES,
     REFUSED_FORMS,
     SYMBOL,
     Node,
     Refused,
-    available,
     fraction_text,
     has_inf,
     line_of,
@@ -28,7 +29,6 @@ from identities.registry.fpcore_syntax import (
     number_value,
     precision_of,
     show,
-    uses,
 )
 from identities.registry.sexpr import Atom, Datum, SList, Str
 
@@ -88,6 +88,10 @@ class Translator:
                 raise Refused("not", f"not takes 1 argument, got {len(args)}", d.line)
             inner = self.cond(args[0], env)
             return ("bool", not inner[1]) if inner[0] == "bool" else ("not", inner)
+        if op in PREDICATES:
+            return self.predicate(op, args, env, d)
+        if op == "nearbyint":
+            return self.nearbyint(args, env, d)
         if op in ("+", "-", "*", "/"):
             return self.arithmetic(op, args, env, d)
         if op in OPERATORS:
@@ -148,8 +152,6 @@ class Translator:
             raise Refused("if", "the branches of an if are not both numbers or both conditions", d.line)
         if boolean == {True}:  # a condition chosen by a condition: (c and a) or (not c and b)
             return self.logic("or", [self.logic("and", [c, a], d), self.logic("and", [("not", c), b], d)], d)
-        self.need("where", d, "if")
-        self.need_condition(c, d)
         return ("where", c, a, b)
 
     def annotated(self, args: Sequence[Datum], env: Mapping[str, Node], d: SList) -> Node:
@@ -179,12 +181,15 @@ class Translator:
         if len(values) != 3 or any(v is None or v.denominator != 1 for v in values):
             raise Refused("digits", f"digits takes three integers, got {show(d)}", d.line)
         m, e, b = (int(v) for v in values)  # type: ignore[arg-type]
-        if b < 2 or abs(e) > MAX_LITERAL_EXPONENT:
+        if b < 2 or abs(e) > MAX_LITERAL_EXPONENT or b.bit_length() * abs(e) > 4 * MAX_LITERAL_EXPONENT:
             raise Refused("digits", f"digits with base {b} and exponent {e} is out of range", d.line)
         value = Fraction(m) * Fraction(b) ** e
-        if fraction_text(abs(value)) is None:
-            raise Refused("digits", f"(digits {m} {e} {b}) has no finite decimal (base {b})", d.line)
-        return num_node(value)
+        try:
+            if fraction_text(abs(value)) is None:
+                raise Refused("digits", f"(digits {m} {e} {b}) has no finite decimal (base {b})", d.line)
+            return num_node(value)
+        except ValueError:  # more decimal digits than Python converts
+            raise Refused("digits", f"(digits ... {e} {b}) has too many digits", d.line) from None
 
     def compare(self, op: str, args: Sequence[Datum], env: Mapping[str, Node], d: SList) -> Node:
         if len(args) < 2:
@@ -236,10 +241,39 @@ class Translator:
         if ours == "**":
             return ("bin", "**", values[0], values[1])
         if ours == "fdim":
-            self.need("max", d, op)
             return ("call", "max", (("bin", "-", values[0], values[1]), ("num", "0")))
-        self.need(ours, d, op)
         return ("call", ours, values)
+
+    def predicate(self, op: str, args: Sequence[Datum], env: Mapping[str, Node], d: SList) -> Node:
+        """The float predicates, where one expression says them in floats and exactly (see ``PREDICATES``)."""
+        if len(args) != 1:
+            raise Refused(op, f"{op} takes 1 argument, got {len(args)}", d.line)
+        v = self.real(args[0], env)
+        if op == "signbit":
+            return ("cmp", "<", ("call", "copysign", (("num", "1"), v)), ("num", "0"))
+        if v[0] != "var":
+            raise Refused(
+                op,
+                f"{op} of a computed value ({show(args[0])}): in floats it tests the rounded result (overflow, "
+                "nan), exactly it tests a real number, and no one expression says both (only an argument, "
+                "always a finite number, can be tested)",
+                d.line,
+            )
+        if op == "isnormal":
+            tiny = ("bin", "**", ("num", "2"), ("neg", ("num", str(-MIN_NORMAL_EXPONENT[self.precision]))))
+            return ("cmp", ">=", ("call", "abs", (v,)), tiny)
+        return ("bool", op == "isfinite")  # an argument is never nan nor infinite
+
+    def nearbyint(self, args: Sequence[Datum], env: Mapping[str, Node], d: SList) -> Node:
+        """Rounding to the nearest integer, ties to even: ``round`` (ties away from zero) except at a tie, where
+        ``2*round(e/2)`` is the even neighbour; every step is exact in floats (the fraction ``e - trunc(e)``,
+        ``e/2`` at a tie, the doubling), so this is C's ``nearbyint`` bit for bit."""
+        if len(args) != 1:
+            raise Refused("nearbyint", f"nearbyint takes 1 argument, got {len(args)}", d.line)
+        e = self.real(args[0], env)
+        tie = ("cmp", "==", ("call", "abs", (("bin", "-", e, ("call", "trunc", (e,))),)), ("num", "0.5"))
+        even = ("bin", "*", ("num", "2"), ("call", "round", (("bin", "/", e, ("num", "2")),)))
+        return ("where", tie, even, ("call", "round", (e,)))
 
     def call(self, op: str, args: Sequence[Datum], env: Mapping[str, Node], d: SList) -> Node:
         params, body = self.callees[op]
@@ -249,24 +283,3 @@ class Translator:
             raise Refused(op, f"FPCore {op!r} takes {len(params)} arguments, got {len(args)}", d.line)
         inner = {p: self.expr(a, env) for p, a in zip(params, args)}
         return Translator(self.precision, self.callees, self.calling | {op}).expr(body, inner)
-
-    def need(self, form: str, d: Datum, spelled: str | None = None) -> None:
-        if not available(form):
-            ours = (
-                "where(cond, a, b)"
-                if form == "where"
-                else f"{form[5:]} in a where() condition"
-                if form.startswith("cond-")
-                else f"{form[7:]} in an assume"
-                if form.startswith("assume-")
-                else f"{form}()"
-            )
-            construct = spelled or form
-            raise Refused(
-                construct, f"{construct} needs {ours}, which this version's expression language lacks", line_of(d)
-            )
-
-    def need_condition(self, c: Node, d: Datum) -> None:
-        for form in ("and", "or", "not"):
-            if uses(c, form):
-                self.need(f"cond-{form}", d, form)

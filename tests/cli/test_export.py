@@ -57,3 +57,35 @@ def test_list_an_fpcore_file_with_loops(capsys):
     assert "salsa.fpcore:13: FPCore 'Odometry' refused: a loop (while*) cannot be expressed" in captured.err
     assert captured.err.count("refused: a loop") == 10
     assert "carthesiantopolar_radius  sqrt(x*x + y*y) == hypot(x, y)" in captured.out
+
+
+def test_check_without_backend_checks_each_fpcore_on_its_precision_and_mpmath(tmp_path, capsys):
+    f = tmp_path / "mixed.fpcore"
+    f.write_text(
+        '(FPCore (x) :name "half" :precision binary32 :pre (<= 1 x 2) :spec (/ x 2) (* x 0.5))\n'
+        '(FPCore (x) :name "double" :pre (<= 1 x 2) :spec (* 2 x) (+ x x))\n'
+    )
+    toml = tmp_path / "t.toml"
+    toml.write_text('[[identity]]\nname = "sq"\nlhs = "x*x"\nrhs = "x**2"\nvars = { x = "real[1, 2]" }\n')
+    code = main(["check", str(f), str(toml), "--examples", "25", "--no-database", "--bound-seconds", "0"])
+    out = capsys.readouterr().out
+    assert code == 0
+    header = out.splitlines()[1]
+    assert header.startswith(
+        "identities check: 3 identities, no --backend: each FPCore x its :precision (float32 for 1, float64 for 1) "
+        "and mpmath; the other 1 x float64, float32, mpmath; "
+    )
+    rows = [line.split()[:3] for line in out.splitlines() if line.split()[:1] in (["half"], ["double"], ["sq"])]
+    assert rows == [
+        ["half", "float32", "holds"],
+        ["half", "mpmath", "holds"],
+        ["double", "float64", "holds"],
+        ["double", "mpmath", "holds"],
+        ["sq", "float64", "holds"],
+        ["sq", "float32", "holds"],
+        ["sq", "mpmath", "holds"],
+    ]
+    # --backend still decides when given, for every identity
+    assert main(["check", str(f), "--backend", "float16", "--examples", "10", "--no-database"]) == 0
+    out = capsys.readouterr().out
+    assert "identities check: 2 identities x float16; " in out
