@@ -36,7 +36,6 @@ __all__ = [
     "Screened",
     "screen",
     "skip_reason",
-    "passes_array",
     "KINDS",
     "limit_for",
     "describe",
@@ -102,21 +101,6 @@ def skip_reason(engine: Engine) -> str:
     if not engine.ident.variables:
         return "a point identity has one input"
     return ""
-
-
-def passes_array(tol: Any, lf: np.ndarray, rf: np.ndarray, ulps: np.ndarray) -> np.ndarray:
-    """``Tolerance.passes`` on arrays of doubles (the sides' values) and their ulp distances."""
-    ok = np.zeros(len(lf), dtype=bool)
-    with np.errstate(all="ignore"):
-        finite = np.isfinite(lf) & np.isfinite(rf)
-        d = np.abs(lf - rf)
-        if tol.ulps is not None:
-            ok |= ulps <= tol.ulps
-        if tol.rel is not None:
-            ok |= d <= tol.rel * np.maximum(np.abs(lf), np.abs(rf))
-        if tol.abs is not None:
-            ok |= d <= tol.abs
-    return (lf == rf) | (finite & ok)
 
 
 def _rng(engine: Engine, seed: int) -> np.random.Generator:
@@ -240,7 +224,7 @@ def _judge(engine: Engine, cols: Mapping[str, np.ndarray], n: int, ints: frozens
         rel = np.where(np.isnan(rel), np.inf, rel)
     kind = np.zeros(n, dtype=np.int8)
     if engine.tolerance is not None:
-        kind[~passes_array(engine.tolerance, lf, rf, ulps)] = KINDS.index("precision_failure")
+        kind[~engine.tolerance.passes_arrays(lf, rf, ulps)] = KINDS.index("precision_failure")
     st = oc.status
     kind[(st == STATUS_CODE[LHS_UNDEFINED]) | (st == STATUS_CODE[RHS_UNDEFINED])] = KINDS.index("domain_mismatch")
     kind[st == STATUS_CODE[REFUTED]] = KINDS.index("refuted")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from identities.numbers.formats import FloatFormat
 
@@ -56,6 +57,24 @@ class Tolerance:
         if self.rel is not None and _at_most(a, b, diff, self.rel * max(abs(a), abs(b)), self.rel, True):
             return True
         return self.abs is not None and _at_most(a, b, diff, self.abs, self.abs, False)
+
+    def passes_arrays(self, lf: Any, rf: Any, ulps: Any) -> Any:
+        """``passes`` on numpy arrays of the sides' values (as doubles) and their ulp distances, for the screen
+        and sweeps: vectorised, so a rel/abs comparison within a rounding of its threshold may go either way
+        (the screen re-judges what it hands over with ``passes``)."""
+        import numpy as np
+
+        ok = np.zeros(len(lf), dtype=bool)
+        with np.errstate(all="ignore"):
+            finite = np.isfinite(lf) & np.isfinite(rf)
+            d = np.abs(lf - rf)
+            if self.ulps is not None:
+                ok |= ulps <= self.ulps
+            if self.rel is not None:
+                ok |= d <= self.rel * np.maximum(np.abs(lf), np.abs(rf))
+            if self.abs is not None:
+                ok |= d <= self.abs
+        return (lf == rf) | (finite & ok)
 
     def terms(self) -> list[tuple[str, float]]:
         """The declared terms, in the order they print: (unit, value) with unit ulp, rel or abs."""

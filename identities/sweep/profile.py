@@ -225,20 +225,6 @@ def _relative(d: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return np.where(d == 0, 0.0, rel)
 
 
-def _passes(tol: Tolerance, lf: np.ndarray, rf: np.ndarray, ulps: np.ndarray) -> np.ndarray:
-    """``Tolerance.passes`` on arrays."""
-    ok = np.zeros(len(lf), dtype=bool)
-    finite = np.isfinite(lf) & np.isfinite(rf)
-    d = np.abs(lf - rf)
-    if tol.ulps is not None:
-        ok |= ulps <= tol.ulps
-    if tol.rel is not None:
-        ok |= d <= tol.rel * np.maximum(np.abs(lf), np.abs(rf))
-    if tol.abs is not None:
-        ok |= d <= tol.abs
-    return (lf == rf) | (finite & ok)
-
-
 def _complexity(inputs: Mapping[str, Any], fmt: FloatFormat) -> tuple:
     from identities.check.simplify import complexity as one
 
@@ -302,7 +288,7 @@ def per_point(
         err_rel = _relative(err_abs, truth)
         kind = np.full(len(lf), OK, dtype=np.int8)
         if tolerance is not None:
-            kind[~_passes(tolerance, lf, rf, ulps)] = PF
+            kind[~tolerance.passes_arrays(lf, rf, ulps)] = PF
     kind[(status == STATUS_CODE[LHS_UNDEFINED]) | (status == STATUS_CODE[RHS_UNDEFINED])] = DM
     kind[status == STATUS_CODE[REFUTED]] = REF
     kind[status == STATUS_CODE[O_UNKNOWN]] = UNKNOWN
