@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from identities.backends.floats import NUMPY_FUNCTIONS
 from identities.errors import InvalidArgument, LimitExceeded
 from identities.evaluate.values import UNDEFINED, as_integer
 from identities.language.expr import Bin, Call, Cmp, Const, Diff, Expr, Logic, Neg, Num, Sum, UserCall, Var, free_vars
@@ -61,30 +62,7 @@ __all__ = ["ArrayProgram", "compile_array", "FUNCTION_MODES"]
 
 FUNCTION_MODES = ("numpy", "scalar")
 _NO_NUMPY = ("gamma", "lgamma", "erf", "erfc")
-_NUMPY_NAMES = {
-    "abs": np.abs,
-    "sqrt": np.sqrt,
-    "cbrt": np.cbrt,
-    "exp": np.exp,
-    "expm1": np.expm1,
-    "log1p": np.log1p,
-    "log2": np.log2,
-    "log10": np.log10,
-    "sin": np.sin,
-    "cos": np.cos,
-    "tan": np.tan,
-    "asin": np.arcsin,
-    "acos": np.arccos,
-    "atan": np.arctan,
-    "atan2": np.arctan2,
-    "sinh": np.sinh,
-    "cosh": np.cosh,
-    "tanh": np.tanh,
-    "asinh": np.arcsinh,
-    "acosh": np.arccosh,
-    "atanh": np.arctanh,
-    "hypot": np.hypot,
-}
+_NUMPY_NAMES = NUMPY_FUNCTIONS
 _IEEE_EXACT = ("abs", "sqrt")  # correctly rounded in numpy and math alike
 
 

@@ -42,7 +42,14 @@ from identities.language.expr import FUNCTIONS, Expr, Num
 from identities.numbers.dtypes import numpy_dtype
 from identities.numbers.formats import FORMATS, FloatFormat, float16, float32, float64
 
-__all__ = ["Float64Backend", "NumpyFloatBackend", "central_difference", "compare_values", "ml_backend"]
+__all__ = [
+    "Float64Backend",
+    "NumpyFloatBackend",
+    "NUMPY_FUNCTIONS",
+    "central_difference",
+    "compare_values",
+    "ml_backend",
+]
 
 INF = math.inf
 NAN = math.nan
@@ -333,6 +340,33 @@ def _via_double_n(fn: Callable[..., float], dtype: Any, fmt: FloatFormat) -> Cal
     return wrapped
 
 
+# the whitelisted functions numpy has, for the numpy scalar backends here and the array backend (arrays.py)
+NUMPY_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "abs": np.abs,
+    "sqrt": np.sqrt,
+    "cbrt": np.cbrt,
+    "exp": np.exp,
+    "expm1": np.expm1,
+    "log1p": np.log1p,
+    "log2": np.log2,
+    "log10": np.log10,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "asin": np.arcsin,
+    "acos": np.arccos,
+    "atan": np.arctan,
+    "atan2": np.arctan2,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "tanh": np.tanh,
+    "asinh": np.arcsinh,
+    "acosh": np.arccosh,
+    "atanh": np.arctanh,
+    "hypot": np.hypot,
+}
+
+
 class NumpyFloatBackend(CastArithmetic, Float64Backend):
     """float32, float16 or an ML format on numpy scalars: every operation rounds to the width.
 
@@ -350,29 +384,8 @@ class NumpyFloatBackend(CastArithmetic, Float64Backend):
         self._numpy_rounds = fmt.name in ("float32", "float16")
         d = self.dtype
         self.table = {
-            "abs": np.abs,
-            "sqrt": np.sqrt,
-            "cbrt": np.cbrt,
-            "exp": np.exp,
-            "expm1": np.expm1,
+            **NUMPY_FUNCTIONS,
             "log": self._log,
-            "log1p": np.log1p,
-            "log2": np.log2,
-            "log10": np.log10,
-            "sin": np.sin,
-            "cos": np.cos,
-            "tan": np.tan,
-            "asin": np.arcsin,
-            "acos": np.arccos,
-            "atan": np.arctan,
-            "atan2": np.arctan2,
-            "sinh": np.sinh,
-            "cosh": np.cosh,
-            "tanh": np.tanh,
-            "asinh": np.arcsinh,
-            "acosh": np.arccosh,
-            "atanh": np.arctanh,
-            "hypot": np.hypot,
             "gamma": _via_double(_gamma, d, fmt),
             "lgamma": _via_double(_lgamma, d, fmt),
             "factorial": _factorial,

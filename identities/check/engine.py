@@ -160,17 +160,7 @@ def verify(
     be = get_backend(backend) if isinstance(backend, str) else backend
     db = search_mod.database_at(database) if isinstance(database, (str, os.PathLike)) else database
     started = time.perf_counter()
-    tolerance, source = _tolerance(ident, be, default_tolerance)
-    base = dict(
-        identity=ident.name,
-        backend=be.name,
-        expected=ident.expected(be.name),
-        tolerance=str(tolerance) if tolerance else None,
-        seed=seed,
-        one_sided=ident.one_sided,
-        tolerance_source=source,
-        quotient_sides=quotient_sides(ident, be),
-    )
+    tolerance, base = _base(ident, be, seed, default_tolerance)
     try:
         from identities.draws.inputs import empty_reason
 
@@ -275,7 +265,7 @@ def verify_all(
             try:
                 r = f.result()
             except WorkerDied as exc:  # its worker died on a fresh pool too: an error row, and the run goes on
-                r = _lost(ident, b, seed, str(exc))
+                r = _lost(ident, b, seed, str(exc), options.get("default_tolerance"))
             results.append(r)
             if on_result is not None:
                 on_result(r)
@@ -300,17 +290,24 @@ def _with_bound(
     return replace(result, bound=bound, proof=proof, elapsed=time.perf_counter() - started)
 
 
-def _lost(ident: Identity, backend: str, seed: int, message: str) -> Result:
-    be = get_backend(backend) if isinstance(backend, str) else backend
-    tolerance = effective_tolerance(ident, be)
-    base = dict(
+def _base(ident: Identity, be: Any, seed: int, default: Tolerance | None) -> tuple[Tolerance | None, dict[str, Any]]:
+    """The tolerance in force and the fields every Result of this identity on this backend carries."""
+    tolerance, source = _tolerance(ident, be, default)
+    return tolerance, dict(
         identity=ident.name,
         backend=be.name,
         expected=ident.expected(be.name),
         tolerance=str(tolerance) if tolerance else None,
         seed=seed,
+        one_sided=ident.one_sided,
+        tolerance_source=source,
+        quotient_sides=quotient_sides(ident, be),
     )
-    return _error(base, message, time.perf_counter())
+
+
+def _lost(ident: Identity, backend: str, seed: int, message: str, default: Tolerance | None = None) -> Result:
+    be = get_backend(backend) if isinstance(backend, str) else backend
+    return _error(_base(ident, be, seed, default)[1], message, time.perf_counter())
 
 
 def _error(base: dict, message: str, started: float) -> Result:

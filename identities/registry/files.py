@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from identities.backends import BACKENDS
 from identities.draws.inputs import parse_domain
 from identities.errors import IdentityFileError
 from identities.language.domains import Domain
@@ -42,21 +43,7 @@ __all__ = [
 
 VERDICTS = ("holds", "precision_failure", "refuted", "domain_mismatch", "error")
 ALL = "*"  # the key of a tolerance or expect given as one value for every backend: tolerance = "8 ulp"
-KNOWN_BACKENDS = (
-    "float64",
-    "float32",
-    "float16",
-    "bfloat16",
-    "float8_e4m3fn",
-    "float8_e5m2",
-    "mpmath",
-    "torch-float32",
-    "torch-float64",
-    "torch-bfloat16",
-    "torch-float16",
-    "jax-float32",
-    "jax-float64",
-)
+KNOWN_BACKENDS = BACKENDS  # the backends an expect or tolerance table may name
 SUFFIXES = (".toml", ".fpcore")  # what ``load`` reads: TOML identity files and FPCore files
 _NAME = re.compile(r"^[a-z0-9_.-]+$")
 _VAR = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
